@@ -1,0 +1,146 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using ProcessServer.Engine.Activities;
+
+namespace ProcessServer.Engine.Execution;
+
+/// <summary>Where a dossier is in its life, independent of which step it is at.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<DossierStage>))]
+public enum DossierStage
+{
+    /// <summary>Received at the counter; no step has completed yet.</summary>
+    Received,
+
+    /// <summary>Being processed.</summary>
+    InProgress,
+
+    /// <summary>Processing finished; the result waits at the counter.</summary>
+    ResultReady,
+
+    /// <summary>The result was handed to the applicant (terminal).</summary>
+    Returned,
+
+    /// <summary>Processing stopped without a result (terminal).</summary>
+    Stopped,
+}
+
+/// <summary>State of a pending task.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<PendingTaskStatus>))]
+public enum PendingTaskStatus
+{
+    /// <summary>Waiting for its handler.</summary>
+    Pending,
+
+    /// <summary>Paused until the applicant supplies documents (national status 5).</summary>
+    AwaitingSupplement,
+}
+
+/// <summary>A task (bookmark) the dossier waits on.</summary>
+public sealed class PendingTask
+{
+    /// <summary>Task id, unique across dossiers.</summary>
+    public required string Id { get; init; }
+
+    /// <summary>The activity that created it.</summary>
+    public required string ActivityId { get; init; }
+
+    /// <summary>That activity's type.</summary>
+    public required string ActivityType { get; init; }
+
+    /// <summary>What the task waits for.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<TaskKind>))]
+    public required TaskKind Kind { get; init; }
+
+    /// <summary>Title shown in inboxes.</summary>
+    public required string Title { get; init; }
+
+    /// <summary>Unit whose inbox shows the task.</summary>
+    public required string UnitCode { get; init; }
+
+    /// <summary>Job role inside the unit.</summary>
+    public required string Role { get; init; }
+
+    /// <summary>Budget in working days, if any.</summary>
+    public decimal? TimeLimitDays { get; init; }
+
+    /// <summary>Whether the task's time is outside the procedure's limit.</summary>
+    public bool PausesClock { get; init; }
+
+    /// <summary>Outcomes the handler may choose while the task is pending.</summary>
+    public required IReadOnlyList<string> AllowedOutcomes { get; init; }
+
+    /// <summary>When the task was created (the step started), UTC.</summary>
+    public required DateTime CreatedAt { get; init; }
+
+    /// <summary>Current state.</summary>
+    public PendingTaskStatus Status { get; set; }
+
+    /// <summary>When the current supplement request was made, UTC.</summary>
+    public DateTime? SupplementRequestedAt { get; set; }
+
+    /// <summary>Outcomes the handler may choose now.</summary>
+    public IReadOnlyList<string> CurrentOutcomes => Status == PendingTaskStatus.AwaitingSupplement
+        ? AllowedOutcomes.Contains(Outcomes.Reject) ? [Outcomes.SupplementReceived, Outcomes.Reject] : [Outcomes.SupplementReceived]
+        : AllowedOutcomes;
+}
+
+/// <summary>
+/// Everything the interpreter needs to continue a dossier. It is persisted as JSON next to the
+/// dossier row and replaced as a whole in each transition, so a transition is atomic by design.
+/// </summary>
+public sealed class DossierState
+{
+    /// <summary>Serializer options for the persisted form.</summary>
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Life stage.</summary>
+    public DossierStage Stage { get; set; }
+
+    /// <summary>Whether the workflow has nothing left to run.</summary>
+    public bool IsFinished { get; set; }
+
+    /// <summary>Unit that received the dossier; tasks without a handling unit go there.</summary>
+    public string ReceivingUnit { get; set; } = string.Empty;
+
+    /// <summary>Dossier variables.</summary>
+    public Dictionary<string, JsonNode?> Variables { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Tasks the dossier waits on.</summary>
+    public List<PendingTask> Tasks { get; set; } = [];
+
+    /// <summary>Per join activity: tokens arrived per incoming connection key.</summary>
+    public Dictionary<string, Dictionary<string, int>> JoinArrivals { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>Number of steps completed so far.</summary>
+    public int CompletedSteps { get; set; }
+
+    /// <summary>Number of supplement requests (more than one counts as overdue in the 766 index).</summary>
+    public int SupplementRequests { get; set; }
+
+    /// <summary>When the dossier was received, UTC.</summary>
+    public DateTime ReceivedAt { get; set; }
+
+    /// <summary>When the result became ready, UTC.</summary>
+    public DateTime? ResultReadyAt { get; set; }
+
+    /// <summary>When the result was returned, UTC.</summary>
+    public DateTime? ReturnedAt { get; set; }
+
+    /// <summary>When processing stopped without a result, UTC.</summary>
+    public DateTime? StoppedAt { get; set; }
+
+    /// <summary>Whether the dossier is closed (returned or stopped): nothing can change it any more.</summary>
+    [JsonIgnore]
+    public bool IsClosed => Stage is DossierStage.Returned or DossierStage.Stopped;
+
+    /// <summary>Serializes for storage.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    /// <summary>Reads a stored state.</summary>
+    public static DossierState FromJson(string json) =>
+        JsonSerializer.Deserialize<DossierState>(json, JsonOptions) ?? throw new JsonException("empty dossier state");
+
+    /// <summary>A deep copy, so a failed transition can never leak changes into the original.</summary>
+    public DossierState Clone() => FromJson(ToJson());
+}

@@ -1,0 +1,27 @@
+namespace ProcessServer.Engine.Execution;
+
+/// <summary>Why a requested transition was refused.</summary>
+public enum TransitionError
+{
+    /// <summary>The task is not pending on this dossier (never existed, or already completed).</summary>
+    TaskNotPending,
+
+    /// <summary>The outcome is not one the task allows now.</summary>
+    OutcomeNotAllowed,
+
+    /// <summary>The dossier is closed.</summary>
+    DossierClosed,
+
+    /// <summary>Submitted data does not fit the declared variables.</summary>
+    InvalidData,
+
+    /// <summary>The definition loops without ever waiting for a person.</summary>
+    RunawayDefinition,
+}
+
+/// <summary>A transition the engine refuses; the message is written for the clerk.</summary>
+public sealed class TransitionException(TransitionError error, string message) : Exception(message)
+{
+    /// <summary>The reason.</summary>
+    public TransitionError Error { get; } = error;
+}

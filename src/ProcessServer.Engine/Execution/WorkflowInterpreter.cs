@@ -1,0 +1,452 @@
+using System.Text.Json.Nodes;
+using ProcessServer.Engine.Activities;
+using ProcessServer.Engine.Definitions;
+
+namespace ProcessServer.Engine.Execution;
+
+/// <summary>Receive a new dossier.</summary>
+/// <param name="ReceivedAt">Receipt instant, UTC.</param>
+/// <param name="ReceivingUnit">Unit code of the counter that received it.</param>
+/// <param name="Actor">Who received it.</param>
+/// <param name="Data">Initial values for dossier variables.</param>
+public sealed record StartDossier(DateTime ReceivedAt, string ReceivingUnit, string Actor, IReadOnlyDictionary<string, JsonNode?>? Data = null);
+
+/// <summary>Complete a pending task.</summary>
+/// <param name="TaskId">The task.</param>
+/// <param name="Outcome">Chosen outcome.</param>
+/// <param name="Actor">Who completes it.</param>
+/// <param name="Comment">Handler's comment.</param>
+/// <param name="Data">Values for dossier variables.</param>
+/// <param name="Now">Completion instant, UTC.</param>
+public sealed record CompleteTask(string TaskId, string Outcome, string Actor, string? Comment, IReadOnlyDictionary<string, JsonNode?>? Data, DateTime Now);
+
+/// <summary>A task that left the pending set in a transition.</summary>
+/// <param name="Task">The task as it was.</param>
+/// <param name="Cancelled">True when cancelled rather than completed.</param>
+/// <param name="Outcome">Outcome, for completed tasks.</param>
+/// <param name="ClosedAt">When, UTC.</param>
+public sealed record ClosedTask(PendingTask Task, bool Cancelled, string? Outcome, DateTime ClosedAt);
+
+/// <summary>The result of one transition: the whole new state and what happened.</summary>
+/// <param name="State">New state (the input state is never modified).</param>
+/// <param name="Events">Journal entries, in order.</param>
+/// <param name="CreatedTasks">Tasks created.</param>
+/// <param name="ClosedTasks">Tasks completed or cancelled.</param>
+public sealed record TransitionResult(
+    DossierState State,
+    IReadOnlyList<JournalEvent> Events,
+    IReadOnlyList<PendingTask> CreatedTasks,
+    IReadOnlyList<ClosedTask> ClosedTasks)
+{
+    /// <summary>Internal status after the transition.</summary>
+    public DossierStatus Status => DossierStatusRules.Derive(State);
+}
+
+/// <summary>
+/// Runs Elsa-style flowcharts for dossiers. It is a pure function of (definition, state, command):
+/// no I/O, no clock, no randomness except the task-id factory, so the caller can persist the
+/// whole result in one transaction and tests can replay it exactly.
+/// </summary>
+public sealed class WorkflowInterpreter
+{
+    /// <summary>Automatic activities run per transition before the definition is judged to loop forever.</summary>
+    public const int MaxAutomaticSteps = 10_000;
+
+    private readonly Func<string> _newTaskId;
+
+    /// <summary>Creates an interpreter.</summary>
+    /// <param name="newTaskId">Makes task ids; defaults to time-ordered GUIDs.</param>
+    public WorkflowInterpreter(Func<string>? newTaskId = null) =>
+        _newTaskId = newTaskId ?? (() => Guid.CreateVersion7().ToString());
+
+    /// <summary>Receives a dossier: runs from the receipt until every path waits for a person.</summary>
+    /// <exception cref="TransitionException">Initial data does not fit the declared variables.</exception>
+    public TransitionResult Start(CompiledWorkflow workflow, StartDossier command)
+    {
+        var state = new DossierState
+        {
+            Stage = DossierStage.Received,
+            ReceivedAt = command.ReceivedAt,
+            ReceivingUnit = command.ReceivingUnit,
+        };
+        foreach (var variable in workflow.Variables.Values)
+        {
+            state.Variables[variable.Name] = VariableValues.Coerce(variable.TypeName, variable.DefaultValue);
+        }
+
+        var run = new Run(this, workflow, state, command.Actor, command.ReceivedAt);
+        run.ApplyData(command.Data);
+        run.Execute(workflow.Start.Id);
+        return run.Finish();
+    }
+
+    /// <summary>Completes a task and runs on until every path waits again.</summary>
+    /// <exception cref="TransitionException">The task is not pending, the outcome is not allowed, or the data is invalid.</exception>
+    public TransitionResult Complete(CompiledWorkflow workflow, DossierState current, CompleteTask command)
+    {
+        if (current.IsClosed)
+        {
+            throw new TransitionException(TransitionError.DossierClosed,
+                $"the dossier is closed ({DossierStatusRules.Derive(current)}); nothing can be completed any more");
+        }
+
+        var state = current.Clone();
+        var task = state.Tasks.FirstOrDefault(t => t.Id == command.TaskId)
+            ?? throw new TransitionException(TransitionError.TaskNotPending,
+                $"task {command.TaskId} is not pending on this dossier; it was completed already or belongs to another dossier");
+
+        var allowed = task.CurrentOutcomes;
+        if (!allowed.Contains(command.Outcome, StringComparer.Ordinal))
+        {
+            var why = task.Status == PendingTaskStatus.AwaitingSupplement
+                ? "the step waits for the applicant's documents"
+                : $"step '{task.Title}' allows";
+            throw new TransitionException(TransitionError.OutcomeNotAllowed,
+                $"outcome '{command.Outcome}' is not allowed: {why}; choose one of {string.Join(", ", allowed)}");
+        }
+
+        var run = new Run(this, workflow, state, command.Actor, command.Now);
+        run.ApplyData(command.Data);
+        run.CompleteTask(task, command.Outcome, command.Comment, command.Data);
+        return run.Finish();
+    }
+
+    /// <summary>The mutable context of one transition.</summary>
+    private sealed class Run(WorkflowInterpreter interpreter, CompiledWorkflow workflow, DossierState state, string actor, DateTime now)
+    {
+        private readonly List<JournalEvent> _events = [];
+        private readonly List<PendingTask> _created = [];
+        private readonly List<ClosedTask> _closed = [];
+        private readonly Queue<(string Activity, FlowConnection? Via)> _agenda = new();
+        private int _steps;
+
+        public void ApplyData(IReadOnlyDictionary<string, JsonNode?>? data)
+        {
+            if (data is null)
+            {
+                return;
+            }
+
+            foreach (var (name, value) in data)
+            {
+                try
+                {
+                    state.Variables[name] = workflow.Variables.TryGetValue(name, out var declared)
+                        ? VariableValues.Coerce(declared.TypeName, value)
+                        : value?.DeepClone();
+                }
+                catch (FormatException ex)
+                {
+                    throw new TransitionException(TransitionError.InvalidData, $"data field '{name}': {ex.Message}");
+                }
+            }
+        }
+
+        public void CompleteTask(PendingTask task, string outcome, string? comment, IReadOnlyDictionary<string, JsonNode?>? data)
+        {
+            var activity = workflow.Activities[task.ActivityId];
+            var dataJson = data is null ? null : new JsonObject(data.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone())));
+
+            if (outcome == Outcomes.RequestSupplement)
+            {
+                task.Status = PendingTaskStatus.AwaitingSupplement;
+                task.SupplementRequestedAt = now;
+                state.SupplementRequests++;
+                Record(JournalEventTypes.SupplementRequested, activity, task, outcome, comment, dataJson);
+                return;
+            }
+
+            if (outcome == Outcomes.SupplementReceived)
+            {
+                task.Status = PendingTaskStatus.Pending;
+                task.SupplementRequestedAt = null;
+                Record(JournalEventTypes.SupplementReceived, activity, task, outcome, comment, dataJson);
+                return;
+            }
+
+            state.Tasks.Remove(task);
+            _closed.Add(new ClosedTask(task, Cancelled: false, outcome, now));
+            _events.Add(new JournalEvent
+            {
+                Type = JournalEventTypes.TaskCompleted,
+                Timestamp = now,
+                ActivityId = activity.Id,
+                ActivityType = activity.Type.TypeName,
+                ActivityName = task.Title,
+                TaskId = task.Id,
+                UnitCode = task.UnitCode,
+                Actor = actor,
+                Outcome = outcome,
+                Comment = comment,
+                StartedAt = task.CreatedAt,
+                CompletedAt = now,
+                Data = dataJson,
+            });
+
+            if (task.Kind == TaskKind.Step)
+            {
+                state.CompletedSteps++;
+            }
+
+            if (state.Stage == DossierStage.Received)
+            {
+                state.Stage = DossierStage.InProgress;
+            }
+
+            if (task.Kind == TaskKind.ReturnResult)
+            {
+                state.Stage = DossierStage.Returned;
+                state.ReturnedAt = now;
+                Record(JournalEventTypes.ResultReturned, activity, task, outcome, comment, null);
+            }
+
+            var connected = workflow.Outgoing[(activity.Id, outcome)].Any();
+            if (outcome == Outcomes.Reject && !connected)
+            {
+                Stop($"'{task.Title}' rejected the dossier");
+                return;
+            }
+
+            Emit(activity, outcome);
+            Drain();
+        }
+
+        public void Execute(string activityId)
+        {
+            _agenda.Enqueue((activityId, null));
+            Drain();
+        }
+
+        public TransitionResult Finish()
+        {
+            if (!state.IsFinished && state.Tasks.Count == 0)
+            {
+                // Every path has ended: the flowchart is complete, as in Elsa.
+                EndWorkflow(null);
+            }
+
+            return new TransitionResult(state, _events, _created, _closed);
+        }
+
+        private void Drain()
+        {
+            while (_agenda.Count > 0 && !state.IsFinished)
+            {
+                if (++_steps > MaxAutomaticSteps)
+                {
+                    throw new TransitionException(TransitionError.RunawayDefinition,
+                        $"the procedure ran {MaxAutomaticSteps} automatic activities without reaching a step; it loops without a person in the loop — fix the definition");
+                }
+
+                var (id, via) = _agenda.Dequeue();
+                Run1(workflow.Activities[id], via);
+            }
+        }
+
+        private void Run1(CompiledActivity activity, FlowConnection? via)
+        {
+            switch (activity.Type.Kind)
+            {
+                case ActivityKind.Start:
+                    Record(JournalEventTypes.DossierReceived, activity, null, null, null,
+                        new JsonObject { ["receivingUnit"] = state.ReceivingUnit });
+                    Emit(activity, Outcomes.Done);
+                    break;
+
+                case ActivityKind.Task:
+                    CreateTask(activity);
+                    break;
+
+                case ActivityKind.ResultReady:
+                    state.Stage = DossierStage.ResultReady;
+                    state.ResultReadyAt = now;
+                    Record(JournalEventTypes.ResultReady, activity, null, null, null, null);
+                    Emit(activity, Outcomes.Done);
+                    break;
+
+                case ActivityKind.Decision:
+                    var result = activity.Condition!.Evaluate(state.Variables);
+                    var branch = result ? "True" : "False";
+                    Record(JournalEventTypes.DecisionTaken, activity, null, branch, null,
+                        new JsonObject { ["condition"] = activity.Condition.Text });
+                    Emit(activity, branch);
+                    break;
+
+                case ActivityKind.Fork:
+                    Record(JournalEventTypes.BranchesForked, activity, null, null, null,
+                        new JsonObject { ["branches"] = new JsonArray([.. activity.Ports.Select(p => (JsonNode?)JsonValue.Create(p))]) });
+                    foreach (var port in activity.Ports)
+                    {
+                        Emit(activity, port);
+                    }
+
+                    break;
+
+                case ActivityKind.Join:
+                    Join(activity, via);
+                    break;
+
+                case ActivityKind.SetVariable:
+                    state.Variables[activity.VariableName!] = activity.VariableValue?.DeepClone();
+                    Record(JournalEventTypes.VariableSet, activity, null, null, null,
+                        new JsonObject { [activity.VariableName!] = activity.VariableValue?.DeepClone() });
+                    Emit(activity, Outcomes.Done);
+                    break;
+
+                case ActivityKind.Finish:
+                    EndWorkflow(activity);
+                    break;
+            }
+        }
+
+        private void Join(CompiledActivity join, FlowConnection? via)
+        {
+            var incoming = workflow.Incoming[join.Id].ToList();
+            if (!state.JoinArrivals.TryGetValue(join.Id, out var arrivals))
+            {
+                arrivals = new Dictionary<string, int>(StringComparer.Ordinal);
+                state.JoinArrivals[join.Id] = arrivals;
+            }
+
+            if (via is not null)
+            {
+                arrivals[via.Key] = arrivals.GetValueOrDefault(via.Key) + 1;
+            }
+
+            if (!incoming.All(c => arrivals.GetValueOrDefault(c.Key) > 0))
+            {
+                return;
+            }
+
+            // Consume one token per branch, so a later round (after rework) waits again.
+            foreach (var connection in incoming)
+            {
+                if (--arrivals[connection.Key] == 0)
+                {
+                    arrivals.Remove(connection.Key);
+                }
+            }
+
+            if (arrivals.Count == 0)
+            {
+                state.JoinArrivals.Remove(join.Id);
+            }
+
+            Record(JournalEventTypes.BranchesJoined, join, null, null, null, null);
+            Emit(join, Outcomes.Done);
+        }
+
+        private void CreateTask(CompiledActivity activity)
+        {
+            var template = activity.Task!;
+            var task = new PendingTask
+            {
+                Id = interpreter._newTaskId(),
+                ActivityId = activity.Id,
+                ActivityType = activity.Type.TypeName,
+                Kind = template.Kind,
+                Title = template.Title,
+                UnitCode = template.HandlingUnit ?? state.ReceivingUnit,
+                Role = template.Role,
+                TimeLimitDays = template.TimeLimitDays,
+                PausesClock = template.PausesClock,
+                AllowedOutcomes = template.AllowedOutcomes,
+                CreatedAt = now,
+                Status = PendingTaskStatus.Pending,
+            };
+            state.Tasks.Add(task);
+            _created.Add(task);
+            Record(JournalEventTypes.TaskCreated, activity, task, null, null, null);
+        }
+
+        private void Emit(CompiledActivity activity, string port)
+        {
+            foreach (var connection in workflow.Outgoing[(activity.Id, port)])
+            {
+                _agenda.Enqueue((connection.Target, connection));
+            }
+        }
+
+        private void Stop(string reason)
+        {
+            state.Stage = DossierStage.Stopped;
+            state.StoppedAt = now;
+            _events.Add(new JournalEvent
+            {
+                Type = JournalEventTypes.DossierStopped,
+                Timestamp = now,
+                Actor = actor,
+                Comment = reason,
+            });
+            EndWorkflow(null);
+        }
+
+        private void EndWorkflow(CompiledActivity? finish)
+        {
+            foreach (var task in state.Tasks)
+            {
+                _closed.Add(new ClosedTask(task, Cancelled: true, null, now));
+                _events.Add(new JournalEvent
+                {
+                    Type = JournalEventTypes.TaskCancelled,
+                    Timestamp = now,
+                    ActivityId = task.ActivityId,
+                    ActivityType = task.ActivityType,
+                    ActivityName = task.Title,
+                    TaskId = task.Id,
+                    UnitCode = task.UnitCode,
+                    Actor = actor,
+                    StartedAt = task.CreatedAt,
+                    CompletedAt = now,
+                });
+            }
+
+            state.Tasks.Clear();
+            state.JoinArrivals.Clear();
+            _agenda.Clear();
+            state.IsFinished = true;
+
+            // A workflow that ends with no result and no hand-over has stopped processing (code 8).
+            if (state.Stage is DossierStage.Received or DossierStage.InProgress)
+            {
+                state.Stage = DossierStage.Stopped;
+                state.StoppedAt = now;
+                _events.Add(new JournalEvent
+                {
+                    Type = JournalEventTypes.DossierStopped,
+                    Timestamp = now,
+                    ActivityId = finish?.Id,
+                    ActivityType = finish?.Type.TypeName,
+                    Actor = actor,
+                    Comment = "the procedure ended without a result",
+                });
+            }
+
+            _events.Add(new JournalEvent
+            {
+                Type = JournalEventTypes.WorkflowFinished,
+                Timestamp = now,
+                ActivityId = finish?.Id,
+                ActivityType = finish?.Type.TypeName,
+                Actor = actor,
+            });
+        }
+
+        private void Record(string type, CompiledActivity activity, PendingTask? task, string? outcome, string? comment, JsonObject? data) =>
+            _events.Add(new JournalEvent
+            {
+                Type = type,
+                Timestamp = now,
+                ActivityId = activity.Id,
+                ActivityType = activity.Type.TypeName,
+                ActivityName = task?.Title ?? activity.DisplayName,
+                TaskId = task?.Id,
+                UnitCode = task?.UnitCode,
+                Actor = actor,
+                Outcome = outcome,
+                Comment = comment,
+                StartedAt = task?.CreatedAt,
+                Data = data,
+            });
+    }
+}

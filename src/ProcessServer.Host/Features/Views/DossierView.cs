@@ -1,0 +1,149 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using ProcessServer.Engine.Execution;
+using ProcessServer.Host.Infrastructure;
+using ProcessServer.Persistence;
+using ProcessServer.Persistence.Entities;
+
+namespace ProcessServer.Host.Features.Views;
+
+/// <summary>A dossier as clerks see it.</summary>
+/// <param name="Id">Dossier id.</param>
+/// <param name="ReceiptCode">Receipt code printed on form 01.</param>
+/// <param name="Procedure">Procedure and the exact version the dossier runs on.</param>
+/// <param name="Applicant">Applicant.</param>
+/// <param name="Channel">direct, online or postal.</param>
+/// <param name="ReceivingUnit">Unit that received it.</param>
+/// <param name="ReceivedAt">Receipt instant (UTC).</param>
+/// <param name="Status">Internal status.</param>
+/// <param name="NationalStatus">National status code and name.</param>
+/// <param name="Version">Concurrency version; send it back in If-Match.</param>
+/// <param name="CurrentTasks">Open tasks.</param>
+/// <param name="Journal">Every step so far.</param>
+/// <param name="Variables">Dossier variables.</param>
+/// <param name="ResultReadyAt">When the result became ready.</param>
+/// <param name="ReturnedAt">When the result was returned.</param>
+/// <param name="StoppedAt">When processing stopped.</param>
+public sealed record DossierView(
+    string Id,
+    string ReceiptCode,
+    ProcedureRef Procedure,
+    ApplicantView Applicant,
+    string Channel,
+    string ReceivingUnit,
+    DateTime ReceivedAt,
+    string Status,
+    NationalStatusView NationalStatus,
+    int Version,
+    IReadOnlyList<TaskView> CurrentTasks,
+    IReadOnlyList<JournalView> Journal,
+    JsonObject Variables,
+    DateTime? ResultReadyAt,
+    DateTime? ReturnedAt,
+    DateTime? StoppedAt);
+
+/// <summary>Procedure version reference.</summary>
+public sealed record ProcedureRef(string Code, string Name, int Version, string VersionId);
+
+/// <summary>Applicant details.</summary>
+public sealed record ApplicantView(string Name, string IdNumber, string? Phone);
+
+/// <summary>National status (DOMAIN.md §3.2).</summary>
+public sealed record NationalStatusView(int Code, string Name, string NameVi);
+
+/// <summary>An open task.</summary>
+public sealed record TaskView(
+    string Id,
+    string ActivityId,
+    string Kind,
+    string Title,
+    string UnitCode,
+    string Role,
+    string Status,
+    decimal? TimeLimitDays,
+    DateTime StartedAt,
+    IReadOnlyList<string> AllowedOutcomes);
+
+/// <summary>A journal entry.</summary>
+public sealed record JournalView(
+    int Sequence,
+    DateTime Timestamp,
+    string Type,
+    string? ActivityId,
+    string? ActivityName,
+    string? TaskId,
+    string? UnitCode,
+    string Actor,
+    string? Outcome,
+    string? Comment,
+    DateTime? StartedAt,
+    DateTime? CompletedAt,
+    JsonNode? Data);
+
+/// <summary>Builds <see cref="DossierView"/>s.</summary>
+public static class DossierViews
+{
+    private static readonly Dictionary<int, (string En, string Vi)> NationalNames = new()
+    {
+        [1] = ("Submitted online, awaiting receipt", "Mới đăng ký"),
+        [2] = ("Received", "Được tiếp nhận"),
+        [3] = ("Refused at receipt", "Không được tiếp nhận"),
+        [4] = ("Being processed", "Đang xử lý"),
+        [5] = ("Supplement requested", "Yêu cầu bổ sung giấy tờ"),
+        [6] = ("Awaiting financial obligation", "Yêu cầu thực hiện nghĩa vụ tài chính"),
+        [7] = ("Applicant asked to withdraw", "Công dân yêu cầu rút hồ sơ"),
+        [8] = ("Processing stopped", "Dừng xử lý"),
+        [9] = ("Processing finished, result ready", "Đã xử lý xong"),
+        [10] = ("Result returned", "Đã trả kết quả"),
+    };
+
+    /// <summary>The ETag of a dossier version.</summary>
+    public static string ETag(int version) => $"\"{version}\"";
+
+    /// <summary>Builds the view from a dossier row, its procedure name and its whole journal.</summary>
+    public static DossierView Build(Dossier dossier, string procedureName, IEnumerable<JournalEntry> journal)
+    {
+        var state = DossierState.FromJson(dossier.StateJson);
+        var (en, vi) = NationalNames[dossier.NationalStatusCode];
+        return new DossierView(
+            dossier.Id,
+            dossier.ReceiptCode,
+            new ProcedureRef(dossier.ProcedureCode, procedureName, dossier.DefinitionVersion, dossier.DefinitionVersionId),
+            new ApplicantView(dossier.ApplicantName, dossier.ApplicantIdNumber, dossier.ApplicantPhone),
+            dossier.Channel,
+            dossier.ReceivingUnit,
+            dossier.ReceivedAt,
+            dossier.Status,
+            new NationalStatusView(dossier.NationalStatusCode, en, vi),
+            dossier.Version,
+            state.Tasks.Select(t => new TaskView(t.Id, t.ActivityId, t.Kind.ToString(), t.Title, t.UnitCode, t.Role,
+                t.Status.ToString(), t.TimeLimitDays, t.CreatedAt, t.CurrentOutcomes)).ToList(),
+            journal.OrderBy(j => j.Sequence).Select(j => new JournalView(j.Sequence, j.Timestamp, j.Type, j.ActivityId,
+                j.ActivityName, j.TaskId, j.UnitCode, j.Actor, j.Outcome, j.Comment, j.StartedAt, j.CompletedAt,
+                j.DataJson is null ? null : JsonNode.Parse(j.DataJson))).ToList(),
+            new JsonObject(state.Variables.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))),
+            dossier.ResultReadyAt,
+            dossier.ReturnedAt,
+            dossier.StoppedAt);
+    }
+
+    /// <summary>Serializes a view exactly as the API returns it.</summary>
+    public static string Serialize(DossierView view) => JsonSerializer.Serialize(view, JsonBody.Options);
+
+    /// <summary>Name of a definition version.</summary>
+    public static Task<string> ProcedureNameAsync(ProcessServerDbContext db, string versionId, CancellationToken cancellationToken) =>
+        db.WorkflowDefinitions.AsNoTracking().Where(d => d.Id == versionId).Select(d => d.Name).SingleAsync(cancellationToken);
+
+    /// <summary>Whether the caller may see a dossier: it was received in, or has passed through, one of their units.</summary>
+    public static async Task<bool> CanSeeAsync(ProcessServerDbContext db, Caller caller, Dossier dossier, CancellationToken cancellationToken)
+    {
+        if (caller.IsAdministrator || caller.Units.Contains(dossier.ReceivingUnit))
+        {
+            return true;
+        }
+
+        var units = caller.Units.ToList();
+        return await db.Tasks.AnyAsync(t => t.DossierId == dossier.Id && units.Contains(t.UnitCode), cancellationToken);
+    }
+}

@@ -1,0 +1,116 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace ProcessServer.Host.Infrastructure;
+
+/// <summary>
+/// Authenticates requests by API key: <c>X-Api-Key: key</c>, or <c>Authorization: ApiKey key</c>
+/// (what Elsa Studio sends). Keys, roles and units come from configuration.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    IOptionsMonitor<ServerOptions> server)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    /// <summary>Scheme name.</summary>
+    public const string SchemeName = "ApiKey";
+
+    /// <summary>Claim holding a unit code the caller works for.</summary>
+    public const string UnitClaim = "unit";
+
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var presented = ReadKey(Request);
+        if (presented is null)
+        {
+            return Task.FromResult(AuthenticateResult.NoResult());
+        }
+
+        var match = server.CurrentValue.ApiKeys.FirstOrDefault(k => k.Key.Length > 0 && FixedTimeEquals(k.Key, presented));
+        if (match is null)
+        {
+            return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
+        }
+
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.Name, match.Name),
+            new(ClaimTypes.Role, match.Role),
+        };
+        claims.AddRange(match.Units.Select(u => new Claim(UnitClaim, u)));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, SchemeName)));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "ApiKey";
+        await Problems.Write(Context, StatusCodes.Status401Unauthorized, "API key required",
+            ReadKey(Request) is null
+                ? "Send your API key in the X-Api-Key header (or Authorization: ApiKey <key>)."
+                : "The API key is not valid. Check it with your administrator.");
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await Problems.Write(Context, StatusCodes.Status403Forbidden, "Not allowed",
+            "Your API key's role does not allow this operation.");
+    }
+
+    private static string? ReadKey(HttpRequest request)
+    {
+        if (request.Headers.TryGetValue("X-Api-Key", out var header) && !string.IsNullOrWhiteSpace(header))
+        {
+            return header.ToString().Trim();
+        }
+
+        var authorization = request.Headers.Authorization.ToString();
+        const string prefix = "ApiKey ";
+        return authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
+            ? authorization[prefix.Length..].Trim()
+            : null;
+    }
+
+    private static bool FixedTimeEquals(string expected, string presented) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(presented));
+}
+
+/// <summary>Who is calling, read from the authenticated principal.</summary>
+public sealed class Caller
+{
+    private Caller(string name, string role, IReadOnlySet<string> units)
+    {
+        Name = name;
+        Role = role;
+        Units = units;
+    }
+
+    /// <summary>API key name (the actor in the journal).</summary>
+    public string Name { get; }
+
+    /// <summary>Role.</summary>
+    public string Role { get; }
+
+    /// <summary>Units the caller works for.</summary>
+    public IReadOnlySet<string> Units { get; }
+
+    /// <summary>Administrators act for every unit.</summary>
+    public bool IsAdministrator => Role == Roles.Administrator;
+
+    /// <summary>Whether the caller may act for <paramref name="unitCode"/>.</summary>
+    public bool ActsFor(string unitCode) => IsAdministrator || Units.Contains(unitCode);
+
+    /// <summary>Reads the caller from a request's user.</summary>
+    public static Caller From(ClaimsPrincipal user) => new(
+        user.Identity?.Name ?? "anonymous",
+        user.FindFirstValue(ClaimTypes.Role) ?? string.Empty,
+        user.FindAll(ApiKeyAuthenticationHandler.UnitClaim).Select(c => c.Value).ToHashSet(StringComparer.Ordinal));
+}

@@ -1,0 +1,37 @@
+using System.Collections.Concurrent;
+using Microsoft.EntityFrameworkCore;
+using ProcessServer.Engine.Definitions;
+using ProcessServer.Persistence;
+
+namespace ProcessServer.Host.Infrastructure;
+
+/// <summary>
+/// Compiled definition versions by version id. A stored version's content never changes once a
+/// dossier can run on it, so entries never go stale; looking one up is O(1) whatever the number
+/// of versions of a procedure.
+/// </summary>
+public sealed class WorkflowCache(WorkflowCompiler compiler)
+{
+    private readonly ConcurrentDictionary<string, CompiledWorkflow> _compiled = new(StringComparer.Ordinal);
+
+    /// <summary>Gets the compiled version, loading it from the store on first use.</summary>
+    /// <exception cref="InvalidOperationException">The version is missing from the store.</exception>
+    public async Task<CompiledWorkflow> GetAsync(ProcessServerDbContext db, string versionId, CancellationToken cancellationToken)
+    {
+        if (_compiled.TryGetValue(versionId, out var cached))
+        {
+            return cached;
+        }
+
+        var json = await db.WorkflowDefinitions.AsNoTracking()
+            .Where(d => d.Id == versionId)
+            .Select(d => d.Json)
+            .SingleOrDefaultAsync(cancellationToken)
+            ?? throw new InvalidOperationException($"definition version '{versionId}' is missing from the store");
+        var compiled = compiler.CompileOrThrow(WorkflowDefinitionDocument.Parse(json));
+        return _compiled.GetOrAdd(versionId, compiled);
+    }
+
+    /// <summary>Drops a version (for drafts that are edited in place).</summary>
+    public void Forget(string versionId) => _compiled.TryRemove(versionId, out _);
+}

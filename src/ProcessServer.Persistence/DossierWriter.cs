@@ -1,0 +1,120 @@
+using Microsoft.EntityFrameworkCore;
+using ProcessServer.Engine.Execution;
+using ProcessServer.Persistence.Entities;
+
+namespace ProcessServer.Persistence;
+
+/// <summary>
+/// Stages the effects of one engine transition on the context: dossier row, task rows and
+/// journal rows. Nothing is written until the caller's single SaveChanges, so a transition lands
+/// whole or not at all; the dossier's Version column makes a concurrent transition fail instead
+/// of overwriting.
+/// </summary>
+public static class DossierWriter
+{
+    /// <summary>Stages a transition of an existing dossier (already tracked).</summary>
+    /// <param name="db">The context.</param>
+    /// <param name="dossier">The tracked dossier row.</param>
+    /// <param name="openTasks">The dossier's tracked open task rows.</param>
+    /// <param name="nextSequence">Journal sequence number for the first new entry.</param>
+    /// <param name="result">What the engine decided.</param>
+    /// <param name="now">Server time of the write, UTC.</param>
+    /// <returns>The journal rows staged.</returns>
+    public static IReadOnlyList<JournalEntry> Stage(
+        ProcessServerDbContext db,
+        Dossier dossier,
+        IReadOnlyCollection<DossierTask> openTasks,
+        int nextSequence,
+        TransitionResult result,
+        DateTime now)
+    {
+        var state = result.State;
+        var status = result.Status;
+        dossier.StateJson = state.ToJson();
+        dossier.Status = status.ToString();
+        dossier.NationalStatusCode = DossierStatusRules.NationalCode(status);
+        dossier.ResultReadyAt = state.ResultReadyAt;
+        dossier.ReturnedAt = state.ReturnedAt;
+        dossier.StoppedAt = state.StoppedAt;
+        dossier.UpdatedAt = now;
+        dossier.Version++;
+
+        var rows = openTasks.ToDictionary(t => t.Id, StringComparer.Ordinal);
+        foreach (var closed in result.ClosedTasks)
+        {
+            if (rows.TryGetValue(closed.Task.Id, out var row))
+            {
+                row.Status = closed.Cancelled ? TaskStatuses.Cancelled : TaskStatuses.Completed;
+                row.Outcome = closed.Outcome;
+                row.CompletedAt = closed.ClosedAt;
+                row.CompletedBy = closed.Cancelled ? null : result.Events.FirstOrDefault(e => e.TaskId == closed.Task.Id && e.Type == JournalEventTypes.TaskCompleted)?.Actor;
+                row.Comment = result.Events.FirstOrDefault(e => e.TaskId == closed.Task.Id && e.Type == JournalEventTypes.TaskCompleted)?.Comment;
+            }
+        }
+
+        foreach (var pending in state.Tasks)
+        {
+            if (rows.TryGetValue(pending.Id, out var row))
+            {
+                row.Status = pending.Status.ToString();
+            }
+        }
+
+        foreach (var created in result.CreatedTasks.Where(t => !result.ClosedTasks.Any(c => c.Task.Id == t.Id)))
+        {
+            db.Tasks.Add(ToRow(dossier.Id, created));
+        }
+
+        // A task created and cancelled in the same transition (a Finish right after a fork) is
+        // still a step execution worth a row.
+        foreach (var closed in result.ClosedTasks.Where(c => !rows.ContainsKey(c.Task.Id)))
+        {
+            var row = ToRow(dossier.Id, closed.Task);
+            row.Status = closed.Cancelled ? TaskStatuses.Cancelled : TaskStatuses.Completed;
+            row.Outcome = closed.Outcome;
+            row.CompletedAt = closed.ClosedAt;
+            db.Tasks.Add(row);
+        }
+
+        var entries = result.Events.Select((e, i) => new JournalEntry
+        {
+            DossierId = dossier.Id,
+            Sequence = nextSequence + i,
+            Timestamp = e.Timestamp,
+            Type = e.Type,
+            DefinitionVersionId = dossier.DefinitionVersionId,
+            ActivityId = e.ActivityId,
+            ActivityType = e.ActivityType,
+            ActivityName = e.ActivityName,
+            TaskId = e.TaskId,
+            UnitCode = e.UnitCode,
+            Actor = e.Actor,
+            Outcome = e.Outcome,
+            Comment = e.Comment,
+            StartedAt = e.StartedAt,
+            CompletedAt = e.CompletedAt,
+            DataJson = e.Data?.ToJsonString(),
+        }).ToList();
+        db.Journal.AddRange(entries);
+        return entries;
+    }
+
+    /// <summary>Next journal sequence number of a dossier.</summary>
+    public static async Task<int> NextSequenceAsync(ProcessServerDbContext db, string dossierId, CancellationToken cancellationToken) =>
+        (await db.Journal.Where(j => j.DossierId == dossierId).MaxAsync(j => (int?)j.Sequence, cancellationToken) ?? 0) + 1;
+
+    private static DossierTask ToRow(string dossierId, PendingTask task) => new()
+    {
+        Id = task.Id,
+        DossierId = dossierId,
+        ActivityId = task.ActivityId,
+        ActivityType = task.ActivityType,
+        Kind = task.Kind.ToString(),
+        Title = task.Title,
+        UnitCode = task.UnitCode,
+        Role = task.Role,
+        Status = task.Status.ToString(),
+        TimeLimitDays = task.TimeLimitDays,
+        CreatedAt = task.CreatedAt,
+    };
+}

@@ -1,0 +1,121 @@
+namespace ProcessServer.Persistence.Entities;
+
+/// <summary>
+/// One version of a workflow definition. Versions are rows of their own and their JSON is never
+/// rewritten once published, so a dossier can always find the exact version it started on.
+/// </summary>
+public sealed class WorkflowDefinitionVersion
+{
+    public required string Id { get; set; }
+    public required string DefinitionId { get; set; }
+    public int Version { get; set; }
+    public required string Name { get; set; }
+    public bool IsLatest { get; set; }
+    public bool IsPublished { get; set; }
+    public required string Json { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? PublishedAt { get; set; }
+}
+
+/// <summary>A dossier (workflow instance). Status columns are derived from <see cref="StateJson"/> on every write.</summary>
+public sealed class Dossier
+{
+    public required string Id { get; set; }
+    public required string ReceiptCode { get; set; }
+    public required string ProcedureCode { get; set; }
+    public required string DefinitionVersionId { get; set; }
+    public int DefinitionVersion { get; set; }
+    public string? FieldCode { get; set; }
+    public required string ReceivingUnit { get; set; }
+    public required string Channel { get; set; }
+    public required string ApplicantName { get; set; }
+    public required string ApplicantIdNumber { get; set; }
+    public string? ApplicantPhone { get; set; }
+    public DateTime ReceivedAt { get; set; }
+    public required string Status { get; set; }
+    public int NationalStatusCode { get; set; }
+    public required string StateJson { get; set; }
+
+    /// <summary>Optimistic concurrency: the ETag clerks send back in If-Match.</summary>
+    public int Version { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public DateTime? ResultReadyAt { get; set; }
+    public DateTime? ReturnedAt { get; set; }
+    public DateTime? StoppedAt { get; set; }
+}
+
+/// <summary>A task (step execution). Pending rows are the inbox; closed rows stay for reports.</summary>
+public sealed class DossierTask
+{
+    public required string Id { get; set; }
+    public required string DossierId { get; set; }
+    public required string ActivityId { get; set; }
+    public required string ActivityType { get; set; }
+    public required string Kind { get; set; }
+    public required string Title { get; set; }
+    public required string UnitCode { get; set; }
+    public required string Role { get; set; }
+    public required string Status { get; set; }
+    public decimal? TimeLimitDays { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    public string? Outcome { get; set; }
+    public string? CompletedBy { get; set; }
+    public string? Comment { get; set; }
+}
+
+/// <summary>Task row statuses.</summary>
+public static class TaskStatuses
+{
+    public const string Pending = "Pending";
+    public const string AwaitingSupplement = "AwaitingSupplement";
+    public const string Completed = "Completed";
+    public const string Cancelled = "Cancelled";
+
+    /// <summary>Statuses of tasks still open.</summary>
+    public static readonly string[] Open = [Pending, AwaitingSupplement];
+}
+
+/// <summary>An append-only journal entry; rows are inserted, never updated or deleted.</summary>
+public sealed class JournalEntry
+{
+    public required string DossierId { get; set; }
+    public int Sequence { get; set; }
+    public DateTime Timestamp { get; set; }
+    public required string Type { get; set; }
+    public required string DefinitionVersionId { get; set; }
+    public string? ActivityId { get; set; }
+    public string? ActivityType { get; set; }
+    public string? ActivityName { get; set; }
+    public string? TaskId { get; set; }
+    public string? UnitCode { get; set; }
+    public required string Actor { get; set; }
+    public string? Outcome { get; set; }
+    public string? Comment { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? CompletedAt { get; set; }
+    public string? DataJson { get; set; }
+}
+
+/// <summary>The first response to a request carrying an Idempotency-Key, kept so a retry gets the same answer.</summary>
+public sealed class IdempotencyRecord
+{
+    public required string Scope { get; set; }
+    public required string Key { get; set; }
+    public required string RequestFingerprint { get; set; }
+    public int StatusCode { get; set; }
+    public required string ResponseBody { get; set; }
+    public string? ETag { get; set; }
+    public string? Location { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>Per unit and day, the last receipt number issued.</summary>
+public sealed class ReceiptCounter
+{
+    public required string UnitCode { get; set; }
+    public required string Day { get; set; }
+    public int LastNumber { get; set; }
+}

@@ -1,0 +1,127 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using ProcessServer.Persistence.Entities;
+
+namespace ProcessServer.Persistence;
+
+/// <summary>
+/// The store. One model for SQLite and PostgreSQL: no provider-specific SQL, times as UTC
+/// <see cref="DateTime"/> (SQLite keeps ISO text that sorts correctly; PostgreSQL uses timestamptz).
+/// The schema is created and upgraded only by the hand-written migrations in Migrations/.
+/// </summary>
+public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbContext> options) : DbContext(options)
+{
+    public DbSet<WorkflowDefinitionVersion> WorkflowDefinitions => Set<WorkflowDefinitionVersion>();
+    public DbSet<Dossier> Dossiers => Set<Dossier>();
+    public DbSet<DossierTask> Tasks => Set<DossierTask>();
+    public DbSet<JournalEntry> Journal => Set<JournalEntry>();
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<ReceiptCounter> ReceiptCounters => Set<ReceiptCounter>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // SQLite hands DateTime back as Unspecified; every time in the store is UTC, so say so.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<WorkflowDefinitionVersion>(b =>
+        {
+            b.ToTable("WorkflowDefinitionVersions");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).HasMaxLength(160);
+            b.Property(x => x.DefinitionId).HasMaxLength(128);
+            b.Property(x => x.Name).HasMaxLength(400);
+            b.HasIndex(x => new { x.DefinitionId, x.Version }).IsUnique();
+        });
+
+        modelBuilder.Entity<Dossier>(b =>
+        {
+            b.ToTable("Dossiers");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).HasMaxLength(64);
+            b.Property(x => x.ReceiptCode).HasMaxLength(64);
+            b.Property(x => x.ProcedureCode).HasMaxLength(128);
+            b.Property(x => x.DefinitionVersionId).HasMaxLength(160);
+            b.Property(x => x.FieldCode).HasMaxLength(64);
+            b.Property(x => x.ReceivingUnit).HasMaxLength(64);
+            b.Property(x => x.Channel).HasMaxLength(16);
+            b.Property(x => x.ApplicantName).HasMaxLength(200);
+            b.Property(x => x.ApplicantIdNumber).HasMaxLength(32);
+            b.Property(x => x.ApplicantPhone).HasMaxLength(32);
+            b.Property(x => x.Status).HasMaxLength(32);
+            b.Property(x => x.Version).IsConcurrencyToken();
+            b.HasIndex(x => x.ReceiptCode).IsUnique();
+            b.HasIndex(x => new { x.ProcedureCode, x.DefinitionVersion });
+            b.HasIndex(x => new { x.ReceivingUnit, x.ReceivedAt });
+            b.HasOne<WorkflowDefinitionVersion>().WithMany().HasForeignKey(x => x.DefinitionVersionId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<DossierTask>(b =>
+        {
+            b.ToTable("Tasks");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).HasMaxLength(64);
+            b.Property(x => x.DossierId).HasMaxLength(64);
+            b.Property(x => x.ActivityId).HasMaxLength(128);
+            b.Property(x => x.ActivityType).HasMaxLength(128);
+            b.Property(x => x.Kind).HasMaxLength(32);
+            b.Property(x => x.Title).HasMaxLength(400);
+            b.Property(x => x.UnitCode).HasMaxLength(64);
+            b.Property(x => x.Role).HasMaxLength(64);
+            b.Property(x => x.Status).HasMaxLength(32);
+            b.Property(x => x.Outcome).HasMaxLength(64);
+            b.Property(x => x.CompletedBy).HasMaxLength(128);
+            b.Property(x => x.Comment).HasMaxLength(4000);
+            b.Property(x => x.TimeLimitDays).HasPrecision(9, 3);
+            b.HasIndex(x => new { x.UnitCode, x.Status, x.CreatedAt });
+            b.HasIndex(x => x.DossierId);
+            b.HasOne<Dossier>().WithMany().HasForeignKey(x => x.DossierId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<JournalEntry>(b =>
+        {
+            b.ToTable("Journal");
+            b.HasKey(x => new { x.DossierId, x.Sequence });
+            b.Property(x => x.DossierId).HasMaxLength(64);
+            b.Property(x => x.Type).HasMaxLength(64);
+            b.Property(x => x.DefinitionVersionId).HasMaxLength(160);
+            b.Property(x => x.ActivityId).HasMaxLength(128);
+            b.Property(x => x.ActivityType).HasMaxLength(128);
+            b.Property(x => x.ActivityName).HasMaxLength(400);
+            b.Property(x => x.TaskId).HasMaxLength(64);
+            b.Property(x => x.UnitCode).HasMaxLength(64);
+            b.Property(x => x.Actor).HasMaxLength(128);
+            b.Property(x => x.Outcome).HasMaxLength(64);
+            b.Property(x => x.Comment).HasMaxLength(4000);
+            b.HasIndex(x => x.Timestamp);
+            b.HasOne<Dossier>().WithMany().HasForeignKey(x => x.DossierId).OnDelete(DeleteBehavior.Restrict);
+        });
+
+        modelBuilder.Entity<IdempotencyRecord>(b =>
+        {
+            b.ToTable("IdempotencyRecords");
+            b.HasKey(x => new { x.Scope, x.Key });
+            b.Property(x => x.Scope).HasMaxLength(128);
+            b.Property(x => x.Key).HasMaxLength(128);
+            b.Property(x => x.RequestFingerprint).HasMaxLength(128);
+            b.Property(x => x.ETag).HasMaxLength(64);
+            b.Property(x => x.Location).HasMaxLength(400);
+        });
+
+        modelBuilder.Entity<ReceiptCounter>(b =>
+        {
+            b.ToTable("ReceiptCounters");
+            b.HasKey(x => new { x.UnitCode, x.Day });
+            b.Property(x => x.UnitCode).HasMaxLength(64);
+            b.Property(x => x.Day).HasMaxLength(8);
+            b.Property(x => x.LastNumber).IsConcurrencyToken();
+        });
+    }
+
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+}
