@@ -32,7 +32,9 @@ public static class StoreRegistration
     public static IServiceCollection AddProcessServerStore(this IServiceCollection services, StoreOptions options)
     {
         services.AddSingleton(options);
-        services.AddDbContext<ProcessServerDbContext>(builder => Configure(builder, options));
+        // Interceptors registered in DI (tests use one to simulate a crash mid-transition).
+        services.AddDbContext<ProcessServerDbContext>((provider, builder) =>
+            Configure(builder, options).AddInterceptors(provider.GetServices<IInterceptor>()));
         return services;
     }
 

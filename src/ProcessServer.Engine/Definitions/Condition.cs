@@ -121,7 +121,7 @@ public sealed partial class Condition
         {
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.Number => v.GetValue<decimal>() != 0,
+            JsonValueKind.Number => !VariableValues.TryReadNumber(v, out var n) || n != 0,
             JsonValueKind.String => v.GetValue<string>() is { Length: > 0 } s && !s.Equals("false", StringComparison.OrdinalIgnoreCase),
             _ => false,
         },
@@ -157,7 +157,7 @@ public sealed partial class Condition
         switch (v.GetValueKind())
         {
             case JsonValueKind.Number:
-                return v.GetValue<decimal>();
+                return VariableValues.TryReadNumber(v, out var n) ? n : v.ToJsonString();
             case JsonValueKind.True:
                 return true;
             case JsonValueKind.False:

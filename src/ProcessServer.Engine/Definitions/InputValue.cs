@@ -73,9 +73,9 @@ public static class InputValue
 
         if (value is JsonValue v)
         {
-            if (v.GetValueKind() == JsonValueKind.Number)
+            if (VariableValues.TryReadNumber(v, out var number))
             {
-                return v.GetValue<decimal>();
+                return number;
             }
 
             if (v.TryGetValue<string>(out var s))

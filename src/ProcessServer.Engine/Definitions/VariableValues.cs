@@ -80,12 +80,23 @@ public static class VariableValues
         throw new FormatException($"value {value.ToJsonString()} is not a valid {type}");
     }
 
+    /// <summary>
+    /// Reads a JSON number as a decimal whatever backs it: parsed JSON, or an int, long or double
+    /// created in code (on which <c>GetValue&lt;decimal&gt;()</c> throws). False when it is not a number
+    /// or does not fit a decimal.
+    /// </summary>
+    internal static bool TryReadNumber(JsonNode value, out decimal result)
+    {
+        result = 0;
+        return value.GetValueKind() == JsonValueKind.Number
+            && decimal.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out result);
+    }
+
     private static bool TryDecimal(JsonNode value, string? text, out decimal result)
     {
         if (value.GetValueKind() == JsonValueKind.Number)
         {
-            result = value.GetValue<decimal>();
-            return true;
+            return TryReadNumber(value, out result);
         }
 
         return decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out result);

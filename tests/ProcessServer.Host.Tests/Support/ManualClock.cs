@@ -1,0 +1,13 @@
+namespace ProcessServer.Host.Tests.Support;
+
+/// <summary>A clock the test moves by hand: no sleeps, exact instants.</summary>
+public sealed class ManualClock(DateTimeOffset start) : TimeProvider
+{
+    private DateTimeOffset _now = start;
+
+    public override DateTimeOffset GetUtcNow() => _now;
+
+    public void Advance(TimeSpan by) => _now += by;
+
+    public void Set(DateTimeOffset to) => _now = to;
+}
