@@ -175,7 +175,9 @@ public sealed partial class Condition
         }
     }
 
-    [GeneratedRegex(@"^(?<name>[A-Za-z_][A-Za-z0-9_.]*)\s*(?<op>==|!=|>=|<=|>|<)\s*(?<value>.+)$")]
+    // The operand may not start with an operator character, so JavaScript's === and !== (or <>)
+    // are refused instead of being read as a comparison with a string such as "= 'land'".
+    [GeneratedRegex(@"^(?<name>[A-Za-z_][A-Za-z0-9_.]*)\s*(?<op>==|!=|>=|<=|>|<)\s*(?<value>[^\s=<>!].*)$")]
     private static partial Regex ComparisonPattern();
 
     [GeneratedRegex(@"^(?<not>!)?\s*(?<name>[A-Za-z_][A-Za-z0-9_.]*)$")]

@@ -126,6 +126,10 @@ public sealed class WorkflowCompiler
         }
 
         var connections = new List<FlowConnection>();
+
+        // Ports drawn from each activity, even when the target is broken, so one broken activity
+        // does not make its neighbours look unconnected too.
+        var drawnPorts = new HashSet<(string Source, string Port)>();
         index = 0;
         foreach (var node in root["connections"] as JsonArray ?? [])
         {
@@ -143,6 +147,7 @@ public sealed class WorkflowCompiler
                 continue;
             }
 
+            drawnPorts.Add((source, sourcePort));
             var sourceKnown = activities.TryGetValue(source, out var sourceActivity);
             var targetKnown = activities.ContainsKey(target);
             if (!sourceKnown && !errors.Any(e => e.ActivityId == source))
@@ -157,7 +162,15 @@ public sealed class WorkflowCompiler
 
             if (sourceKnown && targetKnown)
             {
-                connections.Add(new FlowConnection(source, sourcePort, target));
+                var connection = new FlowConnection(source, sourcePort, target);
+                if (connections.Contains(connection))
+                {
+                    // A repeated connection would run its target twice (two tasks, or a join token it cannot consume).
+                    Fail(source, $"connection #{index} from '{source}' ({sourcePort}) to '{target}' is drawn twice; remove the duplicate");
+                    continue;
+                }
+
+                connections.Add(connection);
             }
 
             if (sourceActivity is not null && sourceActivity.Type.Kind != ActivityKind.Fork && !sourceActivity.Ports.Contains(sourcePort))
@@ -191,7 +204,7 @@ public sealed class WorkflowCompiler
             foreach (var outcome in task.Task!.AllowedOutcomes)
             {
                 var needsConnection = outcome is not (Outcomes.Done or Outcomes.Reject or Outcomes.RequestSupplement);
-                if (needsConnection && !connections.Any(c => c.Source == task.Id && c.SourcePort == outcome))
+                if (needsConnection && !drawnPorts.Contains((task.Id, outcome)))
                 {
                     Fail(task.Id, $"step '{task.Id}' ({task.DisplayName}) allows outcome '{outcome}' but no connection leaves that port; connect it or remove the outcome");
                 }

@@ -1,4 +1,6 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Unicode;
 using System.Text.Json.Nodes;
 
 namespace ProcessServer.Engine.Definitions;
@@ -11,7 +13,13 @@ namespace ProcessServer.Engine.Definitions;
 public sealed class WorkflowDefinitionDocument
 {
     /// <summary>Serializer options used for every definition written by ProcessServer: camelCase, indented.</summary>
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+
+        // Stored definitions stay readable: Vietnamese titles are written as letters, not \u escapes.
+        Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
+    };
 
     private WorkflowDefinitionDocument(JsonObject root) => Json = root;
 

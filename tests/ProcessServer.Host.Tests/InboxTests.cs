@@ -1,0 +1,59 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using FluentAssertions;
+using ProcessServer.Host.Tests.Support;
+using static ProcessServer.Host.Tests.Support.ClerkApi;
+
+namespace ProcessServer.Host.Tests;
+
+/// <summary>Inboxes: per unit and role, oldest first, paged.</summary>
+public sealed class InboxTests : ServerTest
+{
+    [Fact]
+    public async Task Inbox_lists_pending_tasks_of_the_unit_oldest_first_in_pages()
+    {
+        var receipts = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            receipts.Add((await ReceiveAsync(App, "land-first-certificate"))["receiptCode"]!.GetValue<string>());
+            Clock.Advance(TimeSpan.FromMinutes(10));
+        }
+
+        using var client = App.ClientFor(Keys.Land);
+        var page1 = JsonNode.Parse(await client.GetStringAsync("/api/inbox?unit=VPDKDD-BINHSON&role=land-registrar&page=1&pageSize=2"))!;
+        var page3 = JsonNode.Parse(await client.GetStringAsync("/api/inbox?unit=VPDKDD-BINHSON&role=land-registrar&page=3&pageSize=2"))!;
+
+        page1["totalCount"]!.GetValue<int>().Should().Be(5);
+        page1["items"]!.AsArray().Select(i => i!["receiptCode"]!.GetValue<string>()).Should().Equal(receipts[0], receipts[1]);
+        page3["items"]!.AsArray().Select(i => i!["receiptCode"]!.GetValue<string>()).Should().Equal(receipts[4]);
+        var item = page1["items"]![0]!;
+        item["title"]!.GetValue<string>().Should().Be("Check dossier, verify conditions");
+        item["dossierVersion"]!.GetValue<int>().Should().Be(1);
+        item["procedureCode"]!.GetValue<string>().Should().Be("land-first-certificate");
+
+        var otherRole = JsonNode.Parse(await client.GetStringAsync("/api/inbox?role=chairman"))!;
+        otherRole["totalCount"]!.GetValue<int>().Should().Be(0);
+    }
+
+    [Fact]
+    public async Task Inbox_shows_a_task_until_it_is_completed()
+    {
+        var d = await ReceiveAsync(App, "birth-registration");
+        using var client = App.ClientFor(Keys.Commune);
+        JsonNode.Parse(await client.GetStringAsync("/api/inbox"))!["items"]!.AsArray()
+            .Select(i => i!["taskId"]!.GetValue<string>()).Should().Equal(OpenTask(d, "register")["id"]!.GetValue<string>());
+
+        d = await CompleteAsync(App, d, "register", "Done", Keys.Commune);
+        JsonNode.Parse(await client.GetStringAsync("/api/inbox"))!["items"]!.AsArray()
+            .Select(i => i!["taskId"]!.GetValue<string>()).Should().Equal(OpenTask(d, "sign")["id"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Inbox_rejects_a_page_size_out_of_range_with_400()
+    {
+        using var client = App.ClientFor(Keys.Commune);
+        var response = await client.GetAsync("/api/inbox?pageSize=5000");
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync()).Should().Contain("pageSize");
+    }
+}
