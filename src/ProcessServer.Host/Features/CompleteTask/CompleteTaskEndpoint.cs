@@ -41,6 +41,7 @@ public static class CompleteTaskEndpoint
         ProcessServerDbContext db,
         WorkflowCache workflows,
         WorkflowInterpreter interpreter,
+        WriteGate gate,
         TimeProvider clock,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
@@ -103,6 +104,7 @@ public static class CompleteTaskEndpoint
             return Problems.Result(400, "If-Match not understood", $"If-Match '{ifMatch}' is not a dossier version; send the ETag as received, e.g. \"3\".");
         }
 
+        using var pass = await gate.EnterAsync(cancellationToken);
         var dossier = await db.Dossiers.SingleAsync(d => d.Id == task.DossierId, cancellationToken);
         if (dossier.Version != expectedVersion)
         {

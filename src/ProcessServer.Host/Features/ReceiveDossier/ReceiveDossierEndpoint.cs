@@ -62,6 +62,7 @@ public static partial class ReceiveDossierEndpoint
         ProcessServerDbContext db,
         WorkflowCache workflows,
         WorkflowInterpreter interpreter,
+        WriteGate gate,
         UnitDirectory units,
         VietnamTime time,
         TimeProvider clock,
@@ -120,6 +121,7 @@ public static partial class ReceiveDossierEndpoint
         var receivedAt = request.ReceivedAt?.UtcDateTime ?? now;
         var logger = loggers.CreateLogger("ProcessServer.Transitions");
 
+        using var pass = await gate.EnterAsync(cancellationToken);
         for (var attempt = 1; ; attempt++)
         {
             TransitionResult result;
