@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Execution;
 using ProcessServer.Persistence.Entities;
@@ -97,6 +98,56 @@ public static class DossierWriter
         }).ToList();
         db.Journal.AddRange(entries);
         return entries;
+    }
+
+    /// <summary>
+    /// Stages the move of a dossier to another definition version: new state and version columns,
+    /// task rows re-pointed at their target activities (ids kept, so clerks' inboxes stay valid),
+    /// one journal entry describing the move.
+    /// </summary>
+    public static JournalEntry StageMigration(
+        ProcessServerDbContext db,
+        Dossier dossier,
+        IReadOnlyCollection<DossierTask> openTasks,
+        int nextSequence,
+        DossierState state,
+        WorkflowDefinitionVersion target,
+        string actor,
+        JsonObject data,
+        DateTime now)
+    {
+        dossier.StateJson = state.ToJson();
+        dossier.DefinitionVersionId = target.Id;
+        dossier.DefinitionVersion = target.Version;
+        dossier.UpdatedAt = now;
+        dossier.Version++;
+
+        foreach (var row in openTasks)
+        {
+            var task = state.Tasks.Single(t => t.Id == row.Id);
+            row.ActivityId = task.ActivityId;
+            row.ActivityType = task.ActivityType;
+            row.Kind = task.Kind.ToString();
+            row.Title = task.Title;
+            row.UnitCode = task.UnitCode;
+            row.Role = task.Role;
+            row.TimeLimitDays = task.TimeLimitDays;
+            row.CreatedAt = task.CreatedAt;
+        }
+
+        var entry = new JournalEntry
+        {
+            DossierId = dossier.Id,
+            Sequence = nextSequence,
+            Timestamp = now,
+            Type = JournalEventTypes.DossierMigrated,
+            DefinitionVersionId = target.Id,
+            Actor = actor,
+            Comment = $"moved from version {data["fromVersion"]} to version {target.Version}",
+            DataJson = data.ToJsonString(),
+        };
+        db.Journal.Add(entry);
+        return entry;
     }
 
     /// <summary>Next journal sequence number of a dossier.</summary>

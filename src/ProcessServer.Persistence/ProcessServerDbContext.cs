@@ -17,6 +17,8 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
     public DbSet<JournalEntry> Journal => Set<JournalEntry>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<ReceiptCounter> ReceiptCounters => Set<ReceiptCounter>();
+    public DbSet<MigrationPlan> MigrationPlans => Set<MigrationPlan>();
+    public DbSet<MigrationResult> MigrationResults => Set<MigrationResult>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -111,6 +113,8 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
             b.Property(x => x.Location).HasMaxLength(400);
         });
 
+        ConfigureMigrations(modelBuilder);
+
         modelBuilder.Entity<ReceiptCounter>(b =>
         {
             b.ToTable("ReceiptCounters");
@@ -118,6 +122,35 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
             b.Property(x => x.UnitCode).HasMaxLength(64);
             b.Property(x => x.Day).HasMaxLength(8);
             b.Property(x => x.LastNumber).IsConcurrencyToken();
+        });
+    }
+
+    private static void ConfigureMigrations(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<MigrationPlan>(b =>
+        {
+            b.ToTable("MigrationPlans");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).HasMaxLength(64);
+            b.Property(x => x.ProcedureCode).HasMaxLength(128);
+            b.Property(x => x.SourceVersionsJson).HasMaxLength(2000);
+            b.Property(x => x.TargetVersionId).HasMaxLength(160);
+            b.Property(x => x.TimePolicy).HasMaxLength(32);
+            b.Property(x => x.Status).HasMaxLength(32);
+            b.Property(x => x.CreatedBy).HasMaxLength(128);
+            b.Property(x => x.ExecutedBy).HasMaxLength(128);
+            b.HasIndex(x => x.ProcedureCode);
+        });
+
+        modelBuilder.Entity<MigrationResult>(b =>
+        {
+            b.ToTable("MigrationResults");
+            b.HasKey(x => new { x.PlanId, x.DossierId });
+            b.Property(x => x.PlanId).HasMaxLength(64);
+            b.Property(x => x.DossierId).HasMaxLength(64);
+            b.Property(x => x.Outcome).HasMaxLength(32);
+            b.Property(x => x.Reason).HasMaxLength(4000);
+            b.HasOne<MigrationPlan>().WithMany().HasForeignKey(x => x.PlanId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

@@ -44,6 +44,9 @@ public static class JournalEventTypes
     /// <summary>Processing stopped without a result.</summary>
     public const string DossierStopped = "DossierStopped";
 
+    /// <summary>An administrator moved the dossier to another definition version.</summary>
+    public const string DossierMigrated = "DossierMigrated";
+
     /// <summary>The workflow has nothing left to run.</summary>
     public const string WorkflowFinished = "WorkflowFinished";
 }

@@ -22,6 +22,10 @@ public static partial class Log
         Message = "Dossier {DossierId} ({ProcedureCode} v{DefinitionVersion}) task {TaskId} at {ActivityId} completed by {Actor} with {Outcome}: {Status}, {TaskCount} task(s) open")]
     public static partial void TaskCompleted(ILogger logger, string dossierId, string procedureCode, int definitionVersion, string taskId, string activityId, string actor, string outcome, string status, int taskCount);
 
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Information,
+        Message = "Dossier {DossierId} ({ProcedureCode}) migration from v{FromVersion} to v{ToVersion}: {Outcome}")]
+    public static partial void DossierMigrationResult(ILogger logger, string dossierId, string procedureCode, int fromVersion, int toVersion, string outcome);
+
     [LoggerMessage(EventId = 3000, Level = LogLevel.Warning, Message = "Procedure folder {Folder} does not exist; no sample procedures loaded")]
     public static partial void NoProcedureFolder(ILogger logger, string folder);
 

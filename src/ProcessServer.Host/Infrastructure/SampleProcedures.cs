@@ -38,8 +38,10 @@ public static class SampleProcedures
 
             var now = clock.GetUtcNow().UtcDateTime;
             document.Version = 1;
-            document.IsLatest = true;
-            document.IsPublished = true;
+
+            // Flags live in columns; stored JSON is content only.
+            document.Json.Remove("isLatest");
+            document.Json.Remove("isPublished");
             if (string.IsNullOrWhiteSpace(document.Id))
             {
                 document.Id = $"{document.DefinitionId}-v1";

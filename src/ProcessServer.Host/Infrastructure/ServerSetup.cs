@@ -6,7 +6,9 @@ using ProcessServer.Engine.Execution;
 using ProcessServer.Host.Features.CompleteTask;
 using ProcessServer.Host.Features.GetDossier;
 using ProcessServer.Host.Features.Inbox;
+using ProcessServer.Host.Features.MigrateDossiers;
 using ProcessServer.Host.Features.Procedures;
+using ProcessServer.Host.Features.ProcedureVersions;
 using ProcessServer.Host.Features.ReceiveDossier;
 using ProcessServer.Persistence;
 using Serilog;
@@ -37,6 +39,8 @@ public static class ServerSetup
         builder.Services.AddSingleton<WorkflowCache>();
         builder.Services.AddSingleton<UnitDirectory>();
         builder.Services.AddSingleton<VietnamTime>();
+        builder.Services.AddScoped<DefinitionLifecycle>();
+        builder.Services.AddScoped<DossierMigrationService>();
 
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -95,6 +99,8 @@ public static class ServerSetup
         InboxEndpoint.Map(app);
         CompleteTaskEndpoint.Map(app);
         ProceduresEndpoint.Map(app);
+        ProcedureVersionEndpoints.Map(app);
+        MigrateDossiersEndpoints.Map(app);
         return app;
     }
 

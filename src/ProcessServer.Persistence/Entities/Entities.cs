@@ -119,3 +119,39 @@ public sealed class ReceiptCounter
     public required string Day { get; set; }
     public int LastNumber { get; set; }
 }
+
+/// <summary>An administrator's plan to move in-flight dossiers of a procedure to another version.</summary>
+public sealed class MigrationPlan
+{
+    public required string Id { get; set; }
+    public required string ProcedureCode { get; set; }
+    public required string SourceVersionsJson { get; set; }
+    public int TargetVersion { get; set; }
+    public required string TargetVersionId { get; set; }
+    public required string FilterJson { get; set; }
+    public required string MappingJson { get; set; }
+    public required string TimePolicy { get; set; }
+    public required string Status { get; set; }
+    public required string CreatedBy { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public string? ExecutedBy { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+    public int Candidates { get; set; }
+    public int Migrated { get; set; }
+    public int Blocked { get; set; }
+    public int AlreadyMigrated { get; set; }
+}
+
+/// <summary>What a plan's execution did to one dossier (one row per plan and dossier, rewritten on re-runs).</summary>
+public sealed class MigrationResult
+{
+    public required string PlanId { get; set; }
+    public required string DossierId { get; set; }
+    public required string Outcome { get; set; }
+    public int FromVersion { get; set; }
+    public int ToVersion { get; set; }
+    public string? Reason { get; set; }
+    public string? MovesJson { get; set; }
+    public DateTime At { get; set; }
+}

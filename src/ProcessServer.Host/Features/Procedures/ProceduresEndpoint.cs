@@ -50,15 +50,24 @@ public static class ProceduresEndpoint
         return TypedResults.Ok(list);
     }
 
+    /// <summary>The stored content with the version flags, which live in columns, written in.</summary>
+    public static string WithFlags(string json, bool isLatest, bool isPublished)
+    {
+        var document = WorkflowDefinitionDocument.Parse(json);
+        document.IsLatest = isLatest;
+        document.IsPublished = isPublished;
+        return document.ToJsonString();
+    }
+
     private static async Task<IResult> GetDefinitionAsync(string code, int? version, ProcessServerDbContext db, CancellationToken cancellationToken)
     {
         var query = db.WorkflowDefinitions.AsNoTracking().Where(d => d.DefinitionId == code);
         query = version is null ? query.Where(d => d.IsPublished) : query.Where(d => d.Version == version);
-        var json = await query.Select(d => d.Json).FirstOrDefaultAsync(cancellationToken);
-        return json is null
+        var row = await query.Select(d => new { d.Json, d.IsLatest, d.IsPublished }).FirstOrDefaultAsync(cancellationToken);
+        return row is null
             ? Problems.Result(404, "Procedure not found", version is null
                 ? $"Procedure '{code}' has no published version."
                 : $"Procedure '{code}' has no version {version}.")
-            : TypedResults.Content(WorkflowDefinitionDocument.Parse(json).ToJsonString(), "application/json");
+            : TypedResults.Content(WithFlags(row.Json, row.IsLatest, row.IsPublished), "application/json");
     }
 }
