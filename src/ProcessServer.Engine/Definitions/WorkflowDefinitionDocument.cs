@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Unicode;
 using System.Text.Json.Nodes;
 
 namespace ProcessServer.Engine.Definitions;
@@ -18,7 +17,7 @@ public sealed class WorkflowDefinitionDocument
         WriteIndented = true,
 
         // Stored definitions stay readable: Vietnamese titles are written as letters, not \u escapes.
-        Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     private WorkflowDefinitionDocument(JsonObject root) => Json = root;

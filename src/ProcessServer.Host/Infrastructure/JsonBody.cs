@@ -1,6 +1,5 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Unicode;
 
 namespace ProcessServer.Host.Infrastructure;
 
@@ -13,8 +12,8 @@ public static class JsonBody
     /// <summary>Web defaults: camelCase, case-insensitive, numbers only as numbers.</summary>
     public static readonly JsonSerializerOptions Options = new(JsonSerializerDefaults.Web)
     {
-        // Vietnamese names stay readable in responses instead of \u escapes.
-        Encoder = JavaScriptEncoder.Create(UnicodeRanges.All),
+        // Vietnamese names and quotes stay readable in responses instead of \u escapes (JSON, never embedded in HTML).
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>The raw body text and the parsed value, or a 400 problem.</summary>
