@@ -5,12 +5,12 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
 
-// Step-completion throughput and latency through the real HTTP API on SQLite.
-// The server runs as its own process on loopback, exactly as `dotnet run` would start it, on a
-// fresh database file; this program is the only client. Usage:
-//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- [dossiers] [concurrency]
-var dossiers = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 400;
-var concurrency = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 4;
+// Benchmarks through the real HTTP API on SQLite. The server runs as its own process on loopback,
+// exactly as `dotnet run` would start it, on a fresh database file; this program is its only client.
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- throughput [dossiers] [concurrency]
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- versions [versions] [dossiers]
+var mode = args.Length > 0 ? args[0] : "throughput";
+int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 
 var work = Directory.CreateTempSubdirectory("processserver-bench-");
 var port = FreePort();
@@ -44,11 +44,30 @@ using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port
 try
 {
     await WaitForHealth(http);
-    Console.WriteLine($"ProcessServer benchmark: {dossiers} birth-registration dossiers, {concurrency} concurrent clerks, SQLite at {work.FullName}");
-    Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+    Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; SQLite at {work.FullName}");
+    if (mode == "versions")
+    {
+        await VersionsBenchmark(http, Arg(1, 500), Arg(2, 100));
+    }
+    else
+    {
+        await ThroughputBenchmark(http, Arg(1, 400), Arg(2, 4));
+    }
+}
+finally
+{
+    server.Kill(entireProcessTree: true);
+    await server.WaitForExitAsync();
+    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    work.Delete(recursive: true);
+}
+
+static async Task ThroughputBenchmark(HttpClient http, int dossiers, int concurrency)
+{
+    Console.WriteLine($"throughput: {dossiers} birth-registration dossiers, {concurrency} concurrent clerks");
 
     // Warm-up: JIT, connection pool and the compiled-definition cache.
-    await RunDossiers(http, 20, concurrency, new List<double>(), new List<double>());
+    await RunDossiers(http, 20, concurrency, [], []);
 
     var completeLatencies = new List<double>();
     var receiveLatencies = new List<double>();
@@ -63,12 +82,78 @@ try
     Report("complete task latency", completeLatencies);
     Report("receive dossier latency", receiveLatencies);
 }
-finally
+
+// Step-completion latency must not grow with the number of versions of a procedure: measure it
+// with 1 version, publish up to N versions, and measure again on the newest and on the oldest.
+static async Task VersionsBenchmark(HttpClient http, int versions, int dossiers)
 {
-    server.Kill(entireProcessTree: true);
-    await server.WaitForExitAsync();
-    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-    work.Delete(recursive: true);
+    Console.WriteLine($"versions: step completions with 1 and with {versions} published versions of birth-registration, {dossiers} dossiers each, 1 clerk");
+    await RunDossiers(http, 150, 1, [], []);
+
+    var pinnedOnV1 = new List<JsonObject>();
+    for (var i = 0; i < dossiers; i++)
+    {
+        pinnedOnV1.Add(await Read(await Send(http, HttpMethod.Post, "/api/dossiers", "dev-counter-key", NewDossier(), null), HttpStatusCode.Created));
+    }
+
+    var oneVersion = new List<double>();
+    await RunDossiers(http, dossiers, 1, oneVersion, []);
+
+    var publishing = Stopwatch.StartNew();
+    var definition = JsonNode.Parse(await Get(http, "/api/procedures/birth-registration/definition"))!.AsObject();
+    for (var version = 2; version <= versions; version++)
+    {
+        var sign = definition["root"]!["activities"]!.AsArray().Single(a => a!["id"]!.GetValue<string>() == "sign")!;
+        sign["title"] = new JsonObject { ["typeName"] = "String", ["expression"] = new JsonObject { ["type"] = "Literal", ["value"] = $"Sign birth certificate (revision {version})" } };
+        var request = new HttpRequestMessage(HttpMethod.Put, "/api/procedures/birth-registration/draft?publish=true") { Content = JsonContent.Create(definition) };
+        request.Headers.Add("X-Api-Key", "dev-admin-key");
+        (await http.SendAsync(request)).EnsureSuccessStatusCode();
+    }
+
+    Console.WriteLine($"published {versions - 1} more versions in {publishing.Elapsed.TotalSeconds:0.0} s");
+    var manyVersions = new List<double>();
+    await RunDossiers(http, dossiers, 1, manyVersions, []);
+
+    var oldVersion = new List<double>();
+    foreach (var dossier in pinnedOnV1)
+    {
+        var current = dossier;
+        foreach (var (activity, key) in new[] { ("register", "dev-commune-key"), ("sign", "dev-commune-key"), ("returnResult", "dev-counter-key") })
+        {
+            var task = current["currentTasks"]!.AsArray().Single(t => t!["activityId"]!.GetValue<string>() == activity)!;
+            var watch = Stopwatch.StartNew();
+            current = await Read(await Send(http, HttpMethod.Post, $"/api/tasks/{task["id"]}/complete", key,
+                new { outcome = "Done" }, current["version"]!.GetValue<int>()), HttpStatusCode.OK);
+            oldVersion.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        if (current["procedure"]!["version"]!.GetValue<int>() != 1)
+        {
+            throw new InvalidOperationException("a dossier received on version 1 moved");
+        }
+    }
+
+    Console.WriteLine();
+    Report("1 version", oneVersion);
+    Report($"{versions} versions, newest", manyVersions);
+    Report($"{versions} versions, v1 dossiers", oldVersion);
+}
+
+static object NewDossier() => new
+{
+    procedureCode = "birth-registration",
+    applicant = new { name = "Trần Thị Bình", idNumber = "051190004321", phone = "0905000111" },
+    channel = "direct",
+    receivingUnit = "HCC-BINHSON",
+};
+
+static async Task<string> Get(HttpClient http, string path)
+{
+    var request = new HttpRequestMessage(HttpMethod.Get, path);
+    request.Headers.Add("X-Api-Key", "dev-admin-key");
+    var response = await http.SendAsync(request);
+    response.EnsureSuccessStatusCode();
+    return await response.Content.ReadAsStringAsync();
 }
 
 static async Task RunDossiers(HttpClient http, int count, int concurrency, List<double> completes, List<double> receives)
@@ -81,13 +166,7 @@ static async Task RunDossiers(HttpClient http, int count, int concurrency, List<
         while (Interlocked.Increment(ref next) <= count)
         {
             var watch = Stopwatch.StartNew();
-            var response = await Send(http, HttpMethod.Post, "/api/dossiers", "dev-counter-key", new
-            {
-                procedureCode = "birth-registration",
-                applicant = new { name = "Trần Thị Bình", idNumber = "051190004321", phone = "0905000111" },
-                channel = "direct",
-                receivingUnit = "HCC-BINHSON",
-            }, null);
+            var response = await Send(http, HttpMethod.Post, "/api/dossiers", "dev-counter-key", NewDossier(), null);
             localReceives.Add(watch.Elapsed.TotalMilliseconds);
             var dossier = await Read(response, HttpStatusCode.Created);
 
@@ -139,7 +218,7 @@ static void Report(string name, List<double> samples)
 {
     samples.Sort();
     double At(double q) => samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(q * samples.Count) - 1)];
-    Console.WriteLine($"{name,-22}: p50 {At(0.50):0.00} ms, p95 {At(0.95):0.00} ms, p99 {At(0.99):0.00} ms, max {samples[^1]:0.00} ms");
+    Console.WriteLine($"{name,-28}: p50 {At(0.50):0.00} ms, p95 {At(0.95):0.00} ms, p99 {At(0.99):0.00} ms, max {samples[^1]:0.00} ms");
 }
 
 static async Task WaitForHealth(HttpClient http)

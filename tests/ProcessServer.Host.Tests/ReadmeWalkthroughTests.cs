@@ -21,6 +21,7 @@ public sealed partial class ReadmeWalkthroughTests : ServerTest
         App.StartServer();
 
         var readme = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "README.md"));
+        // The walk-through and the versions example that continues it, up to the API reference.
         var section = readme[readme.IndexOf("## Walk-through", StringComparison.Ordinal)..readme.IndexOf("## What the API answers", StringComparison.Ordinal)];
         var script = "set -u\n" + string.Join("\n", BashBlock().Matches(section).Select(m => m.Groups[1].Value));
         script.Should().Contain("BASE=http://localhost:5080");
@@ -40,6 +41,16 @@ public sealed partial class ReadmeWalkthroughTests : ServerTest
         lines.Should().Contain("AwaitingPayment (national code 6), waiting at: [payment@HCC-BINHSON]");
         lines.Should().Contain(l => l.StartsWith("HCC-BINHSON-250303-0001 Received on land-first-certificate v1", StringComparison.Ordinal));
         lines.Should().Contain(l => l.Contains("taxNotice by tax-quangngai: Done", StringComparison.Ordinal));
+
+        // Versions, pinning and migration.
+        lines.Should().Contain("version 2 published: true");
+        lines.Should().Contain("in flight: v1");
+        lines.Should().Contain("new: v2, check limit 4 days");
+        lines.Should().Contain(l => l.EndsWith("blocked: active activity 'communeConfirm' (Confirm current use, origin, disputes and planning; post publicly) has no mapping and does not exist in v2; map it to a v2 activity", StringComparison.Ordinal));
+        lines.Should().Contain(l => l.EndsWith("migrates: task communeConfirm → communeReview, task taxNotice → taxNotice", StringComparison.Ordinal));
+        lines.Should().Contain("migrated 1, blocked 0, already migrated 0");
+        lines.Should().Contain(l => l.StartsWith("[\"admin: moved from version 1 to version 2", StringComparison.Ordinal));
+        lines.Should().Contain("InProgress (national code 4), waiting at: [taxNotice@THUE-QUANGNGAI]");
     }
 
     private static string RepositoryRoot()
