@@ -17,6 +17,7 @@ public static class DossierWriter
     /// <param name="db">The context.</param>
     /// <param name="dossier">The tracked dossier row.</param>
     /// <param name="openTasks">The dossier's tracked open task rows.</param>
+    /// <param name="deadlines">The dossier's tracked deadline rows (all statuses).</param>
     /// <param name="nextSequence">Journal sequence number for the first new entry.</param>
     /// <param name="result">What the engine decided.</param>
     /// <param name="now">Server time of the write, UTC.</param>
@@ -25,6 +26,7 @@ public static class DossierWriter
         ProcessServerDbContext db,
         Dossier dossier,
         IReadOnlyCollection<DossierTask> openTasks,
+        IReadOnlyCollection<Deadline> deadlines,
         int nextSequence,
         TransitionResult result,
         DateTime now)
@@ -37,6 +39,7 @@ public static class DossierWriter
         dossier.ResultReadyAt = state.ResultReadyAt;
         dossier.ReturnedAt = state.ReturnedAt;
         dossier.StoppedAt = state.StoppedAt;
+        WriteTimes(dossier, state);
         dossier.UpdatedAt = now;
         dossier.Version++;
 
@@ -50,6 +53,7 @@ public static class DossierWriter
                 row.CompletedAt = closed.ClosedAt;
                 row.CompletedBy = closed.Cancelled ? null : result.Events.FirstOrDefault(e => e.TaskId == closed.Task.Id && e.Type == JournalEventTypes.TaskCompleted)?.Actor;
                 row.Comment = result.Events.FirstOrDefault(e => e.TaskId == closed.Task.Id && e.Type == JournalEventTypes.TaskCompleted)?.Comment;
+                row.Verdict = closed.Verdict?.ToString();
             }
         }
 
@@ -58,6 +62,8 @@ public static class DossierWriter
             if (rows.TryGetValue(pending.Id, out var row))
             {
                 row.Status = pending.Status.ToString();
+                row.DueAt = pending.DueAt;
+                row.WarnAt = pending.WarnAt;
             }
         }
 
@@ -97,7 +103,59 @@ public static class DossierWriter
             DataJson = e.Data?.ToJsonString(),
         }).ToList();
         db.Journal.AddRange(entries);
+        SyncDeadlines(db, dossier.Id, state, deadlines);
         return entries;
+    }
+
+    /// <summary>
+    /// Makes the dossier's pending deadlines match its open tasks: a warning and an overdue event
+    /// per counted step that is not waiting for the applicant. A deadline that already fired is
+    /// never created again, so nothing fires twice.
+    /// </summary>
+    public static void SyncDeadlines(ProcessServerDbContext db, string dossierId, DossierState state, IReadOnlyCollection<Deadline> existing)
+    {
+        var wanted = state.Tasks
+            .Where(t => t.Status == PendingTaskStatus.Pending && !state.IsClosed)
+            .SelectMany(t => new[] { (Task: t, Kind: Deadlines.Warning, At: t.WarnAt), (Task: t, Kind: Deadlines.Overdue, At: t.DueAt) })
+            .Where(w => w.At is not null)
+            .ToList();
+
+        foreach (var row in existing.Where(d => d.Status == Deadlines.Pending))
+        {
+            if (!wanted.Any(w => w.Task.Id == row.TaskId && w.Kind == row.Kind && w.At == row.FireAt))
+            {
+                row.Status = Deadlines.Cancelled;
+            }
+        }
+
+        foreach (var (task, kind, at) in wanted)
+        {
+            if (existing.Any(d => d.TaskId == task.Id && d.Kind == kind && d.FireAt == at && d.Status != Deadlines.Cancelled))
+            {
+                continue;
+            }
+
+            db.Deadlines.Add(new Deadline
+            {
+                Id = Guid.CreateVersion7().ToString(),
+                DossierId = dossierId,
+                TaskId = task.Id,
+                UnitCode = task.UnitCode,
+                Kind = kind,
+                FireAt = at!.Value,
+                Status = Deadlines.Pending,
+            });
+        }
+    }
+
+    private static void WriteTimes(Dossier dossier, DossierState state)
+    {
+        dossier.AppointmentAt = state.AppointmentAt;
+        dossier.DueAt = state.DueAt;
+        dossier.ApologyDueAt = state.Apology?.NewDueAt;
+        dossier.Verdict = state.Verdict?.ToString();
+        dossier.CalendarVersion = state.CalendarVersion;
+        dossier.SupplementRequests = state.SupplementRequests;
     }
 
     /// <summary>
@@ -109,6 +167,7 @@ public static class DossierWriter
         ProcessServerDbContext db,
         Dossier dossier,
         IReadOnlyCollection<DossierTask> openTasks,
+        IReadOnlyCollection<Deadline> deadlines,
         int nextSequence,
         DossierState state,
         WorkflowDefinitionVersion target,
@@ -133,7 +192,11 @@ public static class DossierWriter
             row.Role = task.Role;
             row.TimeLimitDays = task.TimeLimitDays;
             row.CreatedAt = task.CreatedAt;
+            row.DueAt = task.DueAt;
+            row.WarnAt = task.WarnAt;
         }
+
+        SyncDeadlines(db, dossier.Id, state, deadlines);
 
         var entry = new JournalEntry
         {
@@ -167,5 +230,7 @@ public static class DossierWriter
         Status = task.Status.ToString(),
         TimeLimitDays = task.TimeLimitDays,
         CreatedAt = task.CreatedAt,
+        DueAt = task.DueAt,
+        WarnAt = task.WarnAt,
     };
 }

@@ -19,6 +19,9 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
     public DbSet<ReceiptCounter> ReceiptCounters => Set<ReceiptCounter>();
     public DbSet<MigrationPlan> MigrationPlans => Set<MigrationPlan>();
     public DbSet<MigrationResult> MigrationResults => Set<MigrationResult>();
+    public DbSet<CalendarVersion> CalendarVersions => Set<CalendarVersion>();
+    public DbSet<Deadline> Deadlines => Set<Deadline>();
+    public DbSet<Notification> Notifications => Set<Notification>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -114,6 +117,7 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
         });
 
         ConfigureMigrations(modelBuilder);
+        ConfigureTime(modelBuilder);
 
         modelBuilder.Entity<ReceiptCounter>(b =>
         {
@@ -122,6 +126,55 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
             b.Property(x => x.UnitCode).HasMaxLength(64);
             b.Property(x => x.Day).HasMaxLength(8);
             b.Property(x => x.LastNumber).IsConcurrencyToken();
+        });
+    }
+
+    private static void ConfigureTime(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Dossier>(b =>
+        {
+            b.Property(x => x.Verdict).HasMaxLength(16);
+            b.HasIndex(x => new { x.Status, x.DueAt });
+        });
+        modelBuilder.Entity<DossierTask>(b => b.Property(x => x.Verdict).HasMaxLength(16));
+
+        modelBuilder.Entity<CalendarVersion>(b =>
+        {
+            b.ToTable("CalendarVersions");
+            b.HasKey(x => x.Version);
+            b.Property(x => x.Version).ValueGeneratedNever();
+            b.Property(x => x.CreatedBy).HasMaxLength(128);
+            b.Property(x => x.Comment).HasMaxLength(2000);
+        });
+
+        modelBuilder.Entity<Deadline>(b =>
+        {
+            b.ToTable("Deadlines");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).HasMaxLength(64);
+            b.Property(x => x.DossierId).HasMaxLength(64);
+            b.Property(x => x.TaskId).HasMaxLength(64);
+            b.Property(x => x.UnitCode).HasMaxLength(64);
+            b.Property(x => x.Kind).HasMaxLength(16);
+            b.Property(x => x.Status).HasMaxLength(16).IsConcurrencyToken();
+            b.HasIndex(x => new { x.Status, x.FireAt });
+            b.HasIndex(x => x.DossierId);
+        });
+
+        modelBuilder.Entity<Notification>(b =>
+        {
+            b.ToTable("Notifications");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).HasMaxLength(64);
+            b.Property(x => x.DeadlineId).HasMaxLength(64);
+            b.Property(x => x.Kind).HasMaxLength(16);
+            b.Property(x => x.DossierId).HasMaxLength(64);
+            b.Property(x => x.TaskId).HasMaxLength(64);
+            b.Property(x => x.UnitCode).HasMaxLength(64);
+            b.Property(x => x.Title).HasMaxLength(400);
+            b.HasIndex(x => x.DeadlineId).IsUnique();
+            b.HasIndex(x => new { x.UnitCode, x.CreatedAt });
+            b.HasIndex(x => x.TaskId);
         });
     }
 

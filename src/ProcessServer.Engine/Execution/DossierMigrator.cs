@@ -109,8 +109,15 @@ public static class DossierMigrator
 
     /// <summary>Applies an analysis that can migrate; returns the new state (the input is not modified).</summary>
     /// <exception cref="InvalidOperationException">The analysis is blocked.</exception>
+    /// <param name="target">The version to move to.</param>
+    /// <param name="current">The dossier's state.</param>
+    /// <param name="analysis">A migrating analysis of that state.</param>
+    /// <param name="mapping">The plan's mapping.</param>
+    /// <param name="timePolicy">Keep the time a running step already used, or restart it.</param>
+    /// <param name="now">Migration instant (UTC).</param>
+    /// <param name="time">Calendar to recompute step due instants under the target's limits; without it they are kept.</param>
     public static DossierState Apply(CompiledWorkflow target, DossierState current, MigrationAnalysis analysis,
-        IReadOnlyDictionary<string, string> mapping, StepTimePolicy timePolicy, DateTime now)
+        IReadOnlyDictionary<string, string> mapping, StepTimePolicy timePolicy, DateTime now, TimeContext? time = null)
     {
         if (!analysis.CanMigrate)
         {
@@ -122,6 +129,19 @@ public static class DossierMigrator
         state.Tasks = state.Tasks.Select(task =>
         {
             var template = target.Activities[moves[task.Id].To].Task!;
+            var started = timePolicy == StepTimePolicy.Restart ? now : task.CreatedAt;
+            var (due, warn) = (task.DueAt, task.WarnAt);
+            if (time is not null)
+            {
+                (due, warn) = (null, null);
+                if (template.Kind == TaskKind.Step && !template.PausesClock && template.TimeLimitDays is > 0 and { } days)
+                {
+                    var start = time.Time.StartOfCounting(started);
+                    due = time.Time.AddWorkingTime(start, time.Time.WorkingDaysToTime(days));
+                    warn = time.Time.AddWorkingTime(start, time.Time.WorkingDaysToTime(days * time.WarningShare));
+                }
+            }
+
             return new PendingTask
             {
                 Id = task.Id,
@@ -134,9 +154,11 @@ public static class DossierMigrator
                 TimeLimitDays = template.TimeLimitDays,
                 PausesClock = template.PausesClock,
                 AllowedOutcomes = template.AllowedOutcomes,
-                CreatedAt = timePolicy == StepTimePolicy.Restart ? now : task.CreatedAt,
+                CreatedAt = started,
                 Status = task.Status,
                 SupplementRequestedAt = task.SupplementRequestedAt,
+                DueAt = due,
+                WarnAt = warn,
             };
         }).ToList();
 

@@ -79,6 +79,12 @@ public sealed class PendingTask
     /// <summary>When the current supplement request was made, UTC.</summary>
     public DateTime? SupplementRequestedAt { get; set; }
 
+    /// <summary>When the step's time runs out (UTC); null for tasks without a counted limit.</summary>
+    public DateTime? DueAt { get; set; }
+
+    /// <summary>When the step has used the warning share of its time (UTC).</summary>
+    public DateTime? WarnAt { get; set; }
+
     /// <summary>Outcomes the handler may choose now.</summary>
     public IReadOnlyList<string> CurrentOutcomes => Status == PendingTaskStatus.AwaitingSupplement
         ? AllowedOutcomes.Contains(Outcomes.Reject) ? [Outcomes.SupplementReceived, Outcomes.Reject] : [Outcomes.SupplementReceived]
@@ -129,6 +135,29 @@ public sealed class DossierState
 
     /// <summary>When processing stopped without a result, UTC.</summary>
     public DateTime? StoppedAt { get; set; }
+
+    /// <summary>Appointment printed on the receipt (form 01), UTC; never changes.</summary>
+    public DateTime? AppointmentAt { get; set; }
+
+    /// <summary>Legal due instant, moved by clock pauses per the pause policy (UTC).</summary>
+    public DateTime? DueAt { get; set; }
+
+    /// <summary>Version of the calendar the dates were computed with.</summary>
+    public int? CalendarVersion { get; set; }
+
+    /// <summary>Intervals during which the clock did not run.</summary>
+    public List<ClockPause> Pauses { get; set; } = [];
+
+    /// <summary>The apology and new appointment, when one was issued.</summary>
+    public ApologyRecord? Apology { get; set; }
+
+    /// <summary>Early, on time or late, judged when the result became ready.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<Time.Verdict>))]
+    public Time.Verdict? Verdict { get; set; }
+
+    /// <summary>The open pause, if the clock is stopped now.</summary>
+    [JsonIgnore]
+    public ClockPause? OpenPause => Pauses.LastOrDefault(p => p.EndedAt is null);
 
     /// <summary>Whether the dossier is closed (returned or stopped): nothing can change it any more.</summary>
     [JsonIgnore]

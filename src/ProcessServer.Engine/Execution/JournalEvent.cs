@@ -44,6 +44,15 @@ public static class JournalEventTypes
     /// <summary>Processing stopped without a result.</summary>
     public const string DossierStopped = "DossierStopped";
 
+    /// <summary>The dossier's clock stopped (supplement, payment, steps outside the limit).</summary>
+    public const string ClockPaused = "ClockPaused";
+
+    /// <summary>The clock runs again; the due instant moved per the pause policy.</summary>
+    public const string ClockResumed = "ClockResumed";
+
+    /// <summary>Apology and new appointment (form 04).</summary>
+    public const string ApologyIssued = "ApologyIssued";
+
     /// <summary>An administrator moved the dossier to another definition version.</summary>
     public const string DossierMigrated = "DossierMigrated";
 

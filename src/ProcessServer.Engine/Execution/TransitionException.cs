@@ -15,6 +15,9 @@ public enum TransitionError
     /// <summary>Submitted data does not fit the declared variables.</summary>
     InvalidData,
 
+    /// <summary>An apology (form 04) is not allowed now.</summary>
+    ApologyNotAllowed,
+
     /// <summary>The definition loops without ever waiting for a person.</summary>
     RunawayDefinition,
 }

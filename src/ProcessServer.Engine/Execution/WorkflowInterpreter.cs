@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using ProcessServer.Engine.Activities;
 using ProcessServer.Engine.Definitions;
+using ProcessServer.Engine.Time;
 
 namespace ProcessServer.Engine.Execution;
 
@@ -9,7 +10,8 @@ namespace ProcessServer.Engine.Execution;
 /// <param name="ReceivingUnit">Unit code of the counter that received it.</param>
 /// <param name="Actor">Who received it.</param>
 /// <param name="Data">Initial values for dossier variables.</param>
-public sealed record StartDossier(DateTime ReceivedAt, string ReceivingUnit, string Actor, IReadOnlyDictionary<string, JsonNode?>? Data = null);
+/// <param name="Time">Calendar for appointment and due dates; without it no dates are computed.</param>
+public sealed record StartDossier(DateTime ReceivedAt, string ReceivingUnit, string Actor, IReadOnlyDictionary<string, JsonNode?>? Data = null, TimeContext? Time = null);
 
 /// <summary>Complete a pending task.</summary>
 /// <param name="TaskId">The task.</param>
@@ -18,14 +20,16 @@ public sealed record StartDossier(DateTime ReceivedAt, string ReceivingUnit, str
 /// <param name="Comment">Handler's comment.</param>
 /// <param name="Data">Values for dossier variables.</param>
 /// <param name="Now">Completion instant, UTC.</param>
-public sealed record CompleteTask(string TaskId, string Outcome, string Actor, string? Comment, IReadOnlyDictionary<string, JsonNode?>? Data, DateTime Now);
+/// <param name="Time">Calendar for due dates and verdicts; without it none are computed.</param>
+public sealed record CompleteTask(string TaskId, string Outcome, string Actor, string? Comment, IReadOnlyDictionary<string, JsonNode?>? Data, DateTime Now, TimeContext? Time = null);
 
 /// <summary>A task that left the pending set in a transition.</summary>
 /// <param name="Task">The task as it was.</param>
 /// <param name="Cancelled">True when cancelled rather than completed.</param>
 /// <param name="Outcome">Outcome, for completed tasks.</param>
 /// <param name="ClosedAt">When, UTC.</param>
-public sealed record ClosedTask(PendingTask Task, bool Cancelled, string? Outcome, DateTime ClosedAt);
+/// <param name="Verdict">The step's own verdict against its due instant, when it had one.</param>
+public sealed record ClosedTask(PendingTask Task, bool Cancelled, string? Outcome, DateTime ClosedAt, Time.Verdict? Verdict = null);
 
 /// <summary>The result of one transition: the whole new state and what happened.</summary>
 /// <param name="State">New state (the input state is never modified).</param>
@@ -74,7 +78,17 @@ public sealed class WorkflowInterpreter
             state.Variables[variable.Name] = VariableValues.Coerce(variable.TypeName, variable.DefaultValue);
         }
 
-        var run = new Run(this, workflow, state, command.Actor, command.ReceivedAt);
+        if (command.Time is { } time)
+        {
+            var settings = workflow.Settings;
+            state.CalendarVersion = time.CalendarVersion;
+            state.AppointmentAt = settings.SameDay ? time.Time.SameDayDue(command.ReceivedAt)
+                : settings.TimeLimitDays is { } days ? time.Time.AddWorkingDays(command.ReceivedAt, days)
+                : null;
+            state.DueAt = state.AppointmentAt;
+        }
+
+        var run = new Run(this, workflow, state, command.Actor, command.ReceivedAt, command.Time);
         run.ApplyData(command.Data);
         run.Execute(workflow.Start.Id);
         return run.Finish();
@@ -105,14 +119,49 @@ public sealed class WorkflowInterpreter
                 $"outcome '{command.Outcome}' is not allowed: {why}; choose one of {string.Join(", ", allowed)}");
         }
 
-        var run = new Run(this, workflow, state, command.Actor, command.Now);
+        var run = new Run(this, workflow, state, command.Actor, command.Now, command.Time);
         run.ApplyData(command.Data);
         run.CompleteTask(task, command.Outcome, command.Comment, command.Data);
         return run.Finish();
     }
 
+    /// <summary>
+    /// Issues the apology and new appointment (form 04): once per dossier, before the due instant,
+    /// to a later date. The legal due instant stays as it was, so reports can judge against both.
+    /// </summary>
+    /// <exception cref="TransitionException">The apology is not allowed now.</exception>
+    public static TransitionResult Apologize(DossierState current, string actor, string reason, DateTime newDueAt, DateTime now)
+    {
+        string? refusal = current switch
+        {
+            { IsClosed: true } => "the dossier is closed",
+            { Stage: DossierStage.ResultReady } => "the result is already ready",
+            { Apology: not null } => $"an apology was already issued on {current.Apology.IssuedAt:yyyy-MM-dd}; a new date may be set only once",
+            { DueAt: null } => "the procedure has no time limit",
+            _ when now >= current.DueAt => $"the due date {current.DueAt:yyyy-MM-dd HH:mm} UTC has passed; the apology must come before it",
+            _ when newDueAt <= current.DueAt => $"the new appointment must be later than the current due date {current.DueAt:yyyy-MM-dd HH:mm} UTC",
+            _ => null,
+        };
+        if (refusal is not null)
+        {
+            throw new TransitionException(TransitionError.ApologyNotAllowed, $"no apology can be issued: {refusal}");
+        }
+
+        var state = current.Clone();
+        state.Apology = new ApologyRecord { IssuedAt = now, IssuedBy = actor, Reason = reason, PreviousDueAt = current.DueAt!.Value, NewDueAt = newDueAt };
+        var issued = new JournalEvent
+        {
+            Type = JournalEventTypes.ApologyIssued,
+            Timestamp = now,
+            Actor = actor,
+            Comment = reason,
+            Data = new JsonObject { ["previousDueAt"] = current.DueAt, ["newDueAt"] = newDueAt },
+        };
+        return new TransitionResult(state, [issued], [], []);
+    }
+
     /// <summary>The mutable context of one transition.</summary>
-    private sealed class Run(WorkflowInterpreter interpreter, CompiledWorkflow workflow, DossierState state, string actor, DateTime now)
+    private sealed class Run(WorkflowInterpreter interpreter, CompiledWorkflow workflow, DossierState state, string actor, DateTime now, TimeContext? time)
     {
         private readonly List<JournalEvent> _events = [];
         private readonly List<PendingTask> _created = [];
@@ -158,6 +207,7 @@ public sealed class WorkflowInterpreter
 
             if (outcome == Outcomes.SupplementReceived)
             {
+                ResumeStepClock(task);
                 task.Status = PendingTaskStatus.Pending;
                 task.SupplementRequestedAt = null;
                 Record(JournalEventTypes.SupplementReceived, activity, task, outcome, comment, dataJson);
@@ -165,7 +215,15 @@ public sealed class WorkflowInterpreter
             }
 
             state.Tasks.Remove(task);
-            _closed.Add(new ClosedTask(task, Cancelled: false, outcome, now));
+            var verdict = time is not null && task.DueAt is { } stepDue ? time.Time.Judge(now, stepDue) : (Time.Verdict?)null;
+            if (verdict is not null)
+            {
+                dataJson ??= [];
+                dataJson["verdict"] = verdict.ToString();
+                dataJson["dueAt"] = task.DueAt;
+            }
+
+            _closed.Add(new ClosedTask(task, Cancelled: false, outcome, now, verdict));
             _events.Add(new JournalEvent
             {
                 Type = JournalEventTypes.TaskCompleted,
@@ -225,6 +283,8 @@ public sealed class WorkflowInterpreter
                 EndWorkflow(null);
             }
 
+            UpdateDossierClock();
+
             return new TransitionResult(state, _events, _created, _closed);
         }
 
@@ -260,7 +320,13 @@ public sealed class WorkflowInterpreter
                 case ActivityKind.ResultReady:
                     state.Stage = DossierStage.ResultReady;
                     state.ResultReadyAt = now;
-                    Record(JournalEventTypes.ResultReady, activity, null, null, null, null);
+                    if (time is not null && state.DueAt is { } due)
+                    {
+                        state.Verdict = time.Time.Judge(now, due);
+                    }
+
+                    Record(JournalEventTypes.ResultReady, activity, null, state.Verdict?.ToString(), null,
+                        state.DueAt is null ? null : new JsonObject { ["dueAt"] = state.DueAt, ["verdict"] = state.Verdict?.ToString() });
                     Emit(activity, Outcomes.Done);
                     break;
 
@@ -336,9 +402,97 @@ public sealed class WorkflowInterpreter
             Emit(join, Outcomes.Done);
         }
 
+        /// <summary>
+        /// The dossier's clock stops while every open task is one the limit does not count
+        /// (waiting for documents, for payment, or a step outside the limit such as tax
+        /// determination) and runs whenever any counted step is open. Each stop is an interval on
+        /// the timeline; when it ends the due instant moves per the procedure's pause policy.
+        /// </summary>
+        private void UpdateDossierClock()
+        {
+            if (time is null || state.DueAt is null)
+            {
+                return;
+            }
+
+            var open = state.OpenPause;
+            var running = !state.IsClosed && state.Stage != DossierStage.ResultReady;
+            var paused = running && state.Tasks.Count > 0 && state.Tasks.All(t =>
+                t.Kind == TaskKind.Payment || t.Status == PendingTaskStatus.AwaitingSupplement || t.PausesClock);
+            if (paused && open is null)
+            {
+                var reason = state.Tasks.Any(t => t.Status == PendingTaskStatus.AwaitingSupplement) ? PauseReason.Supplement
+                    : state.Tasks.Any(t => t.Kind == TaskKind.Payment) ? PauseReason.Payment
+                    : PauseReason.OutsideLimit;
+                state.Pauses.Add(new ClockPause { Reason = reason, StartedAt = now, DueBefore = state.DueAt });
+                _events.Add(new JournalEvent
+                {
+                    Type = JournalEventTypes.ClockPaused,
+                    Timestamp = now,
+                    Actor = actor,
+                    Outcome = reason.ToString(),
+                    Data = new JsonObject { ["dueAt"] = state.DueAt },
+                });
+            }
+            else if (!paused && open is not null)
+            {
+                open.EndedAt = now;
+                if (running)
+                {
+                    var settings = workflow.Settings;
+                    var limit = settings.TimeLimitDays ?? (settings.SameDay ? 1m : 0m);
+                    state.DueAt = time.Time.DueAfterPause(state.DueAt.Value, limit, open.StartedAt, now, settings.PausePolicy);
+                }
+
+                open.DueAfter = state.DueAt;
+                _events.Add(new JournalEvent
+                {
+                    Type = JournalEventTypes.ClockResumed,
+                    Timestamp = now,
+                    Actor = actor,
+                    Outcome = open.Reason.ToString(),
+                    Data = new JsonObject { ["pausedAt"] = open.StartedAt, ["dueBefore"] = open.DueBefore, ["dueAt"] = state.DueAt },
+                });
+            }
+        }
+
+        /// <summary>A step paused for a supplement gets its due instant moved per the pause policy.</summary>
+        private void ResumeStepClock(PendingTask task)
+        {
+            if (time is null || task.DueAt is not { } due || task.SupplementRequestedAt is not { } pausedAt || pausedAt >= due)
+            {
+                return;
+            }
+
+            var working = time.Time;
+            var limit = working.WorkingDaysToTime(task.TimeLimitDays ?? 0);
+            var remaining = working.WorkingTimeBetween(pausedAt, due);
+            var used = limit - remaining;
+            var start = working.StartOfCounting(now);
+            var warnBudget = working.WorkingDaysToTime((task.TimeLimitDays ?? 0) * time.WarningShare);
+            if (workflow.Settings.PausePolicy == PausePolicy.Restart)
+            {
+                task.DueAt = working.AddWorkingTime(start, limit);
+                task.WarnAt = working.AddWorkingTime(start, warnBudget);
+            }
+            else
+            {
+                task.DueAt = working.AddWorkingTime(start, remaining);
+                task.WarnAt = warnBudget > used ? working.AddWorkingTime(start, warnBudget - used) : task.WarnAt;
+            }
+        }
+
         private void CreateTask(CompiledActivity activity)
         {
             var template = activity.Task!;
+            DateTime? due = null, warn = null;
+            if (time is not null && template.Kind == TaskKind.Step && !template.PausesClock && template.TimeLimitDays is > 0 and { } days)
+            {
+                var start = time.Time.StartOfCounting(now);
+                due = time.Time.AddWorkingTime(start, time.Time.WorkingDaysToTime(days));
+                warn = time.Time.AddWorkingTime(start, time.Time.WorkingDaysToTime(days * time.WarningShare));
+            }
+
             var task = new PendingTask
             {
                 Id = interpreter._newTaskId(),
@@ -353,6 +507,8 @@ public sealed class WorkflowInterpreter
                 AllowedOutcomes = template.AllowedOutcomes,
                 CreatedAt = now,
                 Status = PendingTaskStatus.Pending,
+                DueAt = due,
+                WarnAt = warn,
             };
             state.Tasks.Add(task);
             _created.Add(task);

@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.OpenApi;
 using ProcessServer.Engine.Definitions;
 using ProcessServer.Engine.Execution;
+using ProcessServer.Host.Features.Apology;
+using ProcessServer.Host.Features.Calendar;
 using ProcessServer.Host.Features.CompleteTask;
 using ProcessServer.Host.Features.GetDossier;
 using ProcessServer.Host.Features.Inbox;
@@ -40,6 +42,8 @@ public static class ServerSetup
         builder.Services.AddSingleton<UnitDirectory>();
         builder.Services.AddSingleton<VietnamTime>();
         builder.Services.AddScoped<DefinitionLifecycle>();
+        builder.Services.Configure<TimeOptions>(configuration.GetSection($"{ServerOptions.Section}:Time"));
+        builder.Services.AddSingleton<CalendarStore>();
         builder.Services.AddScoped<DossierMigrationService>();
 
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -101,6 +105,8 @@ public static class ServerSetup
         ProceduresEndpoint.Map(app);
         ProcedureVersionEndpoints.Map(app);
         MigrateDossiersEndpoints.Map(app);
+        CalendarEndpoints.Map(app);
+        ApologyEndpoint.Map(app);
         return app;
     }
 
@@ -111,6 +117,7 @@ public static class ServerSetup
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<ProcessServerDbContext>();
         await StoreRegistration.MigrateAsync(db, cancellationToken);
+        await services.GetRequiredService<CalendarStore>().EnsureSeededAsync(db, cancellationToken);
 
         var options = app.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
         var folder = Path.IsPathRooted(options.WorkflowsPath)

@@ -44,6 +44,21 @@ public sealed class Dossier
     public DateTime? ResultReadyAt { get; set; }
     public DateTime? ReturnedAt { get; set; }
     public DateTime? StoppedAt { get; set; }
+
+    /// <summary>Appointment printed on the receipt (never changes).</summary>
+    public DateTime? AppointmentAt { get; set; }
+
+    /// <summary>Legal due instant, moved by clock pauses.</summary>
+    public DateTime? DueAt { get; set; }
+
+    /// <summary>New appointment of the apology (form 04), when one was issued.</summary>
+    public DateTime? ApologyDueAt { get; set; }
+
+    /// <summary>Early / OnTime / Late, judged when the result became ready.</summary>
+    public string? Verdict { get; set; }
+
+    public int? CalendarVersion { get; set; }
+    public int SupplementRequests { get; set; }
 }
 
 /// <summary>A task (step execution). Pending rows are the inbox; closed rows stay for reports.</summary>
@@ -64,6 +79,9 @@ public sealed class DossierTask
     public string? Outcome { get; set; }
     public string? CompletedBy { get; set; }
     public string? Comment { get; set; }
+    public DateTime? DueAt { get; set; }
+    public DateTime? WarnAt { get; set; }
+    public string? Verdict { get; set; }
 }
 
 /// <summary>Task row statuses.</summary>
@@ -154,4 +172,59 @@ public sealed class MigrationResult
     public string? Reason { get; set; }
     public string? MovesJson { get; set; }
     public DateTime At { get; set; }
+}
+
+/// <summary>
+/// One version of the working-day calendar. Every change an administrator makes is a new row, so a
+/// report can be recomputed with the calendar as it stood.
+/// </summary>
+public sealed class CalendarVersion
+{
+    public int Version { get; set; }
+    public required string Json { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public required string CreatedBy { get; set; }
+    public string? Comment { get; set; }
+}
+
+/// <summary>
+/// A step deadline to fire: a warning at a share of the step's time, or the overdue event at its
+/// due instant. Rows are kept in step with the dossier's tasks in the same transaction as each
+/// transition; a sweeper fires the due ones into the notification outbox exactly once.
+/// </summary>
+public sealed class Deadline
+{
+    public required string Id { get; set; }
+    public required string DossierId { get; set; }
+    public required string TaskId { get; set; }
+    public required string UnitCode { get; set; }
+    public required string Kind { get; set; }
+    public DateTime FireAt { get; set; }
+    public required string Status { get; set; }
+    public DateTime? FiredAt { get; set; }
+}
+
+/// <summary>Deadline kinds and statuses.</summary>
+public static class Deadlines
+{
+    public const string Warning = "Warning";
+    public const string Overdue = "Overdue";
+    public const string Pending = "Pending";
+    public const string Fired = "Fired";
+    public const string Cancelled = "Cancelled";
+}
+
+/// <summary>The notification outbox: one row per fired deadline, for inboxes, leaders and delivery.</summary>
+public sealed class Notification
+{
+    public required string Id { get; set; }
+    public required string DeadlineId { get; set; }
+    public required string Kind { get; set; }
+    public required string DossierId { get; set; }
+    public required string TaskId { get; set; }
+    public required string UnitCode { get; set; }
+    public required string Title { get; set; }
+    public DateTime FireAt { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? DeliveredAt { get; set; }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Execution;
+using ProcessServer.Host.Features.Calendar;
 using ProcessServer.Host.Features.Views;
 using ProcessServer.Host.Infrastructure;
 using ProcessServer.Persistence;
@@ -42,6 +43,7 @@ public static class CompleteTaskEndpoint
         WorkflowCache workflows,
         WorkflowInterpreter interpreter,
         WriteGate gate,
+        CalendarStore calendars,
         TimeProvider clock,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
@@ -117,7 +119,8 @@ public static class CompleteTaskEndpoint
         try
         {
             result = interpreter.Complete(workflow, DossierState.FromJson(dossier.StateJson),
-                new CompleteTaskCommand(taskId, request.Outcome.Trim(), caller.Name, request.Comment, request.Data, now));
+                new CompleteTaskCommand(taskId, request.Outcome.Trim(), caller.Name, request.Comment, request.Data, now,
+                    await calendars.CurrentAsync(db, cancellationToken)));
         }
         catch (TransitionException ex)
         {
@@ -130,10 +133,11 @@ public static class CompleteTaskEndpoint
 
         var openTasks = await db.Tasks.Where(t => t.DossierId == dossier.Id && TaskStatuses.Open.Contains(t.Status)).ToListAsync(cancellationToken);
         var earlier = await db.Journal.AsNoTracking().Where(j => j.DossierId == dossier.Id).ToListAsync(cancellationToken);
-        var added = DossierWriter.Stage(db, dossier, openTasks, earlier.Count == 0 ? 1 : earlier.Max(j => j.Sequence) + 1, result, now);
+        var deadlines = await db.Deadlines.Where(d => d.DossierId == dossier.Id).ToListAsync(cancellationToken);
+        var added = DossierWriter.Stage(db, dossier, openTasks, deadlines, earlier.Count == 0 ? 1 : earlier.Max(j => j.Sequence) + 1, result, now);
 
         var name = await DossierViews.ProcedureNameAsync(db, dossier.DefinitionVersionId, cancellationToken);
-        var json = DossierViews.Serialize(DossierViews.Build(dossier, name, earlier.Concat(added)));
+        var json = DossierViews.Serialize(DossierViews.Build(dossier, name, earlier.Concat(added), now));
         var etag = DossierViews.ETag(dossier.Version);
         Idempotency.Stage(db, caller.Name, key, fingerprint, StatusCodes.Status200OK, json, etag, null, now);
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Execution;
+using ProcessServer.Host.Features.Calendar;
 using ProcessServer.Host.Features.ProcedureVersions;
 using ProcessServer.Host.Infrastructure;
 using ProcessServer.Persistence;
@@ -17,6 +18,7 @@ public sealed class DossierMigrationService(
     ProcessServerDbContext db,
     WorkflowCache workflows,
     WriteGate gate,
+    CalendarStore calendars,
     TimeProvider clock,
     ILogger<DossierMigrationService> logger)
 {
@@ -238,11 +240,13 @@ public sealed class DossierMigrationService(
                 var targetWorkflow = await workflows.GetAsync(db, target.Id, ct);
                 var mapping = JsonSerializer.Deserialize<Dictionary<string, string>>(plan.MappingJson)!;
                 var policy = Enum.Parse<StepTimePolicy>(plan.TimePolicy);
-                var state = DossierMigrator.Apply(targetWorkflow, DossierState.FromJson(dossier.StateJson), analysis, mapping, policy, now);
+                var state = DossierMigrator.Apply(targetWorkflow, DossierState.FromJson(dossier.StateJson), analysis, mapping, policy, now,
+                    await calendars.CurrentAsync(db, ct));
                 var openTasks = await db.Tasks.Where(t => t.DossierId == dossierId && TaskStatuses.Open.Contains(t.Status)).ToListAsync(ct);
                 var data = DossierMigrator.Describe(analysis, fromVersion, target.Version, policy);
                 data["planId"] = planId;
-                DossierWriter.StageMigration(db, dossier, openTasks, await DossierWriter.NextSequenceAsync(db, dossierId, ct),
+                var deadlines = await db.Deadlines.Where(d => d.DossierId == dossierId).ToListAsync(ct);
+                DossierWriter.StageMigration(db, dossier, openTasks, deadlines, await DossierWriter.NextSequenceAsync(db, dossierId, ct),
                     state, target, caller.Name, data, now);
                 result.Outcome = "Migrated";
                 result.ToVersion = target.Version;

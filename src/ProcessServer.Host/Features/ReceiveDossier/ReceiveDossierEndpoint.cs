@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Execution;
+using ProcessServer.Host.Features.Calendar;
 using ProcessServer.Host.Features.Views;
 using ProcessServer.Host.Infrastructure;
 using ProcessServer.Persistence;
@@ -63,6 +64,7 @@ public static partial class ReceiveDossierEndpoint
         WorkflowCache workflows,
         WorkflowInterpreter interpreter,
         WriteGate gate,
+        CalendarStore calendars,
         UnitDirectory units,
         VietnamTime time,
         TimeProvider clock,
@@ -118,6 +120,7 @@ public static partial class ReceiveDossierEndpoint
         }
 
         var workflow = await workflows.GetAsync(db, published.Id, cancellationToken);
+        var calendar = await calendars.CurrentAsync(db, cancellationToken);
         var receivedAt = request.ReceivedAt?.UtcDateTime ?? now;
         var logger = loggers.CreateLogger("ProcessServer.Transitions");
 
@@ -127,7 +130,7 @@ public static partial class ReceiveDossierEndpoint
             TransitionResult result;
             try
             {
-                result = interpreter.Start(workflow, new StartDossier(receivedAt, unit, caller.Name, request.Data));
+                result = interpreter.Start(workflow, new StartDossier(receivedAt, unit, caller.Name, request.Data, calendar));
             }
             catch (TransitionException ex)
             {
@@ -156,9 +159,9 @@ public static partial class ReceiveDossierEndpoint
                 UpdatedAt = now,
             };
             db.Dossiers.Add(dossier);
-            var journal = DossierWriter.Stage(db, dossier, [], 1, result, now);
+            var journal = DossierWriter.Stage(db, dossier, [], [], 1, result, now);
 
-            var view = DossierViews.Build(dossier, published.Name, journal);
+            var view = DossierViews.Build(dossier, published.Name, journal, now);
             var json = DossierViews.Serialize(view);
             var etag = DossierViews.ETag(dossier.Version);
             var location = $"/api/dossiers/{dossier.Id}";

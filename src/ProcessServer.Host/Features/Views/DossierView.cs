@@ -25,6 +25,7 @@ namespace ProcessServer.Host.Features.Views;
 /// <param name="ResultReadyAt">When the result became ready.</param>
 /// <param name="ReturnedAt">When the result was returned.</param>
 /// <param name="StoppedAt">When processing stopped.</param>
+/// <param name="Time">Appointment, due instant, pauses, apology and verdict.</param>
 public sealed record DossierView(
     string Id,
     string ReceiptCode,
@@ -41,7 +42,31 @@ public sealed record DossierView(
     JsonObject Variables,
     DateTime? ResultReadyAt,
     DateTime? ReturnedAt,
-    DateTime? StoppedAt);
+    DateTime? StoppedAt,
+    TimeView Time);
+
+/// <summary>The dossier's time limit as of the moment the view was made.</summary>
+/// <param name="AppointmentAt">Appointment printed on the receipt (form 01), UTC.</param>
+/// <param name="DueAt">Legal due instant, moved by clock pauses per the procedure's pause policy, UTC.</param>
+/// <param name="ApologyDueAt">New appointment of the apology (form 04), UTC; the legal due instant is kept beside it.</param>
+/// <param name="LimitStatus">WithinLimit, Overdue, Paused, NoLimit; once the result is ready Early, OnTime or Late; Stopped.</param>
+/// <param name="Verdict">Early, OnTime or Late, judged when the result became ready.</param>
+/// <param name="SupplementRequests">Supplement requests so far.</param>
+/// <param name="OverdueBy766">More than one supplement request: the Decision 766 index counts the dossier as overdue.</param>
+/// <param name="CalendarVersion">Calendar version the dates were computed with.</param>
+/// <param name="Pauses">Intervals during which the clock did not run.</param>
+/// <param name="Apology">The apology, when one was issued.</param>
+public sealed record TimeView(
+    DateTime? AppointmentAt,
+    DateTime? DueAt,
+    DateTime? ApologyDueAt,
+    string LimitStatus,
+    string? Verdict,
+    int SupplementRequests,
+    bool OverdueBy766,
+    int? CalendarVersion,
+    IReadOnlyList<ClockPause> Pauses,
+    ApologyRecord? Apology);
 
 /// <summary>Procedure version reference.</summary>
 public sealed record ProcedureRef(string Code, string Name, int Version, string VersionId);
@@ -63,7 +88,10 @@ public sealed record TaskView(
     string Status,
     decimal? TimeLimitDays,
     DateTime StartedAt,
-    IReadOnlyList<string> AllowedOutcomes);
+    IReadOnlyList<string> AllowedOutcomes,
+    DateTime? DueAt,
+    DateTime? WarnAt,
+    string DeadlineStatus);
 
 /// <summary>A journal entry.</summary>
 public sealed record JournalView(
@@ -102,7 +130,11 @@ public static class DossierViews
     public static string ETag(int version) => $"\"{version}\"";
 
     /// <summary>Builds the view from a dossier row, its procedure name and its whole journal.</summary>
-    public static DossierView Build(Dossier dossier, string procedureName, IEnumerable<JournalEntry> journal)
+    /// <param name="dossier">The dossier row.</param>
+    /// <param name="procedureName">Name of its definition version.</param>
+    /// <param name="journal">Its whole journal.</param>
+    /// <param name="now">The instant limit statuses are judged at (UTC).</param>
+    public static DossierView Build(Dossier dossier, string procedureName, IEnumerable<JournalEntry> journal, DateTime now)
     {
         var state = DossierState.FromJson(dossier.StateJson);
         var (en, vi) = NationalNames[dossier.NationalStatusCode];
@@ -118,15 +150,38 @@ public static class DossierViews
             new NationalStatusView(dossier.NationalStatusCode, en, vi),
             dossier.Version,
             state.Tasks.Select(t => new TaskView(t.Id, t.ActivityId, t.Kind.ToString(), t.Title, t.UnitCode, t.Role,
-                t.Status.ToString(), t.TimeLimitDays, t.CreatedAt, t.CurrentOutcomes)).ToList(),
+                t.Status.ToString(), t.TimeLimitDays, t.CreatedAt, t.CurrentOutcomes, t.DueAt, t.WarnAt, DeadlineStatus(t, now))).ToList(),
             journal.OrderBy(j => j.Sequence).Select(j => new JournalView(j.Sequence, j.Timestamp, j.Type, j.ActivityId,
                 j.ActivityName, j.TaskId, j.UnitCode, j.Actor, j.Outcome, j.Comment, j.StartedAt, j.CompletedAt,
                 j.DataJson is null ? null : JsonNode.Parse(j.DataJson))).ToList(),
             new JsonObject(state.Variables.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))),
             dossier.ResultReadyAt,
             dossier.ReturnedAt,
-            dossier.StoppedAt);
+            dossier.StoppedAt,
+            new TimeView(state.AppointmentAt, state.DueAt, state.Apology?.NewDueAt, LimitStatus(state, now), state.Verdict?.ToString(),
+                state.SupplementRequests, state.SupplementRequests > 1, state.CalendarVersion, state.Pauses, state.Apology));
     }
+
+    /// <summary>Where a running dossier stands against its limit at <paramref name="now"/> (DOMAIN §4.6).</summary>
+    public static string LimitStatus(DossierState state, DateTime now) => state switch
+    {
+        { Stage: DossierStage.Stopped } => "Stopped",
+        { Verdict: { } verdict } => verdict.ToString(),
+        { DueAt: null } => "NoLimit",
+        { OpenPause: not null } => "Paused",
+        _ when now > state.DueAt => "Overdue",
+        _ => "WithinLimit",
+    };
+
+    /// <summary>A task's urgency: Overdue, Warning (past the warning share), OnTrack, Paused, or NoLimit.</summary>
+    public static string DeadlineStatus(PendingTask task, DateTime now) => task switch
+    {
+        { DueAt: null } => "NoLimit",
+        { Status: PendingTaskStatus.AwaitingSupplement } => "Paused",
+        _ when now > task.DueAt => "Overdue",
+        _ when task.WarnAt is { } warn && now >= warn => "Warning",
+        _ => "OnTrack",
+    };
 
     /// <summary>Serializes a view exactly as the API returns it.</summary>
     public static string Serialize(DossierView view) => JsonSerializer.Serialize(view, JsonBody.Options);
