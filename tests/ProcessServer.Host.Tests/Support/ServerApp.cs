@@ -18,14 +18,23 @@ public sealed class ServerApp : WebApplicationFactory<Program>
     private readonly List<IInterceptor> _interceptors = [];
 
     public ServerApp(string databasePath, ManualClock clock, IDictionary<string, string?>? settings = null)
+        : this(new StoreOptions { Provider = StoreProvider.Sqlite, ConnectionString = $"Data Source={databasePath}" },
+            System.IO.Path.GetDirectoryName(databasePath)!, clock, settings)
     {
         DatabasePath = databasePath;
+    }
+
+    /// <summary>A server on any store (PostgreSQL tests use this); logs go to <paramref name="workFolder"/>.</summary>
+    public ServerApp(StoreOptions store, string workFolder, ManualClock clock, IDictionary<string, string?>? settings = null)
+    {
+        Store = store;
+        DatabasePath = string.Empty;
         Clock = clock;
         _settings = new Dictionary<string, string?>
         {
-            ["Database:Provider"] = "Sqlite",
-            ["Database:ConnectionString"] = $"Data Source={databasePath}",
-            ["Serilog:WriteTo:1:Args:path"] = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(databasePath)!, "logs", "processserver-.json"),
+            ["Database:Provider"] = store.Provider.ToString(),
+            ["Database:ConnectionString"] = store.ConnectionString,
+            ["Serilog:WriteTo:1:Args:path"] = System.IO.Path.Combine(workFolder, "logs", "processserver-.json"),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -34,6 +43,8 @@ public sealed class ServerApp : WebApplicationFactory<Program>
     }
 
     public string DatabasePath { get; }
+
+    public StoreOptions Store { get; }
 
     public ManualClock Clock { get; }
 
@@ -60,7 +71,7 @@ public sealed class ServerApp : WebApplicationFactory<Program>
     public ProcessServerDbContext OpenStore()
     {
         var builder = new DbContextOptionsBuilder<ProcessServerDbContext>();
-        StoreRegistration.Configure(builder, new StoreOptions { Provider = StoreProvider.Sqlite, ConnectionString = $"Data Source={DatabasePath}" });
+        StoreRegistration.Configure(builder, Store);
         return new ProcessServerDbContext(builder.Options);
     }
 

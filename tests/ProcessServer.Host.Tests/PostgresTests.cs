@@ -1,0 +1,117 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using FluentAssertions;
+using Microsoft.EntityFrameworkCore;
+using ProcessServer.Host.Tests.Support;
+using ProcessServer.Persistence;
+using static ProcessServer.Host.Tests.Support.ClerkApi;
+using static ProcessServer.Host.Tests.Support.DefinitionEdits;
+
+namespace ProcessServer.Host.Tests;
+
+/// <summary>The same model, migrations and API on PostgreSQL: one codebase over both stores.</summary>
+[Collection(PostgresGroup.Name)]
+public sealed class PostgresTests : IDisposable
+{
+    private readonly TempDatabase _work = new();
+    private readonly ManualClock _clock = new(new DateTimeOffset(2025, 3, 3, 1, 0, 0, TimeSpan.Zero));
+    private readonly StoreOptions _store;
+    private ServerApp _app;
+
+    public PostgresTests(PostgresServer postgres)
+    {
+        _store = new StoreOptions { Provider = StoreProvider.Postgres, ConnectionString = postgres.NewDatabase() };
+        _app = new ServerApp(_store, _work.Folder, _clock);
+    }
+
+    [Fact]
+    public async Task On_PostgreSQL_the_migrated_schema_matches_the_model_and_a_land_dossier_survives_a_restart_to_its_result()
+    {
+        var d = await ReceiveAsync(_app, "land-first-certificate");
+        d = await CompleteAsync(_app, d, "check", "Done", Keys.Land);
+        d = await CompleteAsync(_app, d, "taxNotice", "Done", Keys.Tax);
+
+        _app.Dispose();
+        _app = new ServerApp(_store, _work.Folder, _clock);
+
+        d = await GetAsync(_app, d["id"]!.GetValue<string>());
+        foreach (var (activity, outcome, key) in new[]
+                 {
+                     ("communeConfirm", "Done", Keys.Commune), ("payment", "Paid", Keys.Counter), ("prepare", "Done", Keys.Land),
+                     ("sign", "Done", Keys.Commune), ("updateRecords", "Done", Keys.Land), ("returnResult", "Done", Keys.Counter),
+                 })
+        {
+            d = await CompleteAsync(_app, d, activity, outcome, key);
+        }
+
+        National(d).Should().Be(10);
+        d["time"]!["appointmentAt"]!.GetValue<DateTime>().ToUniversalTime().Should().Be(new DateTime(2025, 3, 31, 10, 0, 0, DateTimeKind.Utc));
+
+        await using var store = _app.OpenStore();
+        var connection = store.Database.GetDbConnection();
+        await connection.OpenAsync();
+        foreach (var entity in store.Model.GetEntityTypes())
+        {
+            var table = entity.GetTableName()!;
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT column_name FROM information_schema.columns WHERE table_name = '{table}'";
+            var columns = new List<string>();
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    columns.Add(reader.GetString(0));
+                }
+            }
+
+            columns.Should().BeEquivalentTo(entity.GetProperties().Select(p => p.GetColumnName()), $"table {table} must match the model");
+        }
+
+        store.Dossiers.Single().ReceivedAt.Kind.Should().Be(DateTimeKind.Utc);
+    }
+
+    [Fact]
+    public async Task On_PostgreSQL_two_clerks_at_the_same_version_cannot_both_win()
+    {
+        var d = await ReceiveAsync(_app, "land-first-certificate");
+        d = await CompleteAsync(_app, d, "check", "Done", Keys.Land);
+        var version = d["version"]!.GetValue<int>();
+
+        var results = await Task.WhenAll(
+            CompleteRawAsync(_app, Keys.Commune, OpenTask(d, "communeConfirm")["id"]!.GetValue<string>(), "Done", version, Guid.NewGuid().ToString()),
+            CompleteRawAsync(_app, Keys.Tax, OpenTask(d, "taxNotice")["id"]!.GetValue<string>(), "Done", version, Guid.NewGuid().ToString()));
+
+        results.Select(r => r.StatusCode).Should().BeEquivalentTo([HttpStatusCode.OK, HttpStatusCode.Conflict]);
+        (await GetAsync(_app, d["id"]!.GetValue<string>()))["currentTasks"]!.AsArray().Should().HaveCount(1);
+    }
+
+    [Fact]
+    public async Task On_PostgreSQL_publishing_pins_running_dossiers_and_a_migration_moves_them()
+    {
+        var before = await ReceiveAsync(_app, "birth-registration");
+        var v2 = await GetDefinitionAsync(_app, "birth-registration");
+        RenameActivity(v2, "register", "registerBirth");
+        (await PublishAsync(_app, v2)).Should().Be(2);
+        (await ReceiveAsync(_app, "birth-registration"))["procedure"]!["version"]!.GetValue<int>().Should().Be(2);
+
+        using var admin = _app.ClientFor(Keys.Admin);
+        var plan = JsonNode.Parse(await (await admin.PostAsync("/api/migrations", System.Net.Http.Json.JsonContent.Create(new
+        {
+            procedureCode = "birth-registration",
+            sourceVersions = new[] { 1 },
+            targetVersion = 2,
+            mapping = new Dictionary<string, string> { ["register"] = "registerBirth" },
+        }))).Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
+        var run = JsonNode.Parse(await (await admin.PostAsync($"/api/migrations/{plan}/execute", null)).Content.ReadAsStringAsync())!;
+
+        run["counts"]!["migrated"]!.GetValue<int>().Should().Be(1);
+        var moved = await GetAsync(_app, before["id"]!.GetValue<string>());
+        (moved["procedure"]!["version"]!.GetValue<int>(), OpenActivities(moved)).Should().Be((2, "registerBirth"));
+    }
+
+    public void Dispose()
+    {
+        _app.Dispose();
+        _work.Dispose();
+    }
+}
