@@ -213,9 +213,14 @@ public static class DossierWriter
         return entry;
     }
 
-    /// <summary>Next journal sequence number of a dossier.</summary>
-    public static async Task<int> NextSequenceAsync(ProcessServerDbContext db, string dossierId, CancellationToken cancellationToken) =>
-        (await db.Journal.Where(j => j.DossierId == dossierId).MaxAsync(j => (int?)j.Sequence, cancellationToken) ?? 0) + 1;
+    /// <summary>
+    /// Loads what a transition of an existing dossier rewrites: its open task rows and deadline
+    /// rows (tracked) and its journal so far (read-only, for the sequence and the response).
+    /// </summary>
+    public static async Task<TransitionRows> LoadRowsAsync(ProcessServerDbContext db, string dossierId, CancellationToken cancellationToken) => new(
+        await db.Tasks.Where(t => t.DossierId == dossierId && TaskStatuses.Open.Contains(t.Status)).ToListAsync(cancellationToken),
+        await db.Deadlines.Where(d => d.DossierId == dossierId).ToListAsync(cancellationToken),
+        await db.Journal.AsNoTracking().Where(j => j.DossierId == dossierId).ToListAsync(cancellationToken));
 
     private static DossierTask ToRow(string dossierId, PendingTask task) => new()
     {
@@ -233,4 +238,14 @@ public static class DossierWriter
         DueAt = task.DueAt,
         WarnAt = task.WarnAt,
     };
+}
+
+/// <summary>The rows of one dossier that a transition reads and rewrites.</summary>
+/// <param name="OpenTasks">Open task rows (tracked).</param>
+/// <param name="Deadlines">Deadline rows of every status (tracked).</param>
+/// <param name="Journal">The journal so far (not tracked; append-only).</param>
+public sealed record TransitionRows(List<DossierTask> OpenTasks, List<Deadline> Deadlines, List<JournalEntry> Journal)
+{
+    /// <summary>Sequence number of the next journal entry.</summary>
+    public int NextSequence => Journal.Count == 0 ? 1 : Journal.Max(j => j.Sequence) + 1;
 }

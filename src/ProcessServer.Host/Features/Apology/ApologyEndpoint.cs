@@ -76,13 +76,11 @@ public static class ApologyEndpoint
             return Problems.Result(409, "No apology possible", ex.Message);
         }
 
-        var open = await db.Tasks.Where(t => t.DossierId == dossier.Id && TaskStatuses.Open.Contains(t.Status)).ToListAsync(ct);
-        var deadlines = await db.Deadlines.Where(d => d.DossierId == dossier.Id).ToListAsync(ct);
-        var earlier = await db.Journal.AsNoTracking().Where(j => j.DossierId == dossier.Id).ToListAsync(ct);
-        var added = DossierWriter.Stage(db, dossier, open, deadlines, earlier.Max(j => j.Sequence) + 1, result, now);
+        var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id, ct);
+        var added = DossierWriter.Stage(db, dossier, rows.OpenTasks, rows.Deadlines, rows.NextSequence, result, now);
         await db.SaveChangesAsync(ct);
         http.Response.Headers.ETag = DossierViews.ETag(dossier.Version);
         var name = await DossierViews.ProcedureNameAsync(db, dossier.DefinitionVersionId, ct);
-        return TypedResults.Ok(DossierViews.Build(dossier, name, earlier.Concat(added), now));
+        return TypedResults.Ok(DossierViews.Build(dossier, name, rows.Journal.Concat(added), now));
     }
 }

@@ -131,13 +131,11 @@ public static class CompleteTaskEndpoint
             };
         }
 
-        var openTasks = await db.Tasks.Where(t => t.DossierId == dossier.Id && TaskStatuses.Open.Contains(t.Status)).ToListAsync(cancellationToken);
-        var earlier = await db.Journal.AsNoTracking().Where(j => j.DossierId == dossier.Id).ToListAsync(cancellationToken);
-        var deadlines = await db.Deadlines.Where(d => d.DossierId == dossier.Id).ToListAsync(cancellationToken);
-        var added = DossierWriter.Stage(db, dossier, openTasks, deadlines, earlier.Count == 0 ? 1 : earlier.Max(j => j.Sequence) + 1, result, now);
+        var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id, cancellationToken);
+        var added = DossierWriter.Stage(db, dossier, rows.OpenTasks, rows.Deadlines, rows.NextSequence, result, now);
 
         var name = await DossierViews.ProcedureNameAsync(db, dossier.DefinitionVersionId, cancellationToken);
-        var json = DossierViews.Serialize(DossierViews.Build(dossier, name, earlier.Concat(added), now));
+        var json = DossierViews.Serialize(DossierViews.Build(dossier, name, rows.Journal.Concat(added), now));
         var etag = DossierViews.ETag(dossier.Version);
         Idempotency.Stage(db, caller.Name, key, fingerprint, StatusCodes.Status200OK, json, etag, null, now);
 

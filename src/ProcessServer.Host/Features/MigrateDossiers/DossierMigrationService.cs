@@ -242,11 +242,10 @@ public sealed class DossierMigrationService(
                 var policy = Enum.Parse<StepTimePolicy>(plan.TimePolicy);
                 var state = DossierMigrator.Apply(targetWorkflow, DossierState.FromJson(dossier.StateJson), analysis, mapping, policy, now,
                     await calendars.CurrentAsync(db, ct));
-                var openTasks = await db.Tasks.Where(t => t.DossierId == dossierId && TaskStatuses.Open.Contains(t.Status)).ToListAsync(ct);
+                var rows = await DossierWriter.LoadRowsAsync(db, dossierId, ct);
                 var data = DossierMigrator.Describe(analysis, fromVersion, target.Version, policy);
                 data["planId"] = planId;
-                var deadlines = await db.Deadlines.Where(d => d.DossierId == dossierId).ToListAsync(ct);
-                DossierWriter.StageMigration(db, dossier, openTasks, deadlines, await DossierWriter.NextSequenceAsync(db, dossierId, ct),
+                DossierWriter.StageMigration(db, dossier, rows.OpenTasks, rows.Deadlines, rows.NextSequence,
                     state, target, caller.Name, data, now);
                 result.Outcome = "Migrated";
                 result.ToVersion = target.Version;
