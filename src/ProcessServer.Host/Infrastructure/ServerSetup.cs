@@ -6,6 +6,7 @@ using ProcessServer.Engine.Execution;
 using ProcessServer.Host.Features.Apology;
 using ProcessServer.Host.Features.Calendar;
 using ProcessServer.Host.Features.CompleteTask;
+using ProcessServer.Host.Features.ElsaStudio;
 using ProcessServer.Host.Features.GetDossier;
 using ProcessServer.Host.Features.Inbox;
 using ProcessServer.Host.Features.MigrateDossiers;
@@ -45,6 +46,7 @@ public static class ServerSetup
         builder.Services.Configure<TimeOptions>(configuration.GetSection($"{ServerOptions.Section}:Time"));
         builder.Services.AddSingleton<CalendarStore>();
         builder.Services.AddScoped<DossierMigrationService>();
+        builder.AddElsaStudio();
 
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -105,6 +107,7 @@ public static class ServerSetup
         ProceduresEndpoint.Map(app);
         ProcedureVersionEndpoints.Map(app);
         MigrateDossiersEndpoints.Map(app);
+        app.MapElsaStudio();
         CalendarEndpoints.Map(app);
         ApologyEndpoint.Map(app);
         return app;

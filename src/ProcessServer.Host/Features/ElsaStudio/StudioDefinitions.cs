@@ -1,0 +1,525 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using ProcessServer.Engine.Definitions;
+using ProcessServer.Host.Features.ProcedureVersions;
+using ProcessServer.Persistence;
+using ProcessServer.Persistence.Entities;
+
+namespace ProcessServer.Host.Features.ElsaStudio;
+
+/// <summary>Which versions a query asks for (CONTRACT §2.3).</summary>
+public enum VersionFilterKind
+{
+    /// <summary>No filter (empty value, or AllVersions).</summary>
+    All,
+
+    /// <summary>The version edits go to.</summary>
+    Latest,
+
+    /// <summary>The version new dossiers start on.</summary>
+    Published,
+
+    /// <summary>Latest or published.</summary>
+    LatestOrPublished,
+
+    /// <summary>Latest and published.</summary>
+    LatestAndPublished,
+
+    /// <summary>The latest version while it is a draft.</summary>
+    Draft,
+
+    /// <summary>One version number.</summary>
+    Number,
+}
+
+/// <summary>A parsed <c>versionOptions</c> value.</summary>
+/// <param name="Kind">Filter kind.</param>
+/// <param name="Version">For <see cref="VersionFilterKind.Number"/>.</param>
+public readonly record struct VersionFilter(VersionFilterKind Kind, int Version = 0)
+{
+    /// <summary>Parses the Studio's values; unknown text reads as no filter.</summary>
+    public static VersionFilter Parse(string? text, VersionFilterKind fallback)
+    {
+        if (text is null)
+        {
+            return new(fallback);
+        }
+
+        if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var number))
+        {
+            return new(VersionFilterKind.Number, number);
+        }
+
+        return text.Trim().ToUpperInvariant() switch
+        {
+            "LATEST" => new(VersionFilterKind.Latest),
+            "PUBLISHED" => new(VersionFilterKind.Published),
+            "LATESTORPUBLISHED" => new(VersionFilterKind.LatestOrPublished),
+            "LATESTANDPUBLISHED" => new(VersionFilterKind.LatestAndPublished),
+            "DRAFT" => new(VersionFilterKind.Draft),
+            _ => new(VersionFilterKind.All),
+        };
+    }
+
+    /// <summary>Whether a version passes the filter.</summary>
+    public bool Matches(WorkflowDefinitionVersion row) => Kind switch
+    {
+        VersionFilterKind.Latest => row.IsLatest,
+        VersionFilterKind.Published => row.IsPublished,
+        VersionFilterKind.LatestOrPublished => row.IsLatest || row.IsPublished,
+        VersionFilterKind.LatestAndPublished => row.IsLatest && row.IsPublished,
+        VersionFilterKind.Draft => row.IsLatest && row.PublishedAt is null,
+        VersionFilterKind.Number => row.Version == Version,
+        _ => true,
+    };
+}
+
+/// <summary>
+/// Workflow definitions as the Studio reads and writes them, over the store. Every change goes
+/// through <see cref="DefinitionLifecycle"/> (the same rules as /api/procedures): a save to a
+/// published version creates the next version as a draft, publishing compiles first and refuses a
+/// definition the engine cannot run, and a published version's content never changes, so dossiers
+/// in flight stay on the version they were received under.
+/// </summary>
+public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifecycle lifecycle, WorkflowCompiler compiler)
+{
+    /// <summary>Tool version written into definitions the Studio creates.</summary>
+    public const string ToolVersion = "3.8.0.0";
+
+    /// <summary>All stored versions of one procedure.</summary>
+    public Task<List<WorkflowDefinitionVersion>> VersionsAsync(string definitionId, CancellationToken cancellationToken) =>
+        db.WorkflowDefinitions.AsNoTracking().Where(d => d.DefinitionId == definitionId).ToListAsync(cancellationToken);
+
+    /// <summary>The version a by-definition-id query asks for.</summary>
+    public async Task<WorkflowDefinitionVersion?> FindAsync(string definitionId, VersionFilter filter, CancellationToken cancellationToken)
+    {
+        var versions = await VersionsAsync(definitionId, cancellationToken);
+        return filter.Kind switch
+        {
+            // Exactly one version is latest; fall back to the highest if a store ever has none flagged.
+            VersionFilterKind.Latest or VersionFilterKind.All => versions.FirstOrDefault(v => v.IsLatest) ?? versions.MaxBy(v => v.Version),
+            VersionFilterKind.LatestOrPublished => versions.FirstOrDefault(v => v.IsLatest) ?? versions.FirstOrDefault(v => v.IsPublished),
+            _ => versions.Where(filter.Matches).MaxBy(v => v.Version),
+        };
+    }
+
+    /// <summary>One version by its id.</summary>
+    public Task<WorkflowDefinitionVersion?> FindByIdAsync(string id, CancellationToken cancellationToken) =>
+        db.WorkflowDefinitions.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, cancellationToken);
+
+    /// <summary>The full definition (CONTRACT §4.1): stored content, flags from the columns, defaults, links.</summary>
+    public static JsonObject View(WorkflowDefinitionVersion row)
+    {
+        var json = JsonNode.Parse(row.Json) as JsonObject ?? [];
+        StudioContent.FillDefaults(json);
+        json["id"] = row.Id;
+        json["definitionId"] = row.DefinitionId;
+        json["version"] = row.Version;
+        json["name"] = json["name"]?.ToString() ?? row.Name;
+        json.TryAdd("description", null);
+        json["createdAt"] = StudioJson.Date(row.CreatedAt);
+        json.TryAdd("toolVersion", ToolVersion);
+        json["isLatest"] = row.IsLatest;
+        json["isPublished"] = row.IsPublished;
+        json["isReadonly"] = false;
+        json["isSystem"] = false;
+        json["materializerName"] = "Json";
+        json["links"] = Links(row);
+        if (json["root"] is JsonObject root)
+        {
+            StudioContent.PresentInputs(root);
+        }
+
+        return json;
+    }
+
+    /// <summary>A list row (CONTRACT §4.2).</summary>
+    public static JsonObject Summary(WorkflowDefinitionVersion row)
+    {
+        string? description = null;
+        if (JsonNode.Parse(row.Json) is JsonObject json && json["description"] is JsonValue d && d.TryGetValue<string>(out var text))
+        {
+            description = text;
+        }
+
+        return new JsonObject
+        {
+            ["id"] = row.Id,
+            ["definitionId"] = row.DefinitionId,
+            ["name"] = row.Name,
+            ["description"] = description,
+            ["version"] = row.Version,
+            ["toolVersion"] = ToolVersion,
+            ["isLatest"] = row.IsLatest,
+            ["isPublished"] = row.IsPublished,
+            ["providerName"] = null,
+            ["materializerName"] = "Json",
+            ["createdAt"] = StudioJson.Date(row.CreatedAt),
+            ["isReadonly"] = false,
+            ["isMaterializerAvailable"] = true,
+            ["links"] = Links(row),
+        };
+    }
+
+    /// <summary>
+    /// Saves what the Studio posts (<c>{model, publish}</c>): a new procedure when the model has no
+    /// definition id, else its latest version (a new draft when that one is published). Publishing
+    /// saves the draft first, so edits are kept even when the definition cannot be published yet.
+    /// </summary>
+    public async Task<IResult> SaveAsync(JsonObject body, CancellationToken cancellationToken)
+    {
+        if (body["model"] is not JsonObject posted)
+        {
+            return StudioJson.Errors("Definition missing", ["Send {\"model\": {…workflow definition…}, \"publish\": false}."]);
+        }
+
+        var publish = StudioJson.Bool(body, "publish") ?? false;
+        var model = (JsonObject)posted.DeepClone();
+        foreach (var key in new[] { "links", "isLatest", "isPublished", "isSystem", "validationErrors", "isMaterializerAvailable" })
+        {
+            model.Remove(key);
+        }
+
+        if (model["createdAt"]?.ToString() is { } created && created.StartsWith("0001-", StringComparison.Ordinal))
+        {
+            model.Remove("createdAt");
+        }
+
+        if (model["root"] is not JsonObject root || root["type"]?.ToString() != "Elsa.Flowchart")
+        {
+            return StudioJson.Errors("Not a flowchart", ["ProcessServer runs flowcharts: the definition's root must be an Elsa.Flowchart."]);
+        }
+
+        StudioContent.FillDefaults(model);
+        model.TryAdd("toolVersion", ToolVersion);
+        if (string.IsNullOrWhiteSpace(model["name"]?.ToString()))
+        {
+            return StudioJson.Errors("Name missing", ["Give the procedure a name."]);
+        }
+
+        var definitionId = model["definitionId"]?.ToString();
+        if (string.IsNullOrWhiteSpace(definitionId))
+        {
+            definitionId = await NewDefinitionIdAsync(model["name"]!.ToString(), cancellationToken);
+            model["definitionId"] = definitionId;
+        }
+
+        var conversionErrors = StudioContent.ConvertValues(model);
+        if (conversionErrors.Count > 0)
+        {
+            return StudioJson.Errors("The procedure was not saved", conversionErrors);
+        }
+
+        var versions = await VersionsAsync(definitionId, cancellationToken);
+        var latest = versions.FirstOrDefault(v => v.IsLatest) ?? versions.MaxBy(v => v.Version);
+        if (latest is { PublishedAt: not null } && JsonNode.Parse(latest.Json) is JsonObject stored && StudioContent.SameContent(stored, model))
+        {
+            // Nothing changed since the version was published: no new version (a Publish click on an
+            // unchanged procedure, or a save that only re-measured the nodes).
+            return await PublishUnchangedAsync(latest, publish, cancellationToken);
+        }
+
+        var (saved, error) = await lifecycle.SaveAsync(model, null, publish: false, cancellationToken);
+        if (error is not null)
+        {
+            return ToStudio(error, "The procedure was not saved");
+        }
+
+        IReadOnlyList<DefinitionError> problems = saved!.Problems;
+        if (publish)
+        {
+            var (_, publishError) = await lifecycle.PublishAsync(definitionId, saved.Version, cancellationToken);
+            if (publishError is not null)
+            {
+                return ToStudio(publishError, "The procedure was saved as a draft but not published");
+            }
+
+            problems = [];
+        }
+
+        var row = await FindByIdAsync(saved.Id, cancellationToken);
+        return StudioJson.Ok(SaveResponse(row!, alreadyPublished: false, problems));
+    }
+
+    /// <summary>Publishes the latest version (the definition list's Publish).</summary>
+    public async Task<IResult> PublishAsync(string definitionId, CancellationToken cancellationToken)
+    {
+        var latest = await FindAsync(definitionId, new VersionFilter(VersionFilterKind.Latest), cancellationToken);
+        if (latest is null)
+        {
+            return NotFound(definitionId);
+        }
+
+        return await PublishUnchangedAsync(latest, publish: true, cancellationToken);
+    }
+
+    /// <summary>Retracts the published version: no new dossiers until one is published again.</summary>
+    public async Task<IResult> RetractAsync(string definitionId, CancellationToken cancellationToken)
+    {
+        var (retracted, error) = await lifecycle.RetractAsync(definitionId, cancellationToken);
+        if (error is not null)
+        {
+            return ToStudio(error, "The procedure was not retracted");
+        }
+
+        return StudioJson.Ok(View((await FindByIdAsync(retracted!.Id, cancellationToken))!));
+    }
+
+    /// <summary>
+    /// Deletes what can be deleted of a procedure: its drafts that were never published and that no
+    /// dossier ran on. Published versions stay (dossiers depend on them); when nothing could be
+    /// deleted the answer is 404, which the Studio treats as "not deleted" without breaking the page.
+    /// </summary>
+    public async Task<IResult> DeleteDefinitionAsync(string definitionId, CancellationToken cancellationToken)
+    {
+        var versions = await VersionsAsync(definitionId, cancellationToken);
+        if (versions.Count == 0)
+        {
+            return NotFound(definitionId);
+        }
+
+        var deleted = 0;
+        foreach (var version in versions.Where(v => v.PublishedAt is null).OrderByDescending(v => v.Version))
+        {
+            if (await lifecycle.DeleteVersionAsync(definitionId, version.Version, cancellationToken) is null)
+            {
+                deleted++;
+            }
+        }
+
+        return deleted > 0
+            ? Results.NoContent()
+            : Problems(404, "Nothing deleted", $"Every version of '{definitionId}' has been published or has dossiers; published versions are kept so dossiers can run to the end. Retract the procedure to stop new dossiers.");
+    }
+
+    /// <summary>Deletes one version (drafts only; see <see cref="DeleteDefinitionAsync"/>).</summary>
+    public async Task<IResult> DeleteVersionAsync(string id, CancellationToken cancellationToken)
+    {
+        var row = await FindByIdAsync(id, cancellationToken);
+        if (row is null)
+        {
+            return Problems(404, "Version not found", $"There is no definition version '{id}'.");
+        }
+
+        var error = await lifecycle.DeleteVersionAsync(row.DefinitionId, row.Version, cancellationToken);
+        return error is null ? Results.NoContent() : Problems(404, error.Title, error.Detail);
+    }
+
+    /// <summary>Copies an older version into the latest draft ("Rollback to this version").</summary>
+    public async Task<IResult> RevertAsync(string definitionId, int version, CancellationToken cancellationToken)
+    {
+        var source = await FindAsync(definitionId, new VersionFilter(VersionFilterKind.Number, version), cancellationToken);
+        if (source is null)
+        {
+            return NotFound(definitionId);
+        }
+
+        var (saved, error) = await lifecycle.SaveAsync(JsonNode.Parse(source.Json)!.AsObject(), definitionId, publish: false, cancellationToken);
+        if (error is not null)
+        {
+            return ToStudio(error, "The version was not restored");
+        }
+
+        return StudioJson.Ok(Summary((await FindByIdAsync(saved!.Id, cancellationToken))!));
+    }
+
+    /// <summary>Whether no other procedure's latest version has this name.</summary>
+    public async Task<bool> IsNameUniqueAsync(string name, string? definitionId, CancellationToken cancellationToken)
+    {
+        var names = await db.WorkflowDefinitions.AsNoTracking()
+            .Where(d => d.IsLatest && d.DefinitionId != definitionId)
+            .Select(d => d.Name)
+            .ToListAsync(cancellationToken);
+        return !names.Any(n => string.Equals(n.Trim(), name.Trim(), StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>Definition list query (CONTRACT §4.2).</summary>
+    public async Task<JsonObject> ListAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var filter = VersionFilter.Parse(StudioQuery.Get(request, "versionOptions"), VersionFilterKind.All);
+        var definitionIds = StudioQuery.List(request, "DefinitionIds").Concat(StudioQuery.List(request, "definitionId")).ToHashSet(StringComparer.Ordinal);
+        var ids = StudioQuery.List(request, "Ids").ToHashSet(StringComparer.Ordinal);
+        var search = StudioQuery.Get(request, "SearchTerm")?.Trim();
+
+        var rows = (await db.WorkflowDefinitions.AsNoTracking().ToListAsync(cancellationToken))
+            .Where(filter.Matches)
+            .Where(r => definitionIds.Count == 0 || definitionIds.Contains(r.DefinitionId))
+            .Where(r => ids.Count == 0 || ids.Contains(r.Id))
+            .Where(r => string.IsNullOrEmpty(search)
+                || r.Name.Contains(search, StringComparison.OrdinalIgnoreCase)
+                || r.DefinitionId.Contains(search, StringComparison.OrdinalIgnoreCase))
+
+            // ProcessServer has no system workflows.
+            .Where(_ => StudioQuery.Bool(request, "IsSystem") != true)
+            .ToList();
+
+        var descending = string.Equals(StudioQuery.Get(request, "OrderDirection"), "Descending", StringComparison.OrdinalIgnoreCase);
+        IEnumerable<WorkflowDefinitionVersion> ordered = StudioQuery.Get(request, "OrderBy")?.ToUpperInvariant() switch
+        {
+            "CREATED" => descending ? rows.OrderByDescending(r => r.CreatedAt) : rows.OrderBy(r => r.CreatedAt),
+            "VERSION" => StudioQuery.Get(request, "OrderDirection") is null || descending
+                ? rows.OrderByDescending(r => r.Version)
+                : rows.OrderBy(r => r.Version),
+            _ => descending
+                ? rows.OrderByDescending(r => r.Name, StringComparer.CurrentCultureIgnoreCase).ThenByDescending(r => r.Version)
+                : rows.OrderBy(r => r.Name, StringComparer.CurrentCultureIgnoreCase).ThenByDescending(r => r.Version),
+        };
+
+        var pageSize = StudioQuery.Number(request, "PageSize");
+        var page = StudioQuery.Number(request, "Page") ?? 0;
+        if (pageSize is > 0)
+        {
+            ordered = ordered.Skip(Math.Max(page, 0) * pageSize.Value).Take(pageSize.Value);
+        }
+
+        var result = StudioJson.Paged(ordered.Select(r => (JsonNode?)Summary(r)), rows.Count);
+
+        // Without a bulk-publish link the whole list is read-only (no Create, Delete or Publish).
+        result["links"] = new JsonArray(
+            StudioJson.Link("/workflow-definitions", "self", "GET"),
+            StudioJson.Link("/bulk-actions/publish/workflow-definitions/by-definition-ids", "bulk-publish", "POST"),
+            StudioJson.Link("/workflow-definitions", "create", "POST"));
+        return result;
+    }
+
+    /// <summary>Publishes several procedures (bulk action).</summary>
+    public async Task<JsonObject> BulkPublishAsync(IReadOnlyList<string> definitionIds, CancellationToken cancellationToken)
+    {
+        var published = new JsonArray();
+        var already = new JsonArray();
+        var notFound = new JsonArray();
+        var failed = new JsonArray();
+        foreach (var definitionId in definitionIds)
+        {
+            var latest = await FindAsync(definitionId, new VersionFilter(VersionFilterKind.Latest), cancellationToken);
+            if (latest is null)
+            {
+                notFound.Add(definitionId);
+            }
+            else if (latest.IsPublished)
+            {
+                already.Add(definitionId);
+            }
+            else if ((await lifecycle.PublishAsync(definitionId, latest.Version, cancellationToken)).Error is { } error)
+            {
+                failed.Add(new JsonObject { ["definitionId"] = definitionId, ["message"] = error.Detail });
+            }
+            else
+            {
+                published.Add(definitionId);
+            }
+        }
+
+        return new JsonObject
+        {
+            ["published"] = published,
+            ["alreadyPublished"] = already,
+            ["notFound"] = notFound,
+            ["skipped"] = failed,
+            ["updatedConsumers"] = new JsonArray(),
+        };
+    }
+
+    /// <summary>Retracts several procedures (bulk action).</summary>
+    public async Task<JsonObject> BulkRetractAsync(IReadOnlyList<string> definitionIds, CancellationToken cancellationToken)
+    {
+        var retracted = new JsonArray();
+        var already = new JsonArray();
+        var notFound = new JsonArray();
+        foreach (var definitionId in definitionIds)
+        {
+            var versions = await VersionsAsync(definitionId, cancellationToken);
+            if (versions.Count == 0)
+            {
+                notFound.Add(definitionId);
+            }
+            else if ((await lifecycle.RetractAsync(definitionId, cancellationToken)).Error is null)
+            {
+                retracted.Add(definitionId);
+            }
+            else
+            {
+                already.Add(definitionId);
+            }
+        }
+
+        return new JsonObject { ["retracted"] = retracted, ["alreadyRetracted"] = already, ["notFound"] = notFound };
+    }
+
+    private async Task<IResult> PublishUnchangedAsync(WorkflowDefinitionVersion latest, bool publish, CancellationToken cancellationToken)
+    {
+        var alreadyPublished = latest.IsPublished;
+        if (publish && !alreadyPublished)
+        {
+            var (_, error) = await lifecycle.PublishAsync(latest.DefinitionId, latest.Version, cancellationToken);
+            if (error is not null)
+            {
+                return ToStudio(error, "The procedure was not published");
+            }
+        }
+
+        var row = (await FindByIdAsync(latest.Id, cancellationToken))!;
+        var problems = row.PublishedAt is null ? compiler.Compile(WorkflowDefinitionDocument.Parse(row.Json)).Errors : [];
+        return StudioJson.Ok(SaveResponse(row, publish && alreadyPublished, problems));
+    }
+
+    private async Task<string> NewDefinitionIdAsync(string name, CancellationToken cancellationToken)
+    {
+        var slug = StudioContent.Slug(name);
+        var taken = (await db.WorkflowDefinitions.AsNoTracking().Select(d => d.DefinitionId).Distinct().ToListAsync(cancellationToken))
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var candidate = slug;
+        for (var n = 2; taken.Contains(candidate); n++)
+        {
+            candidate = $"{slug}-{n}";
+        }
+
+        return candidate;
+    }
+
+    private static JsonObject SaveResponse(WorkflowDefinitionVersion row, bool alreadyPublished, IReadOnlyList<DefinitionError> problems) => new()
+    {
+        ["workflowDefinition"] = View(row),
+        ["alreadyPublished"] = alreadyPublished,
+        ["consumingWorkflowCount"] = 0,
+        ["validationErrors"] = new JsonArray([.. problems.Select(p => (JsonNode?)new JsonObject { ["activityId"] = p.ActivityId, ["message"] = p.Message })]),
+    };
+
+    private static JsonArray Links(WorkflowDefinitionVersion row)
+    {
+        var links = new JsonArray(
+            StudioJson.Link($"/workflow-definitions/by-id/{row.Id}", "self", "GET"),
+            StudioJson.Link($"/workflow-definitions/{row.DefinitionId}/publish", "publish", "POST"));
+        if (row.IsPublished)
+        {
+            links.Add(StudioJson.Link($"/workflow-definitions/{row.DefinitionId}/retract", "retract", "POST"));
+        }
+
+        if (row.PublishedAt is null)
+        {
+            links.Add(StudioJson.Link($"/workflow-definition-versions/{row.Id}", "delete", "DELETE"));
+        }
+
+        return links;
+    }
+
+    /// <summary>
+    /// A lifecycle refusal as the Studio shows it: 400 with one message per problem (the Studio's save
+    /// and retract calls show 400 messages; the lifecycle's 409 and 422 would only break the page).
+    /// </summary>
+    private static IResult ToStudio(LifecycleError error, string title)
+    {
+        if (error.Status == 404)
+        {
+            return Problems(404, error.Title, error.Detail);
+        }
+
+        var messages = error.Errors is { Count: > 0 } list ? list.Select(e => e.Message).ToList() : [error.Detail];
+        return StudioJson.Errors(title, messages);
+    }
+
+    private static IResult NotFound(string definitionId) => Problems(404, "Procedure not found", $"Procedure '{definitionId}' does not exist.");
+
+    private static IResult Problems(int status, string title, string detail) => Infrastructure.Problems.Result(status, title, detail);
+}
