@@ -1,0 +1,144 @@
+using System.Text.Json.Nodes;
+using FluentAssertions;
+using ProcessServer.Designer.Tests.Support;
+using Xunit.Abstractions;
+
+namespace ProcessServer.Designer.Tests;
+
+/// <summary>
+/// The real Elsa Studio 3.8.2 bundle in headless Chromium against the real server: what an
+/// administrator does in the designer, checked afterwards through the clerk API.
+/// </summary>
+[Collection(BrowserTestGroup.Name)]
+public sealed class DesignerBrowserTests(ITestOutputHelper output) : IDisposable
+{
+    private readonly StudioServer _server = new();
+
+    [Fact]
+    public async Task An_administrator_changes_a_step_time_limit_and_publishes_new_dossiers_use_it_while_one_in_flight_stays_on_its_version()
+    {
+        // A dossier received before the change: it must run to the end on version 1.
+        var inFlight = await Clerk.ReceiveAsync(_server, "land-first-certificate");
+        Clerk.Version(inFlight).Should().Be(1);
+
+        var result = await Browser.RunAsync("edit-time-limit", _server, output, new
+        {
+            clerkKey = Keys.Counter,
+            definitionId = "land-first-certificate",
+            stepId = "communeConfirm",
+            newLimit = "7",
+        });
+
+        // The sign-in form refuses keys that are not an Administrator's.
+        result["refusals"]!["clerk"]!.GetValue<string>().Should().Contain("Administrator");
+        result["refusals"]!["invalid"]!.GetValue<string>().Should().Contain("not valid");
+
+        // Our activities in the toolbox under their categories.
+        var categories = result["categories"]!.AsObject();
+        Items(categories, "Procedure").Should().BeEquivalentTo("Receive dossier", "Step", "Await payment", "Result ready", "Return result");
+        Items(categories, "Branching").Should().BeEquivalentTo("Decision", "Fork", "Join");
+        Items(categories, "Primitives").Should().BeEquivalentTo("Set variable", "Finish");
+
+        // The step's fields, with the configured unit shown by name.
+        var fields = result["fields"]!.AsArray().Select(f => f!.GetValue<string>()).ToList();
+        fields.Should().Contain(["Title", "Handling unit", "Role", "Time limit (working days)", "Allowed outcomes", "Instructions"]);
+        result["previousLimit"]!.GetValue<string>().Should().Be("5");
+        result["handlingUnit"]!.GetValue<string>().Should().Contain("Ủy ban nhân dân xã Bình Sơn (UBND-BINHSON)");
+        result["publishedVersion"]!.GetValue<int>().Should().Be(2);
+        result["externalRequests"]!.AsArray().Should().BeEmpty("the designer must work without internet access");
+
+        // Stored with its declared type: the Studio sent "7", the definition holds the number 7.
+        using (var admin = _server.Client(Keys.Admin))
+        {
+            var v2 = JsonNode.Parse(await admin.GetStringAsync("/api/procedures/land-first-certificate/definition"))!;
+            v2["version"]!.GetValue<int>().Should().Be(2);
+            var limit = v2["root"]!["activities"]!.AsArray().First(a => a!["id"]!.GetValue<string>() == "communeConfirm")!["timeLimitDays"]!["expression"]!["value"]!;
+            limit.GetValueKind().Should().Be(System.Text.Json.JsonValueKind.Number);
+            limit.GetValue<decimal>().Should().Be(7m);
+        }
+
+        // A new dossier starts on version 2 and its commune step gets 7 working days …
+        var fresh = await Clerk.ReceiveAsync(_server, "land-first-certificate");
+        Clerk.Version(fresh).Should().Be(2);
+        fresh = await Clerk.CompleteAsync(_server, fresh, "check", "Done", Keys.Land);
+        Clerk.Limit(Clerk.Task(fresh, "communeConfirm")).Should().Be(7m);
+
+        // … while the dossier received before stays on version 1, with its 5 days.
+        inFlight = await Clerk.CompleteAsync(_server, inFlight, "check", "Done", Keys.Land);
+        Clerk.Version(inFlight).Should().Be(1);
+        Clerk.Limit(Clerk.Task(inFlight, "communeConfirm")).Should().Be(5m);
+    }
+
+    [Fact]
+    public async Task The_dossier_viewer_draws_the_path_a_completed_dossier_took()
+    {
+        var dossier = await Clerk.ReceiveAsync(_server, "birth-registration");
+        dossier = await Clerk.CompleteAsync(_server, dossier, "register", "Done", Keys.Commune);
+        dossier = await Clerk.CompleteAsync(_server, dossier, "sign", "Done", Keys.Commune);
+        dossier = await Clerk.CompleteAsync(_server, dossier, "returnResult", "Done", Keys.Counter);
+        Clerk.Status(dossier).Should().Be("Returned");
+
+        var result = await Browser.RunAsync("view-dossier", _server, output, new { receiptCode = dossier["receiptCode"]!.GetValue<string>() });
+
+        result["url"]!.GetValue<string>().Should().EndWith($"/designer/viewer.html?instanceId={dossier["id"]}");
+
+        // Every activity on the path carries its execution count; nothing else does.
+        var executed = result["executed"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
+        executed.Where(p => p.Value.Length > 0).Select(p => p.Key)
+            .Should().BeEquivalentTo("receive", "register", "sign", "resultReady", "returnResult", "finish");
+
+        // The journal lists the steps in order, started and completed.
+        var journal = result["journal"]!.AsArray().Select(j => j!.GetValue<string>()).ToList();
+        journal.Should().ContainInOrder(
+            journal.First(j => j.StartsWith("ReceiveDossier", StringComparison.Ordinal) && j.Contains("Completed", StringComparison.Ordinal)),
+            journal.First(j => j.StartsWith("RegisterBirth", StringComparison.Ordinal) && j.Contains("Started", StringComparison.Ordinal)),
+            journal.First(j => j.StartsWith("RegisterBirth", StringComparison.Ordinal) && j.Contains("Completed", StringComparison.Ordinal)),
+            journal.First(j => j.StartsWith("SignBirthCertificate", StringComparison.Ordinal) && j.Contains("Completed", StringComparison.Ordinal)),
+            journal.First(j => j.StartsWith("ReturnResult", StringComparison.Ordinal) && j.Contains("Completed", StringComparison.Ordinal)));
+        result["externalRequests"]!.AsArray().Should().BeEmpty();
+    }
+
+    [Fact]
+    public async Task A_procedure_drawn_from_scratch_in_the_designer_runs_end_to_end_through_the_clerk_api()
+    {
+        var result = await Browser.RunAsync("draw-procedure", _server, output, new
+        {
+            name = "Xác nhận tình trạng hôn nhân",
+            stepTitle = "Verify the marital status",
+            unitCode = "UBND-BINHSON",
+            stepLimit = "0,5",
+        });
+
+        var definitionId = result["definitionId"]!.GetValue<string>();
+        definitionId.Should().Be("xac-nhan-tinh-trang-hon-nhan");
+        var stepId = result["activityIds"]![1]!.GetValue<string>();
+
+        // Received at the counter on the published version 1 …
+        var dossier = await Clerk.ReceiveAsync(_server, definitionId);
+        Clerk.Version(dossier).Should().Be(1);
+        var task = Clerk.Task(dossier, stepId);
+        task["title"]!.GetValue<string>().Should().Be("Verify the marital status");
+        task["unitCode"]!.GetValue<string>().Should().Be("UBND-BINHSON");
+        Clerk.Limit(task).Should().Be(0.5m);
+
+        // … handled by the commune, result ready at the counter, and returned.
+        dossier = await Clerk.CompleteAsync(_server, dossier, stepId, "Done", Keys.Commune);
+        Clerk.Status(dossier).Should().Be("ResultReady");
+        var returnTask = dossier["currentTasks"]!.AsArray().Single()!["activityId"]!.GetValue<string>();
+        dossier = await Clerk.CompleteAsync(_server, dossier, returnTask, "Done", Keys.Counter);
+        Clerk.Status(dossier).Should().Be("Returned");
+        dossier["nationalStatus"]!["code"]!.GetValue<int>().Should().Be(10);
+    }
+
+    public void Dispose() => _server.Dispose();
+
+    private static List<string> Items(JsonObject categories, string category) =>
+        categories[category]!.AsArray().Select(i => i!.GetValue<string>()).ToList();
+}
+
+/// <summary>Browser tests run one at a time: each drives a WebAssembly app on a 2-core CI machine.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BrowserTestGroup
+{
+    public const string Name = "Designer in the browser";
+}

@@ -1,0 +1,103 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Xunit.Abstractions;
+
+namespace ProcessServer.Designer.Tests.Support;
+
+/// <summary>
+/// Runs a scenario of browser/designer.mjs: playwright-core driving Debian's headless Chromium
+/// against the real Elsa Studio bundle served by the test's server. Screenshots of every stage go to
+/// TestResults/designer-screenshots/&lt;scenario&gt;/ in the test project (kept, so a failed run can be
+/// looked at; the CI uploads TestResults).
+/// </summary>
+public static class Browser
+{
+    private static readonly TimeSpan ScenarioTimeout = TimeSpan.FromMinutes(8);
+
+    /// <summary>The test project folder (holds browser/ and TestResults/).</summary>
+    public static string ProjectFolder { get; } = FindProjectFolder();
+
+    /// <summary>Where the screenshots of a scenario go.</summary>
+    public static string ShotsFolder(string scenario) => Path.Combine(ProjectFolder, "TestResults", "designer-screenshots", scenario);
+
+    /// <summary>Runs a scenario and returns its result object; throws with the browser's output when it fails.</summary>
+    public static async Task<JsonObject> RunAsync(string scenario, StudioServer server, ITestOutputHelper output, object arguments)
+    {
+        var chromium = Environment.GetEnvironmentVariable("PROCESSSERVER_CHROMIUM") is { Length: > 0 } configured ? configured : "/usr/bin/chromium";
+        if (!File.Exists(chromium))
+        {
+            throw new InvalidOperationException(
+                $"Chromium not found at {chromium}. Install Debian's package (apt-get install -y chromium; the test project's build does this as root) or set PROCESSSERVER_CHROMIUM.");
+        }
+
+        var driver = Path.Combine(ProjectFolder, "browser");
+        if (!Directory.Exists(Path.Combine(driver, "node_modules", "playwright-core")))
+        {
+            throw new InvalidOperationException($"playwright-core is not installed in {driver}; run 'npm ci' there (the test project's build does this).");
+        }
+
+        var shots = ShotsFolder(scenario);
+        if (Directory.Exists(shots))
+        {
+            Directory.Delete(shots, recursive: true);
+        }
+
+        var json = JsonSerializer.SerializeToNode(arguments)!.AsObject();
+        json["baseUrl"] = server.BaseUrl;
+        json["chromium"] = chromium;
+        json["shots"] = shots;
+        json["apiKey"] ??= Keys.Admin;
+
+        var start = new ProcessStartInfo("node")
+        {
+            WorkingDirectory = driver,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(Path.Combine(driver, "designer.mjs"));
+        start.ArgumentList.Add(scenario);
+        start.ArgumentList.Add(json.ToJsonString());
+
+        var watch = Stopwatch.StartNew();
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("node could not be started; install Node.js.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(ScenarioTimeout);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"Browser scenario '{scenario}' did not finish within {ScenarioTimeout}; screenshots in {shots}.\n{await stdout}\n{await stderr}");
+        }
+
+        var text = await stdout;
+        var errors = await stderr;
+        output.WriteLine($"Browser scenario '{scenario}' took {watch.Elapsed.TotalSeconds:0.0} s; screenshots in {shots}");
+        var line = text.Split('\n').LastOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal));
+        if (process.ExitCode != 0 || line is null)
+        {
+            throw new InvalidOperationException($"Browser scenario '{scenario}' failed (exit {process.ExitCode}); screenshots in {shots}.\n{text}\n{errors}");
+        }
+
+        var result = JsonNode.Parse(line["RESULT ".Length..])!.AsObject();
+        output.WriteLine($"Stage timings (ms since start): {result["timings"]?.ToJsonString()}");
+        return result;
+    }
+
+    private static string FindProjectFolder()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "ProcessServer.Designer.Tests.csproj")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"ProcessServer.Designer.Tests.csproj not found above {AppContext.BaseDirectory}");
+    }
+}
