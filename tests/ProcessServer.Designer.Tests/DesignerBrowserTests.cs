@@ -130,6 +130,39 @@ public sealed class DesignerBrowserTests(ITestOutputHelper output) : IDisposable
         dossier["nationalStatus"]!["code"]!.GetValue<int>().Should().Be(10);
     }
 
+    [Fact]
+    public async Task An_activity_type_the_server_does_not_know_still_renders_on_the_canvas()
+    {
+        // A definition written elsewhere (say an Elsa server with an SMS module) and stored here.
+        using var admin = _server.StudioClient();
+        var definition = JsonNode.Parse(await admin.GetStringAsync("/elsa/api/workflow-definitions/by-definition-id/birth-registration?versionOptions=Latest"))!.AsObject();
+        definition["root"]!["activities"]!.AsArray().Add(new JsonObject
+        {
+            ["id"] = "sms",
+            ["nodeId"] = "Workflow1:flowchart:sms",
+            ["name"] = "NotifyApplicant",
+            ["type"] = "Acme.Notifications.SendSms",
+            ["version"] = 3,
+            ["metadata"] = new JsonObject { ["designer"] = new JsonObject { ["position"] = new JsonObject { ["x"] = 260, ["y"] = 360 } } },
+            ["message"] = new JsonObject { ["typeName"] = "String", ["expression"] = new JsonObject { ["type"] = "Literal", ["value"] = "Your certificate is ready" } },
+        });
+        definition["root"]!["connections"]!.AsArray().Add(new JsonObject
+        {
+            ["source"] = new JsonObject { ["activity"] = "sms", ["port"] = "Sent" },
+            ["target"] = new JsonObject { ["activity"] = "register", ["port"] = "In" },
+        });
+        var body = new JsonObject { ["model"] = definition, ["publish"] = false };
+        var saved = await admin.PostAsync("/elsa/api/workflow-definitions", new StringContent(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"));
+        saved.StatusCode.Should().Be(System.Net.HttpStatusCode.OK, await saved.Content.ReadAsStringAsync());
+        var count = definition["root"]!["activities"]!.AsArray().Count;
+
+        var result = await Browser.RunAsync("open-editor", _server, output, new { definitionId = "birth-registration", waitFor = "sms", expectedCount = count });
+
+        var drawn = result["activities"]!.AsArray().Select(a => (Id: a!["id"]!.GetValue<string>(), Text: a["text"]!.GetValue<string>())).ToList();
+        drawn.Should().HaveCount(count, "the whole canvas renders, not an empty one");
+        drawn.Single(a => a.Id == "sms").Text.Should().Contain("NotifyApplicant").And.Contain("Unknown activity");
+    }
+
     public void Dispose() => _server.Dispose();
 
     private static List<string> Items(JsonObject categories, string category) =>

@@ -211,6 +211,20 @@ const scenarios = {
     };
   },
 
+  // Open a procedure in the editor and list what the canvas draws.
+  async 'open-editor'() {
+    await signInWithStoredKey();
+    await page.goto(`${base}/designer/editor.html?definitionId=${encodeURIComponent(args.definitionId)}`);
+    await node(args.waitFor).waitFor({ timeout });
+    await page.waitForFunction((n) => document.querySelectorAll('elsa-activity-wrapper').length >= n, args.expectedCount, { timeout });
+    await assertNoStudioError('loading the editor');
+    await bringIntoView(node(args.waitFor));
+    await shot('editor');
+    const activities = await page.evaluate(() => [...document.querySelectorAll('elsa-activity-wrapper')]
+      .map((w) => ({ id: w.getAttribute('activity-id'), text: w.innerText.replace(/\s+/g, ' ').trim() })));
+    return { activities };
+  },
+
   // Open the dossier list, pick the dossier, and read the path the viewer draws.
   async 'view-dossier'() {
     await signInWithStoredKey();
