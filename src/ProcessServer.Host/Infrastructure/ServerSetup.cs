@@ -6,6 +6,7 @@ using ProcessServer.Engine.Execution;
 using ProcessServer.Host.Features.Apology;
 using ProcessServer.Host.Features.Calendar;
 using ProcessServer.Host.Features.CompleteTask;
+using ProcessServer.Host.Features.Deadlines;
 using ProcessServer.Host.Features.ElsaStudio;
 using ProcessServer.Host.Features.GetDossier;
 using ProcessServer.Host.Features.Inbox;
@@ -35,6 +36,7 @@ public static class ServerSetup
 
         var store = configuration.GetSection("Database").Get<StoreOptions>() ?? new StoreOptions();
         builder.Services.AddProcessServerStore(store);
+        builder.AddDeadlines(store);
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => new WorkflowCompiler());

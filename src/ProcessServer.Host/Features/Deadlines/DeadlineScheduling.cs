@@ -1,0 +1,86 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ProcessServer.Persistence;
+using Quartz;
+
+namespace ProcessServer.Host.Features.Deadlines;
+
+/// <summary>
+/// Registers the deadline sweeper and the Quartz scheduler that runs it: one durable job, one
+/// simple trigger, the persistent ADO.NET job store on the server's own database.
+/// </summary>
+/// <remarks>
+/// <para>Why one sweep job rather than one Quartz trigger per deadline: see BENCHMARKS.md. In short,
+/// the Deadlines table already holds every instant, in the same transaction as the transition that
+/// made it; a trigger per deadline would be a second copy to keep in step (two writes per
+/// transition, a Quartz transaction per firing) and 100,000 of them cost Quartz far more than one
+/// indexed range scan per second costs the sweep.</para>
+/// <para>Quartz reads the same injected <see cref="TimeProvider"/> as the rest of the server (the
+/// system clock in production). Under a test's hand-moved clock the trigger's next run is one interval
+/// after the last run on that clock, so the sweep runs by itself when the test moves the clock past
+/// it; the sweep decides what is due from the same clock.</para>
+/// </remarks>
+public static class DeadlineScheduling
+{
+    /// <summary>Trigger identity in the Quartz tables.</summary>
+    public static readonly TriggerKey TriggerKey = new("deadline-sweep-every-interval", "process-server");
+
+    /// <summary>Adds the sweeper, and Quartz unless <see cref="DeadlineOptions.Enabled"/> is off.</summary>
+    public static WebApplicationBuilder AddDeadlines(this WebApplicationBuilder builder, StoreOptions store)
+    {
+        var section = builder.Configuration.GetSection(DeadlineOptions.Section);
+        builder.Services.Configure<DeadlineOptions>(section);
+        builder.Services.AddScoped<DeadlineSweeper>();
+        var options = section.Get<DeadlineOptions>() ?? new DeadlineOptions();
+        if (options.SweepInterval < TimeSpan.FromMilliseconds(100) || options.BatchSize < 1)
+        {
+            throw new InvalidOperationException(
+                $"ProcessServer:Deadlines is not valid: SweepInterval must be at least 00:00:00.1 (it is {options.SweepInterval}) and BatchSize at least 1 (it is {options.BatchSize}).");
+        }
+
+        if (!options.Enabled)
+        {
+            return builder;
+        }
+
+        // One write gate for the process, known now, so Quartz's SQLite connections can share it.
+        var gate = new WriteGate(store);
+        builder.Services.Replace(ServiceDescriptor.Singleton(gate));
+        builder.Services.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(s => s.InstanceName = options.SchedulerName);
+            q.UsePersistentStore(persistent =>
+            {
+                if (store.Provider == StoreProvider.Postgres)
+                {
+                    persistent.UsePostgres(store.ConnectionString);
+                }
+                else
+                {
+                    persistent.UseSqlite(new GatedSqliteFactory(gate), store.ConnectionString);
+                }
+
+                persistent.ConfigureStore(o =>
+                {
+                    o.StoreJobDataAsStrings = true;
+                    o.SchemaProvisioning = SchemaProvisioning.Validate;
+                });
+            });
+
+            q.AddJob<DeadlineSweepJob>(j => j
+                .WithIdentity(DeadlineSweepJob.Key)
+                .WithDescription("Fires due step deadlines (warnings and overdue events) into the notification outbox")
+                .StoreDurably());
+            q.AddTrigger<DeadlineSweepJob>(t => t
+                .WithIdentity(TriggerKey)
+                .ForJob(DeadlineSweepJob.Key)
+                .StartNow()
+                .WithSimpleSchedule(s => s
+                    .WithInterval(options.SweepInterval)
+                    .RepeatForever()
+                    .MeasureIntervalFromCompletion()
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NowWithExistingCount)));
+        });
+        builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return builder;
+    }
+}
