@@ -112,6 +112,7 @@ public static class ServerSetup
         app.MapElsaStudio();
         CalendarEndpoints.Map(app);
         ApologyEndpoint.Map(app);
+        DeadlineEndpoints.Map(app);
         return app;
     }
 

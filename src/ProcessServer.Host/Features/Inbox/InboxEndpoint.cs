@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using ProcessServer.Host.Features.Deadlines;
 using ProcessServer.Host.Infrastructure;
 using ProcessServer.Persistence;
 using ProcessServer.Persistence.Entities;
@@ -20,6 +21,9 @@ namespace ProcessServer.Host.Features.Inbox;
 /// <param name="TimeLimitDays">Budget in working days.</param>
 /// <param name="StartedAt">When the step started (UTC).</param>
 /// <param name="ApplicantName">Applicant.</param>
+/// <param name="DueAt">When the step's time runs out (UTC); null without a counted limit.</param>
+/// <param name="WarnAt">When the step has used the warning share of its time (UTC).</param>
+/// <param name="DeadlineStatus">As of the request: Overdue, Warning, OnTrack, Paused (waiting for a supplement) or NoLimit.</param>
 public sealed record InboxItem(
     string TaskId,
     string DossierId,
@@ -34,22 +38,36 @@ public sealed record InboxItem(
     string Status,
     decimal? TimeLimitDays,
     DateTime StartedAt,
-    string ApplicantName);
+    string ApplicantName,
+    DateTime? DueAt,
+    DateTime? WarnAt,
+    string DeadlineStatus);
 
 /// <summary>A page of an inbox.</summary>
-public sealed record InboxPage(IReadOnlyList<InboxItem> Items, int Page, int PageSize, int TotalCount);
+/// <param name="Items">The tasks of the page.</param>
+/// <param name="Page">Page number, from 1.</param>
+/// <param name="PageSize">Page size.</param>
+/// <param name="TotalCount">Tasks matching the query.</param>
+/// <param name="Sort">oldest or urgency.</param>
+/// <param name="AsOf">The instant deadline statuses were judged at (UTC).</param>
+public sealed record InboxPage(IReadOnlyList<InboxItem> Items, int Page, int PageSize, int TotalCount, string Sort, DateTime AsOf);
 
 /// <summary>GET /api/inbox.</summary>
 public static class InboxEndpoint
 {
     private const int MaxPageSize = 200;
+    private const string Oldest = "oldest";
+    private const string Urgency = "urgency";
 
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapGet("/api/inbox", HandleAsync)
             .WithName("Inbox")
             .WithTags("Tasks")
-            .WithSummary("Pending tasks of a unit and role, oldest first")
-            .WithDescription("unit defaults to every unit of the caller; role filters by job role; page starts at 1; pageSize at most 200.")
+            .WithSummary("Pending tasks of a unit and role, oldest first or most urgent first")
+            .WithDescription("unit defaults to every unit of the caller; role filters by job role; page starts at 1; pageSize at most 200. "
+                + "sort=oldest (default) orders by when the step started; sort=urgency puts overdue tasks first (most overdue first), then the "
+                + "nearest due, then tasks paused for a supplement, and tasks without a limit last. Each item carries dueAt, warnAt and "
+                + "deadlineStatus (Overdue, Warning, OnTrack, Paused, NoLimit) as of the request.")
             .Produces<InboxPage>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -62,6 +80,8 @@ public static class InboxEndpoint
         string? role,
         int? page,
         int? pageSize,
+        string? sort,
+        TimeProvider clock,
         CancellationToken cancellationToken)
     {
         var caller = Caller.From(http.User);
@@ -74,6 +94,14 @@ public static class InboxEndpoint
         if (pageSize is < 1 or > MaxPageSize)
         {
             errors["pageSize"] = [$"pageSize must be between 1 and {MaxPageSize}."];
+        }
+
+        var order = string.IsNullOrWhiteSpace(sort) || string.Equals(sort.Trim(), Oldest, StringComparison.OrdinalIgnoreCase) ? Oldest
+            : string.Equals(sort.Trim(), Urgency, StringComparison.OrdinalIgnoreCase) ? Urgency
+            : null;
+        if (order is null)
+        {
+            errors["sort"] = [$"sort must be '{Oldest}' (the default) or '{Urgency}', not '{sort}'."];
         }
 
         if (errors.Count > 0)
@@ -104,15 +132,27 @@ public static class InboxEndpoint
             query = query.Where(t => t.Role == role);
         }
 
+        var now = clock.GetUtcNow().UtcDateTime;
         var total = await query.CountAsync(cancellationToken);
-        var items = await query
-            .Join(db.Dossiers, t => t.DossierId, d => d.Id, (t, d) => new { t, d })
-            .OrderBy(x => x.t.CreatedAt).ThenBy(x => x.t.Id)
+        var joined = query.Join(db.Dossiers, t => t.DossierId, d => d.Id, (t, d) => new { t, d });
+        var ordered = order == Urgency
+            ? joined
+                .OrderBy(x => x.t.DueAt == null ? 2 : x.t.Status == TaskStatuses.AwaitingSupplement ? 1 : 0)
+                .ThenBy(x => x.t.DueAt).ThenBy(x => x.t.CreatedAt).ThenBy(x => x.t.Id)
+            : joined.OrderBy(x => x.t.CreatedAt).ThenBy(x => x.t.Id);
+        var rows = await ordered
             .Skip((number - 1) * size).Take(size)
-            .Select(x => new InboxItem(
-                x.t.Id, x.d.Id, x.d.ReceiptCode, x.d.ProcedureCode, x.d.DefinitionVersion, x.d.Version, x.t.Title, x.t.UnitCode,
-                x.t.Role, x.t.Kind, x.t.Status, x.t.TimeLimitDays, x.t.CreatedAt, x.d.ApplicantName))
+            .Select(x => new
+            {
+                x.t.Id, DossierId = x.d.Id, x.d.ReceiptCode, x.d.ProcedureCode, x.d.DefinitionVersion, DossierVersion = x.d.Version, x.t.Title,
+                x.t.UnitCode, x.t.Role, x.t.Kind, x.t.Status, x.t.TimeLimitDays, x.t.CreatedAt, x.d.ApplicantName, x.t.DueAt, x.t.WarnAt,
+            })
             .ToListAsync(cancellationToken);
-        return TypedResults.Ok(new InboxPage(items, number, size, total));
+        var items = rows.Select(r => new InboxItem(
+                r.Id, r.DossierId, r.ReceiptCode, r.ProcedureCode, r.DefinitionVersion, r.DossierVersion, r.Title, r.UnitCode,
+                r.Role, r.Kind, r.Status, r.TimeLimitDays, r.CreatedAt, r.ApplicantName, r.DueAt, r.WarnAt,
+                TaskUrgency.Of(r.Status, r.DueAt, r.WarnAt, now)))
+            .ToList();
+        return TypedResults.Ok(new InboxPage(items, number, size, total, order!, now));
     }
 }
