@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Activities;
@@ -24,6 +25,9 @@ public sealed class StudioActivityDescriptors(UnitDirectory units)
     public static readonly string[] NewForkBranches = ["Branch 1", "Branch 2"];
 
     private static readonly ActivityCatalog Catalog = ActivityCatalog.Default;
+
+    // Activity types (with the ports their connections use) of each published version, by version id.
+    private readonly ConcurrentDictionary<string, Dictionary<(string Type, int Version), SortedSet<string>>> _publishedTypes = new(StringComparer.Ordinal);
 
     /// <summary>The Studio editor for an input: the catalogue's hint, adapted to what Elsa Studio 3.8.2 handles.</summary>
     public static string UiHintOf(ActivityInputSpec input) => input.UiHint switch
@@ -240,15 +244,49 @@ public sealed class StudioActivityDescriptors(UnitDirectory units)
     /// Activity types and versions used by stored definitions that the catalogue does not describe,
     /// with the ports their outgoing connections use (so existing connections still attach).
     /// </summary>
-    private static async Task<List<(string Type, int Version, IReadOnlyCollection<string> Ports)>> StoredTypesAsync(ProcessServerDbContext db, CancellationToken cancellationToken)
+    private async Task<List<(string Type, int Version, IReadOnlyCollection<string> Ports)>> StoredTypesAsync(ProcessServerDbContext db, CancellationToken cancellationToken)
     {
-        var found = new Dictionary<(string Type, int Version), SortedSet<string>>();
-        var jsons = await db.WorkflowDefinitions.AsNoTracking().Select(d => d.Json).ToListAsync(cancellationToken);
-        foreach (var json in jsons)
+        // Published versions never change, so what they use is read once; drafts are read every time.
+        var versions = await db.WorkflowDefinitions.AsNoTracking().Select(d => new { d.Id, Published = d.PublishedAt != null }).ToListAsync(cancellationToken);
+        var toRead = versions.Where(v => !v.Published || !_publishedTypes.ContainsKey(v.Id)).Select(v => v.Id).ToList();
+        var fresh = new Dictionary<string, Dictionary<(string Type, int Version), SortedSet<string>>>(StringComparer.Ordinal);
+        foreach (var chunk in toRead.Chunk(50))
         {
-            if (JsonNode.Parse(json)?["root"] is JsonObject root)
+            var rows = await db.WorkflowDefinitions.AsNoTracking().Where(d => chunk.Contains(d.Id)).Select(d => new { d.Id, d.Json }).ToListAsync(cancellationToken);
+            foreach (var row in rows)
             {
-                Collect(root, found);
+                var types = new Dictionary<(string Type, int Version), SortedSet<string>>();
+                if (JsonNode.Parse(row.Json)?["root"] is JsonObject root)
+                {
+                    Collect(root, types);
+                }
+
+                fresh[row.Id] = types;
+            }
+        }
+
+        var found = new Dictionary<(string Type, int Version), SortedSet<string>>();
+        foreach (var version in versions)
+        {
+            if (!fresh.TryGetValue(version.Id, out var types) && !_publishedTypes.TryGetValue(version.Id, out types))
+            {
+                continue;
+            }
+
+            if (version.Published)
+            {
+                _publishedTypes.TryAdd(version.Id, types);
+            }
+
+            foreach (var (key, ports) in types)
+            {
+                if (!found.TryGetValue(key, out var all))
+                {
+                    all = new SortedSet<string>(StringComparer.Ordinal);
+                    found[key] = all;
+                }
+
+                all.UnionWith(ports);
             }
         }
 

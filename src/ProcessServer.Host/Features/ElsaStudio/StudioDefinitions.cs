@@ -87,21 +87,25 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
     /// <summary>Tool version written into definitions the Studio creates.</summary>
     public const string ToolVersion = "3.8.0.0";
 
-    /// <summary>All stored versions of one procedure.</summary>
+    /// <summary>
+    /// All stored versions of one procedure, without their content (a procedure may have hundreds of
+    /// versions; the content is read only for the one that is shown).
+    /// </summary>
     public Task<List<WorkflowDefinitionVersion>> VersionsAsync(string definitionId, CancellationToken cancellationToken) =>
-        db.WorkflowDefinitions.AsNoTracking().Where(d => d.DefinitionId == definitionId).ToListAsync(cancellationToken);
+        WithoutContent(db.WorkflowDefinitions.AsNoTracking().Where(d => d.DefinitionId == definitionId)).ToListAsync(cancellationToken);
 
     /// <summary>The version a by-definition-id query asks for.</summary>
     public async Task<WorkflowDefinitionVersion?> FindAsync(string definitionId, VersionFilter filter, CancellationToken cancellationToken)
     {
         var versions = await VersionsAsync(definitionId, cancellationToken);
-        return filter.Kind switch
+        var chosen = filter.Kind switch
         {
             // Exactly one version is latest; fall back to the highest if a store ever has none flagged.
             VersionFilterKind.Latest or VersionFilterKind.All => versions.FirstOrDefault(v => v.IsLatest) ?? versions.MaxBy(v => v.Version),
             VersionFilterKind.LatestOrPublished => versions.FirstOrDefault(v => v.IsLatest) ?? versions.FirstOrDefault(v => v.IsPublished),
             _ => versions.Where(filter.Matches).MaxBy(v => v.Version),
         };
+        return chosen is null ? null : await FindByIdAsync(chosen.Id, cancellationToken);
     }
 
     /// <summary>One version by its id.</summary>
@@ -135,15 +139,11 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
     }
 
     /// <summary>A list row (CONTRACT §4.2).</summary>
-    public static JsonObject Summary(WorkflowDefinitionVersion row)
-    {
-        string? description = null;
-        if (JsonNode.Parse(row.Json) is JsonObject json && json["description"] is JsonValue d && d.TryGetValue<string>(out var text))
-        {
-            description = text;
-        }
+    public static JsonObject Summary(WorkflowDefinitionVersion row) => Summary(row, Description(row.Json));
 
-        return new JsonObject
+    /// <summary>A list row with the description already read.</summary>
+    public static JsonObject Summary(WorkflowDefinitionVersion row, string? description) =>
+        new JsonObject
         {
             ["id"] = row.Id,
             ["definitionId"] = row.DefinitionId,
@@ -160,7 +160,6 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
             ["isMaterializerAvailable"] = true,
             ["links"] = Links(row),
         };
-    }
 
     /// <summary>
     /// Saves what the Studio posts (<c>{model, publish}</c>): a new procedure when the model has no
@@ -211,8 +210,7 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
             return StudioJson.Errors("The procedure was not saved", conversionErrors);
         }
 
-        var versions = await VersionsAsync(definitionId, cancellationToken);
-        var latest = versions.FirstOrDefault(v => v.IsLatest) ?? versions.MaxBy(v => v.Version);
+        var latest = await FindAsync(definitionId, new VersionFilter(VersionFilterKind.Latest), cancellationToken);
         if (latest is { PublishedAt: not null } && JsonNode.Parse(latest.Json) is JsonObject stored && StudioContent.SameContent(stored, model))
         {
             // Nothing changed since the version was published: no new version (a Publish click on an
@@ -342,7 +340,7 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         var ids = StudioQuery.List(request, "Ids").ToHashSet(StringComparer.Ordinal);
         var search = StudioQuery.Get(request, "SearchTerm")?.Trim();
 
-        var rows = (await db.WorkflowDefinitions.AsNoTracking().ToListAsync(cancellationToken))
+        var rows = (await WithoutContent(db.WorkflowDefinitions.AsNoTracking()).ToListAsync(cancellationToken))
             .Where(filter.Matches)
             .Where(r => definitionIds.Count == 0 || definitionIds.Contains(r.DefinitionId))
             .Where(r => ids.Count == 0 || ids.Contains(r.Id))
@@ -373,7 +371,11 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
             ordered = ordered.Skip(Math.Max(page, 0) * pageSize.Value).Take(pageSize.Value);
         }
 
-        var result = StudioJson.Paged(ordered.Select(r => (JsonNode?)Summary(r)), rows.Count);
+        var shown = ordered.ToList();
+        var shownIds = shown.Select(r => r.Id).ToList();
+        var descriptions = (await db.WorkflowDefinitions.AsNoTracking().Where(d => shownIds.Contains(d.Id)).Select(d => new { d.Id, d.Json }).ToListAsync(cancellationToken))
+            .ToDictionary(d => d.Id, d => Description(d.Json), StringComparer.Ordinal);
+        var result = StudioJson.Paged(shown.Select(r => (JsonNode?)Summary(r, descriptions.GetValueOrDefault(r.Id))), rows.Count);
 
         // Without a bulk-publish link the whole list is read-only (no Create, Delete or Publish).
         result["links"] = new JsonArray(
@@ -463,6 +465,23 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         var problems = row.PublishedAt is null ? compiler.Compile(WorkflowDefinitionDocument.Parse(row.Json)).Errors : [];
         return StudioJson.Ok(SaveResponse(row, publish && alreadyPublished, problems));
     }
+
+    private static IQueryable<WorkflowDefinitionVersion> WithoutContent(IQueryable<WorkflowDefinitionVersion> query) =>
+        query.Select(d => new WorkflowDefinitionVersion
+        {
+            Id = d.Id,
+            DefinitionId = d.DefinitionId,
+            Version = d.Version,
+            Name = d.Name,
+            IsLatest = d.IsLatest,
+            IsPublished = d.IsPublished,
+            Json = string.Empty,
+            CreatedAt = d.CreatedAt,
+            PublishedAt = d.PublishedAt,
+        });
+
+    private static string? Description(string json) =>
+        JsonNode.Parse(json) is JsonObject definition && definition["description"] is JsonValue d && d.TryGetValue<string>(out var text) ? text : null;
 
     private async Task<string> NewDefinitionIdAsync(string name, CancellationToken cancellationToken)
     {

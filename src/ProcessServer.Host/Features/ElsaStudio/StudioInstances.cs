@@ -120,30 +120,53 @@ public sealed class StudioInstances(ProcessServerDbContext db)
             query = query.Where(d => d.ReceiptCode.Contains(term) || d.ApplicantName.Contains(term) || d.Id == term || d.ProcedureCode.Contains(term));
         }
 
-        var rows = await query.ToListAsync(cancellationToken);
+        // Status filters on the status column: Returned and Stopped are the finished dossiers.
         var statuses = StudioJson.Strings(filter, "statuses").Concat(StudioJson.Strings(filter, "status")).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var subStatuses = StudioJson.Strings(filter, "subStatuses").Concat(StudioJson.Strings(filter, "subStatus")).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var summaries = rows
-            .Select(d => (Dossier: d, State: DossierState.FromJson(d.StateJson)))
-            .Where(x => statuses.Count == 0 || statuses.Contains(Status(x.State)))
-            .Where(x => subStatuses.Count == 0 || subStatuses.Contains(SubStatus(x.State)))
-            .Where(x => StudioJson.Bool(filter, "hasIncidents") != true)
-            .ToList();
+        string[] closed = ["Returned", "Stopped"];
+        if (statuses.Count == 1)
+        {
+            query = statuses.Contains("Finished") ? query.Where(d => closed.Contains(d.Status)) : query.Where(d => !closed.Contains(d.Status));
+        }
+
+        if (subStatuses.Count > 0)
+        {
+            var wanted = new List<string>();
+            if (subStatuses.Contains("Finished"))
+            {
+                wanted.Add("Returned");
+            }
+
+            if (subStatuses.Contains("Cancelled"))
+            {
+                wanted.Add("Stopped");
+            }
+
+            query = subStatuses.Contains("Suspended")
+                ? query.Where(d => wanted.Contains(d.Status) || !closed.Contains(d.Status))
+                : query.Where(d => wanted.Contains(d.Status));
+        }
+
+        if (StudioJson.Bool(filter, "hasIncidents") == true)
+        {
+            // Dossiers have no incidents: processing problems are outcomes recorded in the journal.
+            query = query.Where(_ => false);
+        }
 
         var descending = !string.Equals(StudioJson.Text(filter, "orderDirection"), "Ascending", StringComparison.OrdinalIgnoreCase);
-        Func<(Dossier Dossier, DossierState State), object?> key = StudioJson.Text(filter, "orderBy")?.ToUpperInvariant() switch
+        query = StudioJson.Text(filter, "orderBy")?.ToUpperInvariant() switch
         {
-            "UPDATEDAT" or "UPDATED" => x => x.Dossier.UpdatedAt,
-            "FINISHED" or "FINISHEDAT" => x => FinishedAt(x.Dossier, x.State),
-            "NAME" => x => x.Dossier.ReceiptCode,
-            _ => x => x.Dossier.ReceivedAt,
+            "UPDATEDAT" or "UPDATED" => descending ? query.OrderByDescending(d => d.UpdatedAt) : query.OrderBy(d => d.UpdatedAt),
+            "FINISHED" or "FINISHEDAT" => descending ? query.OrderByDescending(d => d.ReturnedAt ?? d.StoppedAt) : query.OrderBy(d => d.ReturnedAt ?? d.StoppedAt),
+            "NAME" => descending ? query.OrderByDescending(d => d.ReceiptCode) : query.OrderBy(d => d.ReceiptCode),
+            _ => descending ? query.OrderByDescending(d => d.ReceivedAt).ThenByDescending(d => d.ReceiptCode) : query.OrderBy(d => d.ReceivedAt).ThenBy(d => d.ReceiptCode),
         };
-        var ordered = descending ? summaries.OrderByDescending(key) : summaries.OrderBy(key);
 
-        var pageSize = StudioJson.Number(filter, "pageSize") ?? 50;
-        var page = StudioJson.Number(filter, "page") ?? 0;
-        var items = ordered.Skip(Math.Max(page, 0) * Math.Max(pageSize, 1)).Take(Math.Max(pageSize, 1)).Select(x => (JsonNode?)Summary(x.Dossier, x.State));
-        return StudioJson.Paged(items, summaries.Count);
+        var total = await query.CountAsync(cancellationToken);
+        var pageSize = Math.Clamp(StudioJson.Number(filter, "pageSize") ?? 50, 1, 500);
+        var page = Math.Max(StudioJson.Number(filter, "page") ?? 0, 0);
+        var rows = await query.Skip(page * pageSize).Take(pageSize).ToListAsync(cancellationToken);
+        return StudioJson.Paged(rows.Select(d => (JsonNode?)Summary(d, DossierState.FromJson(d.StateJson))), total);
     }
 
     /// <summary>An instance summary (CONTRACT §4.6).</summary>
