@@ -118,6 +118,7 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
 
         ConfigureMigrations(modelBuilder);
         ConfigureTime(modelBuilder);
+        ConfigureReporting(modelBuilder);
 
         modelBuilder.Entity<ReceiptCounter>(b =>
         {
@@ -177,6 +178,16 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
             b.HasIndex(x => x.TaskId);
         });
     }
+
+    /// <summary>Covering indexes of the period report's range queries (migration ReportingIndexes).</summary>
+    private static void ConfigureReporting(ModelBuilder modelBuilder) =>
+        modelBuilder.Entity<Dossier>(b =>
+        {
+            b.HasIndex(x => new { x.ReceivedAt, x.ReceivingUnit, x.FieldCode, x.Channel }).HasDatabaseName("IX_Dossiers_Report_Received");
+            b.HasIndex(x => new { x.ResultReadyAt, x.ReceivedAt, x.ReceivingUnit, x.FieldCode, x.Verdict }).HasDatabaseName("IX_Dossiers_Report_Resolved");
+            b.HasIndex(x => new { x.StoppedAt, x.ReceivedAt, x.ReceivingUnit, x.FieldCode }).HasDatabaseName("IX_Dossiers_Report_Stopped");
+            b.HasIndex(x => new { x.ResultReadyAt, x.StoppedAt, x.ReceivedAt, x.ReceivingUnit, x.FieldCode, x.AppointmentAt }).HasDatabaseName("IX_Dossiers_Report_Running");
+        });
 
     private static void ConfigureMigrations(ModelBuilder modelBuilder)
     {

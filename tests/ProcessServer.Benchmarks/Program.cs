@@ -10,6 +10,7 @@ using System.Text.Json.Nodes;
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- throughput [dossiers] [concurrency]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- versions [versions] [dossiers]
 var mode = args.Length > 0 ? args[0] : "throughput";
+if (mode == "odata") { await ODataBenchmark.RunAsync(args); return; }
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 
 var work = Directory.CreateTempSubdirectory("processserver-bench-");

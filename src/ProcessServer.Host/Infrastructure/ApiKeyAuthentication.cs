@@ -21,6 +21,12 @@ public sealed class ApiKeyAuthenticationHandler(
     /// <summary>Scheme name.</summary>
     public const string SchemeName = "ApiKey";
 
+    /// <summary>
+    /// Query parameter that may carry the key (Power Query's "Web API" credential sends it there:
+    /// <c>OData.Feed(url, null, [ApiKeyName="api_key"])</c>).
+    /// </summary>
+    public const string QueryParameter = "api_key";
+
     /// <summary>Claim holding a unit code the caller works for.</summary>
     public const string UnitClaim = "unit";
 
@@ -74,9 +80,30 @@ public sealed class ApiKeyAuthenticationHandler(
 
         var authorization = request.Headers.Authorization.ToString();
         const string prefix = "ApiKey ";
-        return authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
-            ? authorization[prefix.Length..].Trim()
-            : null;
+        if (authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization[prefix.Length..].Trim();
+        }
+
+        // HTTP Basic (Excel, Power BI, browsers): any user name, the key as password.
+        const string basic = "Basic ";
+        if (authorization.StartsWith(basic, StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                var pair = Encoding.UTF8.GetString(Convert.FromBase64String(authorization[basic.Length..].Trim()));
+                var colon = pair.IndexOf(':', StringComparison.Ordinal);
+                return colon < 0 ? pair : pair[(colon + 1)..];
+            }
+            catch (FormatException)
+            {
+                return string.Empty;
+            }
+        }
+
+        // The api_key query parameter; a client repeating it with the same value (a next link it extends) is fine.
+        var query = request.Query[QueryParameter];
+        return query.Count > 0 && query.All(v => v == query[0]) && !string.IsNullOrWhiteSpace(query[0]) ? query[0]!.Trim() : null;
     }
 
     private static bool FixedTimeEquals(string expected, string presented) =>

@@ -14,6 +14,7 @@ using ProcessServer.Host.Features.MigrateDossiers;
 using ProcessServer.Host.Features.Procedures;
 using ProcessServer.Host.Features.ProcedureVersions;
 using ProcessServer.Host.Features.ReceiveDossier;
+using ProcessServer.Host.Features.Reports;
 using ProcessServer.Persistence;
 using Serilog;
 
@@ -48,6 +49,7 @@ public static class ServerSetup
         builder.Services.Configure<TimeOptions>(configuration.GetSection($"{ServerOptions.Section}:Time"));
         builder.Services.AddSingleton<CalendarStore>();
         builder.Services.AddScoped<DossierMigrationService>();
+        builder.AddReporting();
         builder.AddElsaStudio();
 
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -112,6 +114,7 @@ public static class ServerSetup
         app.MapElsaStudio();
         CalendarEndpoints.Map(app);
         ApologyEndpoint.Map(app);
+        app.MapReporting();
         DeadlineEndpoints.Map(app);
         return app;
     }

@@ -1,0 +1,503 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using ProcessServer.Engine.Execution;
+using ProcessServer.Engine.Time;
+using ProcessServer.Host.Infrastructure;
+using ProcessServer.Persistence;
+using ProcessServer.Persistence.Entities;
+
+namespace ProcessServer.Host.Features.Reports;
+
+/// <summary>One row of the official table (Biểu 06 / II.06a, DOMAIN §5.2): one field within one unit.</summary>
+public sealed class PeriodReportRow
+{
+    /// <summary>Key: unit code / field code.</summary>
+    public string Id { get; set; } = string.Empty;
+
+    /// <summary>Col 1, STT.</summary>
+    public int RowNumber { get; set; }
+
+    /// <summary>Unit level (province, commune, agency).</summary>
+    public string Level { get; set; } = string.Empty;
+
+    /// <summary>Receiving unit.</summary>
+    public string UnitCode { get; set; } = string.Empty;
+
+    /// <summary>Its name.</summary>
+    public string UnitName { get; set; } = string.Empty;
+
+    /// <summary>Col 2, the field (empty when a procedure names none).</summary>
+    public string FieldCode { get; set; } = string.Empty;
+
+    /// <summary>Its name.</summary>
+    public string FieldName { get; set; } = string.Empty;
+
+    /// <summary>First day of the period (local), as the UTC instant of its local midnight.</summary>
+    public DateTime PeriodStart { get; set; }
+
+    /// <summary>Last day of the period (local), as the UTC instant of its local midnight.</summary>
+    public DateTime PeriodEnd { get; set; }
+
+    /// <summary>Cut-off: the end of the last day, local midnight, as UTC.</summary>
+    public DateTime CutOff { get; set; }
+
+    /// <summary>Calendar version in force at the cut-off.</summary>
+    public int CalendarVersion { get; set; }
+
+    /// <summary>Col 3 = 4 + 5 + 6.</summary>
+    public int Received { get; set; }
+
+    /// <summary>Col 4, new online (channel 2).</summary>
+    public int NewOnline { get; set; }
+
+    /// <summary>Col 5, new direct or postal (channels 1 + 3).</summary>
+    public int NewDirectPostal { get; set; }
+
+    /// <summary>Of col 5: direct.</summary>
+    public int NewDirect { get; set; }
+
+    /// <summary>Of col 5: postal.</summary>
+    public int NewPostal { get; set; }
+
+    /// <summary>Col 6, carried over = col 11 of the previous period.</summary>
+    public int CarriedOver { get; set; }
+
+    /// <summary>Col 7 = 8 + 9 + 10.</summary>
+    public int Resolved { get; set; }
+
+    /// <summary>Col 8.</summary>
+    public int Early { get; set; }
+
+    /// <summary>Col 9.</summary>
+    public int OnTime { get; set; }
+
+    /// <summary>Col 10.</summary>
+    public int Late { get; set; }
+
+    /// <summary>Col 11 = 12 + 13.</summary>
+    public int InProgress { get; set; }
+
+    /// <summary>Col 12.</summary>
+    public int WithinLimit { get; set; }
+
+    /// <summary>Col 13.</summary>
+    public int Overdue { get; set; }
+
+    /// <summary>Of col 11: clock paused at the cut-off (awaiting supplement or payment).</summary>
+    public int InProgressPaused { get; set; }
+
+    /// <summary>Withdrawn or returned without resolution (0 when the setting files them under on time).</summary>
+    public int WithdrawnReturned { get; set; }
+
+    /// <summary>The on-time rate in percent, rounded per the settings; null when the denominator is 0.</summary>
+    public double? OnTimeRate { get; set; }
+
+    /// <summary>Its numerator.</summary>
+    public int RateNumerator { get; set; }
+
+    /// <summary>Its denominator.</summary>
+    public int RateDenominator { get; set; }
+
+    /// <summary>Form06, LateShare or Index766.</summary>
+    public string RateDefinition { get; set; } = string.Empty;
+
+    /// <summary>Separate or OnTime.</summary>
+    public string WithdrawnPlacement { get; set; } = string.Empty;
+
+    /// <summary>Received = carried + new, resolved = early + on time + late, in progress = within + overdue, received = resolved + in progress + withdrawn.</summary>
+    public bool Balanced { get; set; }
+}
+
+/// <summary>The computed table.</summary>
+/// <param name="From">First day.</param>
+/// <param name="To">Last day.</param>
+/// <param name="Start">Local midnight starting <paramref name="From"/>, UTC.</param>
+/// <param name="CutOff">Local midnight ending <paramref name="To"/>, UTC.</param>
+/// <param name="CalendarVersion">Calendar version used.</param>
+/// <param name="Settings">Settings used.</param>
+/// <param name="Rows">Rows, in report order.</param>
+/// <param name="Total">The total row (RowNumber 0).</param>
+public sealed record PeriodReportResult(DateOnly From, DateOnly To, DateTime Start, DateTime CutOff, int CalendarVersion,
+    ReportSettings Settings, IReadOnlyList<PeriodReportRow> Rows, PeriodReportRow Total);
+
+/// <summary>
+/// Computes the official period table from what happened up to the cut-off, so the same period gives
+/// the same figures whenever it is run. Per dossier only facts written once, in the same transaction as
+/// their journal entry, are read: receipt (DossierReceived), result ready with its verdict (ResultReady),
+/// stop (DossierStopped), plus, for dossiers still running at the cut-off, the last ClockPaused /
+/// ClockResumed / ApologyIssued journal entry before it (which holds the due instant then). Counting
+/// runs in the database (GROUP BY), split into index-friendly range queries; only dossiers running at
+/// the cut-off whose clock moved are classified one by one.
+/// </summary>
+public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<List<FieldOptions>> fields, IOptions<ServerOptions> server)
+{
+    private static readonly string[] LevelOrder = ["province", "commune", "agency"];
+
+    private sealed record Key(string Unit, string Field);
+
+    private sealed class Counts
+    {
+        public int NewOnline;
+        public int NewDirect;
+        public int NewPostal;
+        public int Carried;
+        public int Early;
+        public int OnTime;
+        public int Late;
+        public int Stopped;
+        public int Within;
+        public int Overdue;
+        public int Paused;
+    }
+
+    /// <summary>Computes the table for [<paramref name="from"/>, <paramref name="to"/>].</summary>
+    /// <param name="db">The store.</param>
+    /// <param name="from">First day (local).</param>
+    /// <param name="to">Last day (local).</param>
+    /// <param name="settings">Report settings.</param>
+    /// <param name="unitScope">Receiving units to include; null for all.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public async Task<PeriodReportResult> ComputeAsync(ProcessServerDbContext db, DateOnly from, DateOnly to, ReportSettings settings,
+        IReadOnlyCollection<string>? unitScope, CancellationToken cancellationToken)
+    {
+        if (to < from)
+        {
+            throw new ArgumentException($"the period ends ({to:yyyy-MM-dd}) before it starts ({from:yyyy-MM-dd})");
+        }
+
+        var (calendarVersion, time) = await CalendarAtAsync(db, to, cancellationToken);
+        var start = time.ReportCutOff(from.AddDays(-1));
+        var cutOff = time.ReportCutOff(to);
+        var counts = new Dictionary<Key, Counts>();
+        Counts At(string unit, string? field)
+        {
+            var key = new Key(unit, field ?? string.Empty);
+            if (!counts.TryGetValue(key, out var c))
+            {
+                counts[key] = c = new Counts();
+            }
+
+            return c;
+        }
+
+        var dossiers = db.Dossiers.AsNoTracking();
+        if (unitScope is not null)
+        {
+            var scope = unitScope.ToArray();
+            dossiers = dossiers.Where(d => scope.Contains(d.ReceivingUnit));
+        }
+
+        // Cols 4, 5: new in the period, by channel.
+        var received = await dossiers.Where(d => d.ReceivedAt >= start && d.ReceivedAt < cutOff)
+            .GroupBy(d => new { d.FieldCode, d.ReceivingUnit })
+            .Select(g => new
+            {
+                g.Key.ReceivingUnit,
+                g.Key.FieldCode,
+                Total = g.Count(),
+                Online = g.Count(d => d.Channel == "online"),
+                Postal = g.Count(d => d.Channel == "postal"),
+            }).ToListAsync(cancellationToken);
+        foreach (var r in received)
+        {
+            var c = At(r.ReceivingUnit, r.FieldCode);
+            c.NewOnline += r.Online;
+            c.NewPostal += r.Postal;
+            c.NewDirect += r.Total - r.Online - r.Postal;
+        }
+
+        // Col 6: running at the start of the period.
+        foreach (var part in RunningAt(dossiers, start))
+        {
+            foreach (var r in await part.GroupBy(d => new { d.FieldCode, d.ReceivingUnit })
+                         .Select(g => new { g.Key.ReceivingUnit, g.Key.FieldCode, Total = g.Count() }).ToListAsync(cancellationToken))
+            {
+                At(r.ReceivingUnit, r.FieldCode).Carried += r.Total;
+            }
+        }
+
+        // Cols 8–10: result ready in the period, by the verdict judged at that moment.
+        var resolved = await dossiers.Where(d => d.ResultReadyAt >= start && d.ResultReadyAt < cutOff && d.ReceivedAt < cutOff)
+            .GroupBy(d => new { d.FieldCode, d.ReceivingUnit })
+            .Select(g => new
+            {
+                g.Key.ReceivingUnit,
+                g.Key.FieldCode,
+                Total = g.Count(),
+                Early = g.Count(d => d.Verdict == nameof(Verdict.Early)),
+                Late = g.Count(d => d.Verdict == nameof(Verdict.Late)),
+            }).ToListAsync(cancellationToken);
+        foreach (var r in resolved)
+        {
+            var c = At(r.ReceivingUnit, r.FieldCode);
+            c.Early += r.Early;
+            c.Late += r.Late;
+            c.OnTime += r.Total - r.Early - r.Late; // on time, and procedures without a limit
+        }
+
+        if (settings.Apology == ApologyReading.NewAppointment)
+        {
+            var cured = await dossiers.Where(d => d.ResultReadyAt >= start && d.ResultReadyAt < cutOff && d.ReceivedAt < cutOff
+                                                  && d.Verdict == nameof(Verdict.Late) && d.ApologyDueAt != null)
+                .Select(d => new { d.ReceivingUnit, d.FieldCode, d.ResultReadyAt, d.ApologyDueAt }).ToListAsync(cancellationToken);
+            foreach (var r in cured)
+            {
+                var verdict = time.Judge(r.ResultReadyAt!.Value, r.ApologyDueAt!.Value);
+                if (verdict != Verdict.Late)
+                {
+                    var c = At(r.ReceivingUnit, r.FieldCode);
+                    c.Late--;
+                    if (verdict == Verdict.Early)
+                    {
+                        c.Early++;
+                    }
+                    else
+                    {
+                        c.OnTime++;
+                    }
+                }
+            }
+        }
+
+        // Withdrawn / returned without resolution in the period.
+        foreach (var r in await dossiers.Where(d => d.StoppedAt >= start && d.StoppedAt < cutOff && d.ReceivedAt < cutOff)
+                     .GroupBy(d => new { d.FieldCode, d.ReceivingUnit })
+                     .Select(g => new { g.Key.ReceivingUnit, g.Key.FieldCode, Total = g.Count() }).ToListAsync(cancellationToken))
+        {
+            At(r.ReceivingUnit, r.FieldCode).Stopped += r.Total;
+        }
+
+        // Cols 12, 13: running at the cut-off, within limit or overdue as of then.
+        var journal = db.Journal.AsNoTracking();
+        var apologyCounts = settings.Apology == ApologyReading.NewAppointment;
+        foreach (var part in RunningAt(dossiers, cutOff))
+        {
+            var moved = part.Where(d => journal.Any(j => j.DossierId == d.Id && j.Timestamp < cutOff
+                && (j.Type == JournalEventTypes.ClockPaused || j.Type == JournalEventTypes.ClockResumed || (apologyCounts && j.Type == JournalEventTypes.ApologyIssued))));
+            var still = part.Where(d => !journal.Any(j => j.DossierId == d.Id && j.Timestamp < cutOff
+                && (j.Type == JournalEventTypes.ClockPaused || j.Type == JournalEventTypes.ClockResumed || (apologyCounts && j.Type == JournalEventTypes.ApologyIssued))));
+
+            // Clock never moved: overdue when the appointment passed before the cut-off.
+            foreach (var r in await still.GroupBy(d => new { d.FieldCode, d.ReceivingUnit })
+                         .Select(g => new { g.Key.ReceivingUnit, g.Key.FieldCode, Total = g.Count(), Overdue = g.Count(d => d.AppointmentAt != null && d.AppointmentAt < cutOff) })
+                         .ToListAsync(cancellationToken))
+            {
+                var c = At(r.ReceivingUnit, r.FieldCode);
+                c.Overdue += r.Overdue;
+                c.Within += r.Total - r.Overdue;
+            }
+
+            var clockTypes = new[] { JournalEventTypes.ClockPaused, JournalEventTypes.ClockResumed };
+            var rows = await moved.Select(d => new
+            {
+                d.ReceivingUnit,
+                d.FieldCode,
+                d.AppointmentAt,
+                ClockType = journal.Where(j => j.DossierId == d.Id && j.Timestamp < cutOff && clockTypes.Contains(j.Type))
+                    .OrderByDescending(j => j.Sequence).Select(j => j.Type).FirstOrDefault(),
+                ClockAt = journal.Where(j => j.DossierId == d.Id && j.Timestamp < cutOff && clockTypes.Contains(j.Type))
+                    .OrderByDescending(j => j.Sequence).Select(j => (DateTime?)j.Timestamp).FirstOrDefault(),
+                ClockData = journal.Where(j => j.DossierId == d.Id && j.Timestamp < cutOff && clockTypes.Contains(j.Type))
+                    .OrderByDescending(j => j.Sequence).Select(j => j.DataJson).FirstOrDefault(),
+                Apology = apologyCounts
+                    ? journal.Where(j => j.DossierId == d.Id && j.Timestamp < cutOff && j.Type == JournalEventTypes.ApologyIssued).Select(j => j.DataJson).FirstOrDefault()
+                    : null,
+            }).ToListAsync(cancellationToken);
+            foreach (var r in rows)
+            {
+                var c = At(r.ReceivingUnit, r.FieldCode);
+                var (overdue, paused) = Classify(r.AppointmentAt, r.ClockType, r.ClockAt, r.ClockData, r.Apology, cutOff, settings);
+                if (overdue)
+                {
+                    c.Overdue++;
+                }
+                else
+                {
+                    c.Within++;
+                }
+
+                if (paused)
+                {
+                    c.Paused++;
+                }
+            }
+        }
+
+        return Assemble(from, to, start, cutOff, calendarVersion, settings, counts);
+    }
+
+    /// <summary>
+    /// Dossiers running at <paramref name="instant"/>, as three disjoint queries each an index range
+    /// (GROUP BY field first, so SQLite does not trade the covering range index for one that avoids the sort).
+    /// </summary>
+    private static IEnumerable<IQueryable<Dossier>> RunningAt(IQueryable<Dossier> dossiers, DateTime instant)
+    {
+        yield return dossiers.Where(d => d.ResultReadyAt >= instant && d.ReceivedAt < instant);
+        yield return dossiers.Where(d => d.StoppedAt >= instant && d.ReceivedAt < instant);
+        yield return dossiers.Where(d => d.ResultReadyAt == null && d.StoppedAt == null && d.ReceivedAt < instant);
+    }
+
+    /// <summary>Overdue and paused at the cut-off for a dossier whose clock moved before it.</summary>
+    private static (bool Overdue, bool Paused) Classify(DateTime? appointment, string? clockType, DateTime? clockAt, string? clockData,
+        string? apology, DateTime cutOff, ReportSettings settings)
+    {
+        var due = appointment;
+        var paused = false;
+        DateTime? pausedAt = null;
+        if (clockType is not null)
+        {
+            var data = clockData is null ? null : JsonNode.Parse(clockData);
+            due = ReadInstant(data?["dueAt"]) ?? due;
+            if (clockType == JournalEventTypes.ClockPaused)
+            {
+                paused = true;
+                pausedAt = clockAt;
+            }
+        }
+
+        if (apology is not null && ReadInstant(JsonNode.Parse(apology)?["newDueAt"]) is { } newDue && (due is null || newDue > due))
+        {
+            due = newDue;
+        }
+
+        if (due is null)
+        {
+            return (false, paused);
+        }
+
+        if (paused)
+        {
+            return (settings.PausedAtCutOff == PausedReading.JudgeAtPause && pausedAt > due, true);
+        }
+
+        return (WorkingTime.IsOverdue(due.Value, cutOff), false);
+    }
+
+    private static DateTime? ReadInstant(JsonNode? node) =>
+        node is null ? null : DateTime.Parse(node.GetValue<string>(), CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal);
+
+    /// <summary>The calendar in force at the end of <paramref name="to"/>: the newest version stored before then (the first one otherwise).</summary>
+    private async Task<(int Version, WorkingTime Time)> CalendarAtAsync(ProcessServerDbContext db, DateOnly to, CancellationToken cancellationToken)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(server.Value.TimeZone);
+        var roughCutOff = TimeZoneInfo.ConvertTimeToUtc(to.AddDays(1).ToDateTime(TimeOnly.MinValue), zone);
+        var row = await db.CalendarVersions.AsNoTracking().Where(c => c.CreatedAt < roughCutOff).OrderByDescending(c => c.Version).FirstOrDefaultAsync(cancellationToken)
+            ?? await db.CalendarVersions.AsNoTracking().OrderBy(c => c.Version).FirstOrDefaultAsync(cancellationToken);
+        return row is null
+            ? (0, new WorkingTime(new WorkingCalendar(server.Value.TimeZone)))
+            : (row.Version, new WorkingTime(WorkingCalendar.FromJson(row.Json)));
+    }
+
+    private PeriodReportResult Assemble(DateOnly from, DateOnly to, DateTime start, DateTime cutOff, int calendarVersion, ReportSettings settings,
+        Dictionary<Key, Counts> counts)
+    {
+        var fieldNames = fields.CurrentValue.ToDictionary(f => f.Code, f => f.Name, StringComparer.Ordinal);
+        var periodEnd = cutOff.AddDays(-1);
+        PeriodReportRow Row(string unit, string field, Counts c)
+        {
+            var info = units.Find(unit);
+            var row = new PeriodReportRow
+            {
+                Id = $"{unit}/{field}",
+                Level = info?.Level ?? string.Empty,
+                UnitCode = unit,
+                UnitName = info?.Name ?? unit,
+                FieldCode = field,
+                FieldName = fieldNames.GetValueOrDefault(field) ?? field,
+                PeriodStart = start,
+                PeriodEnd = periodEnd,
+                CutOff = cutOff,
+                CalendarVersion = calendarVersion,
+                NewOnline = c.NewOnline,
+                NewDirect = c.NewDirect,
+                NewPostal = c.NewPostal,
+                NewDirectPostal = c.NewDirect + c.NewPostal,
+                CarriedOver = c.Carried,
+                Early = c.Early,
+                OnTime = c.OnTime,
+                Late = c.Late,
+                WithinLimit = c.Within,
+                Overdue = c.Overdue,
+                InProgressPaused = c.Paused,
+                WithdrawnReturned = c.Stopped,
+                WithdrawnPlacement = settings.WithdrawnReturned.ToString(),
+                RateDefinition = settings.OnTimeRate.ToString(),
+            };
+            if (settings.WithdrawnReturned == WithdrawnPlacement.OnTime)
+            {
+                row.OnTime += row.WithdrawnReturned;
+                row.WithdrawnReturned = 0;
+            }
+
+            Finish(row, settings);
+            return row;
+        }
+
+        var rows = counts
+            .Select(kv => Row(kv.Key.Unit, kv.Key.Field, kv.Value))
+            .Where(r => r.Received > 0 || r.Resolved > 0 || r.InProgress > 0 || r.WithdrawnReturned > 0)
+            .OrderBy(r => Array.IndexOf(LevelOrder, r.Level) is var i && i < 0 ? LevelOrder.Length : i)
+            .ThenBy(r => r.UnitCode, StringComparer.Ordinal)
+            .ThenBy(r => r.FieldCode, StringComparer.Ordinal)
+            .ToList();
+        for (var i = 0; i < rows.Count; i++)
+        {
+            rows[i].RowNumber = i + 1;
+        }
+
+        var sum = new Counts();
+        foreach (var c in counts.Values)
+        {
+            sum.NewOnline += c.NewOnline;
+            sum.NewDirect += c.NewDirect;
+            sum.NewPostal += c.NewPostal;
+            sum.Carried += c.Carried;
+            sum.Early += c.Early;
+            sum.OnTime += c.OnTime;
+            sum.Late += c.Late;
+            sum.Stopped += c.Stopped;
+            sum.Within += c.Within;
+            sum.Overdue += c.Overdue;
+            sum.Paused += c.Paused;
+        }
+
+        var total = Row("", "", sum);
+        total.Id = "TOTAL";
+        total.UnitName = "Tổng cộng / Total";
+        total.FieldName = string.Empty;
+        return new PeriodReportResult(from, to, start, cutOff, calendarVersion, settings, rows, total);
+    }
+
+    private static void Finish(PeriodReportRow row, ReportSettings settings)
+    {
+        row.Received = row.CarriedOver + row.NewOnline + row.NewDirectPostal;
+        row.Resolved = row.Early + row.OnTime + row.Late;
+        row.InProgress = row.WithinLimit + row.Overdue;
+        row.Balanced = row.Received == row.Resolved + row.InProgress + row.WithdrawnReturned;
+        (row.RateNumerator, row.RateDenominator) = settings.OnTimeRate switch
+        {
+            OnTimeRateDefinition.LateShare => (row.Received - row.Late - row.Overdue, row.Received),
+            OnTimeRateDefinition.Index766 => (row.Early + row.OnTime + row.WithinLimit, row.Resolved + row.InProgress),
+            _ => (row.Early + row.OnTime, row.Resolved),
+        };
+        row.OnTimeRate = Rate(row.RateNumerator, row.RateDenominator, settings);
+    }
+
+    /// <summary>A percentage cut to the configured decimals: half up or truncated (DOMAIN §5.5).</summary>
+    public static double? Rate(int numerator, int denominator, ReportSettings settings)
+    {
+        if (denominator == 0)
+        {
+            return null;
+        }
+
+        var percent = 100m * numerator / denominator;
+        var scale = (decimal)Math.Pow(10, settings.RateDecimals);
+        var cut = settings.Rounding == RateRounding.Truncate
+            ? Math.Truncate(percent * scale) / scale
+            : Math.Round(percent, settings.RateDecimals, MidpointRounding.AwayFromZero);
+        return (double)cut;
+    }
+}

@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.Extensions.Options;
+using ProcessServer.Host.Features.OData;
+using ProcessServer.Host.Infrastructure;
+using ProcessServer.Persistence;
+
+namespace ProcessServer.Host.Features.Reports;
+
+/// <summary>Reads a report request (period, settings, the caller's units) and runs the report.</summary>
+public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<ReportSettings> defaults, IOptions<ServerOptions> server, TimeProvider clock)
+{
+    /// <summary>The query parameters naming the period.</summary>
+    public const string FromParameter = "from";
+
+    /// <summary>Last day of the period.</summary>
+    public const string ToParameter = "to";
+
+    internal Task<PeriodReportResult> ComputeAsync(FeedContext context, CancellationToken cancellationToken)
+    {
+        var query = (string name) => context.Query.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null;
+        try
+        {
+            var (from, to) = context.Period ?? Period(query);
+            return reports.ComputeAsync(context.Db, from, to, defaults.CurrentValue.With(query), context.Units, cancellationToken);
+        }
+        catch (ArgumentException e)
+        {
+            throw new FeedQueryException("InvalidReportParameter", e.Message);
+        }
+    }
+
+    /// <summary>The period from the query: from/to as yyyy-MM-dd; by default the current year up to today (local).</summary>
+    /// <exception cref="ArgumentException">A date is malformed or the period is reversed.</exception>
+    public (DateOnly From, DateOnly To) Period(Func<string, string?> query)
+    {
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(server.Value.TimeZone);
+        var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(clock.GetUtcNow().UtcDateTime, zone));
+        var to = Date(query(ToParameter), ToParameter) ?? today;
+        var from = Date(query(FromParameter), FromParameter) ?? new DateOnly(to.Year, 1, 1);
+        if (to < from)
+        {
+            throw new ArgumentException($"the period ends ({to:yyyy-MM-dd}) before it starts ({from:yyyy-MM-dd})");
+        }
+
+        if (to.DayNumber - from.DayNumber > 3660)
+        {
+            throw new ArgumentException("a report period may span at most ten years");
+        }
+
+        return (from, to);
+    }
+
+    /// <summary>Runs the report for a plain HTTP request (the CSV download).</summary>
+    public Task<PeriodReportResult> ComputeAsync(ProcessServerDbContext db, Caller caller, IQueryCollection query, CancellationToken cancellationToken)
+    {
+        var read = (string name) => query.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null;
+        var (from, to) = Period(read);
+        var units = caller.IsAdministrator || caller.Units.Count == 0 ? null : caller.Units.ToList();
+        return reports.ComputeAsync(db, from, to, defaults.CurrentValue.With(read), units, cancellationToken);
+    }
+
+    private static DateOnly? Date(string? text, string name) =>
+        text is null ? null
+        : DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d
+        : throw new ArgumentException($"{name} must be a date written yyyy-MM-dd, e.g. 2026-06-30");
+
+    /// <summary>The table as CSV (UTF-8 with BOM so Excel reads Vietnamese names), the total row last.</summary>
+    public static string Csv(PeriodReportResult report)
+    {
+        var csv = new StringBuilder();
+        string[] header =
+        [
+            "RowNumber", "Level", "UnitCode", "UnitName", "FieldCode", "FieldName", "PeriodFrom", "PeriodTo",
+            "Received", "NewOnline", "NewDirectPostal", "CarriedOver", "Resolved", "Early", "OnTime", "Late",
+            "InProgress", "WithinLimit", "Overdue", "WithdrawnReturned", "NewDirect", "NewPostal", "InProgressPaused",
+            "OnTimeRate", "RateNumerator", "RateDenominator", "RateDefinition", "WithdrawnPlacement", "CalendarVersion", "Balanced",
+        ];
+        csv.AppendLine(string.Join(',', header));
+        foreach (var row in report.Rows.Append(report.Total))
+        {
+            object?[] values =
+            [
+                row.RowNumber == 0 ? "" : row.RowNumber, row.Level, row.UnitCode, row.UnitName, row.FieldCode, row.FieldName,
+                report.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), report.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                row.Received, row.NewOnline, row.NewDirectPostal, row.CarriedOver, row.Resolved, row.Early, row.OnTime, row.Late,
+                row.InProgress, row.WithinLimit, row.Overdue, row.WithdrawnReturned, row.NewDirect, row.NewPostal, row.InProgressPaused,
+                row.OnTimeRate?.ToString("0.##########", CultureInfo.InvariantCulture), row.RateNumerator, row.RateDenominator,
+                row.RateDefinition, row.WithdrawnPlacement, row.CalendarVersion, row.Balanced ? "true" : "false",
+            ];
+            csv.AppendLine(string.Join(',', values.Select(Field)));
+        }
+
+        return csv.ToString();
+    }
+
+    private static string Field(object? value)
+    {
+        var text = Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty;
+        return text.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + text.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : text;
+    }
+}
