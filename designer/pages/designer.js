@@ -143,7 +143,24 @@
     });
   }
 
+  // Reads JSON from the Studio API with the signed-in key (used for page titles).
+  function getJson(path) {
+    return fetch(api + path, { headers: { Authorization: 'ApiKey ' + key() } })
+      .then(function (response) { return response.ok ? response.json() : null; });
+  }
+
+  function setTitle(text) {
+    var title = document.querySelector('.ps-title');
+    if (title) {
+      title.textContent = text;
+    }
+
+    document.title = text + ' – ProcessServer designer';
+  }
+
   window.ProcessServerDesigner = {
+    getJson: getJson,
+    setTitle: setTitle,
     api: api,
     key: key,
     mount: mount,

@@ -72,29 +72,40 @@ public sealed class DesignerBrowserTests(ITestOutputHelper output) : IDisposable
     [Fact]
     public async Task The_dossier_viewer_draws_the_path_a_completed_dossier_took()
     {
-        var dossier = await Clerk.ReceiveAsync(_server, "birth-registration");
-        dossier = await Clerk.CompleteAsync(_server, dossier, "register", "Done", Keys.Commune);
+        // A land dossier without a financial obligation: the decision skips the payment wait.
+        var dossier = await Clerk.ReceiveAsync(_server, "land-first-certificate");
+        dossier = await Clerk.CompleteAsync(_server, dossier, "check", "Done", Keys.Land);
+        dossier = await Clerk.CompleteAsync(_server, dossier, "taxNotice", "Done", Keys.Tax, new { hasFinancialObligation = false });
+        dossier = await Clerk.CompleteAsync(_server, dossier, "communeConfirm", "Done", Keys.Commune);
+        dossier = await Clerk.CompleteAsync(_server, dossier, "prepare", "Done", Keys.Land);
         dossier = await Clerk.CompleteAsync(_server, dossier, "sign", "Done", Keys.Commune);
+        dossier = await Clerk.CompleteAsync(_server, dossier, "updateRecords", "Done", Keys.Land);
         dossier = await Clerk.CompleteAsync(_server, dossier, "returnResult", "Done", Keys.Counter);
         Clerk.Status(dossier).Should().Be("Returned");
 
-        var result = await Browser.RunAsync("view-dossier", _server, output, new { receiptCode = dossier["receiptCode"]!.GetValue<string>() });
+        string[] path = ["receive", "check", "fork", "communeConfirm", "taxNotice", "join", "decision", "prepare", "sign", "updateRecords", "resultReady", "returnResult", "finish"];
+        var result = await Browser.RunAsync("view-dossier", _server, output, new { receiptCode = dossier["receiptCode"]!.GetValue<string>(), path });
 
         result["url"]!.GetValue<string>().Should().EndWith($"/designer/viewer.html?instanceId={dossier["id"]}");
 
-        // Every activity on the path carries its execution count; nothing else does.
+        // The whole procedure is drawn; the activities on the path carry their execution counts,
+        // the payment wait the dossier skipped carries none.
         var executed = result["executed"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>());
-        executed.Where(p => p.Value.Length > 0).Select(p => p.Key)
-            .Should().BeEquivalentTo("receive", "register", "sign", "resultReady", "returnResult", "finish");
+        executed.Keys.Should().Contain("payment");
+        executed.Where(p => p.Value.Length > 0).Select(p => p.Key).Should().BeEquivalentTo(path);
 
         // The journal lists the steps in order, started and completed.
         var journal = result["journal"]!.AsArray().Select(j => j!.GetValue<string>()).ToList();
+        string Entry(string name, string eventName) =>
+            journal.First(j => j.StartsWith(name, StringComparison.Ordinal) && j.Contains(eventName, StringComparison.Ordinal));
         journal.Should().ContainInOrder(
-            journal.First(j => j.StartsWith("ReceiveDossier", StringComparison.Ordinal) && j.Contains("Completed", StringComparison.Ordinal)),
-            journal.First(j => j.StartsWith("RegisterBirth", StringComparison.Ordinal) && j.Contains("Started", StringComparison.Ordinal)),
-            journal.First(j => j.StartsWith("RegisterBirth", StringComparison.Ordinal) && j.Contains("Completed", StringComparison.Ordinal)),
-            journal.First(j => j.StartsWith("SignBirthCertificate", StringComparison.Ordinal) && j.Contains("Completed", StringComparison.Ordinal)),
-            journal.First(j => j.StartsWith("ReturnResult", StringComparison.Ordinal) && j.Contains("Completed", StringComparison.Ordinal)));
+            Entry("ReceiveDossier", "Completed"),
+            Entry("CheckDossier", "Started"),
+            Entry("CheckDossier", "Completed"),
+            Entry("HasFinancialObligation", "Completed"),
+            Entry("PrepareCertificate", "Completed"),
+            Entry("ReturnResult", "Completed"));
+        journal.Should().NotContain(j => j.StartsWith("AwaitPayment", StringComparison.Ordinal));
         result["externalRequests"]!.AsArray().Should().BeEmpty();
     }
 

@@ -237,8 +237,11 @@ const scenarios = {
 
     const wrappers = page.locator('elsa-activity-wrapper');
     await wrappers.first().waitFor({ timeout });
-    await page.locator('.mud-badge', { hasText: '1' }).first().waitFor({ timeout });
+    // The execution counts on the nodes arrive last (activity-executions/report).
+    await page.waitForFunction((ids) => ids.every((id) => /\d/.test(document.querySelector(`elsa-activity-wrapper#activity-${id} .mud-badge`)?.textContent || '')),
+      args.path, { timeout });
     await page.locator('.mud-timeline-item').first().waitFor({ timeout });
+    await page.locator('.ps-title', { hasText: args.receiptCode }).waitFor({ timeout });
     await assertNoStudioError('loading the viewer');
     await shot('viewer');
 
