@@ -152,6 +152,15 @@ public static class CompleteTaskEndpoint
         {
             if (!await Idempotency.KeyTakenAsync(db, caller.Name, key, cancellationToken))
             {
+                // On PostgreSQL a concurrent transition of the same dossier can surface as a
+                // duplicate journal key rather than as a concurrency conflict: still a 409.
+                db.ChangeTracker.Clear();
+                var current = await db.Dossiers.AsNoTracking().SingleAsync(d => d.Id == task.DossierId, cancellationToken);
+                if (current.Version != expectedVersion)
+                {
+                    return Stale(current);
+                }
+
                 throw;
             }
 
