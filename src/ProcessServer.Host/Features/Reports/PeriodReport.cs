@@ -135,7 +135,45 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
 {
     private static readonly string[] LevelOrder = ["province", "commune", "agency"];
 
+    private DbContextOptions<ProcessServerDbContext>? _options;
+
     private sealed record Key(string Unit, string Field);
+
+    /// <summary>Counts per unit and field from one group of queries.</summary>
+    private sealed class Tally
+    {
+        public Dictionary<Key, Counts> Rows { get; } = [];
+
+        public Counts At(string unit, string? field)
+        {
+            var key = new Key(unit, field ?? string.Empty);
+            if (!Rows.TryGetValue(key, out var c))
+            {
+                Rows[key] = c = new Counts();
+            }
+
+            return c;
+        }
+
+        public void Add(Tally other)
+        {
+            foreach (var (key, o) in other.Rows)
+            {
+                var c = At(key.Unit, key.Field);
+                c.NewOnline += o.NewOnline;
+                c.NewDirect += o.NewDirect;
+                c.NewPostal += o.NewPostal;
+                c.Carried += o.Carried;
+                c.Early += o.Early;
+                c.OnTime += o.OnTime;
+                c.Late += o.Late;
+                c.Stopped += o.Stopped;
+                c.Within += o.Within;
+                c.Overdue += o.Overdue;
+                c.Paused += o.Paused;
+            }
+        }
+    }
 
     private sealed class Counts
     {
@@ -170,68 +208,100 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
         var (calendarVersion, time) = await CalendarAtAsync(db, to, cancellationToken);
         var start = time.ReportCutOff(from.AddDays(-1));
         var cutOff = time.ReportCutOff(to);
-        var counts = new Dictionary<Key, Counts>();
-        Counts At(string unit, string? field)
-        {
-            var key = new Key(unit, field ?? string.Empty);
-            if (!counts.TryGetValue(key, out var c))
-            {
-                counts[key] = c = new Counts();
-            }
+        var scope = unitScope?.ToArray();
+        IQueryable<Dossier> Dossiers(ProcessServerDbContext context) =>
+            scope is null ? context.Dossiers.AsNoTracking() : context.Dossiers.AsNoTracking().Where(d => scope.Contains(d.ReceivingUnit));
 
-            return c;
+        // Four independent groups of queries, each on a connection of its own so the database works
+        // on them in parallel (SQLite in WAL mode serves concurrent readers; so does PostgreSQL).
+        var parts = await Task.WhenAll(
+            InParallel(db, c => ReceivedAsync(Dossiers(c), start, cutOff, cancellationToken)),
+            InParallel(db, c => CarriedAsync(Dossiers(c), start, cancellationToken)),
+            InParallel(db, c => ResolvedAsync(Dossiers(c), start, cutOff, settings, time, cancellationToken)),
+            InParallel(db, c => RunningAsync(Dossiers(c), c.Journal.AsNoTracking(), cutOff, settings, cancellationToken)));
+        var counts = new Tally();
+        foreach (var part in parts)
+        {
+            counts.Add(part);
         }
 
-        var dossiers = db.Dossiers.AsNoTracking();
-        if (unitScope is not null)
-        {
-            var scope = unitScope.ToArray();
-            dossiers = dossiers.Where(d => scope.Contains(d.ReceivingUnit));
-        }
+        return Assemble(from, to, start, cutOff, calendarVersion, settings, counts.Rows);
+    }
 
-        // Cols 4, 5: new in the period, by channel.
-        var received = await dossiers.Where(d => d.ReceivedAt >= start && d.ReceivedAt < cutOff)
-            .GroupBy(d => new { d.FieldCode, d.ReceivingUnit })
-            .Select(g => new
-            {
-                g.Key.ReceivingUnit,
-                g.Key.FieldCode,
-                Total = g.Count(),
-                Online = g.Count(d => d.Channel == "online"),
-                Postal = g.Count(d => d.Channel == "postal"),
-            }).ToListAsync(cancellationToken);
-        foreach (var r in received)
+    private async Task<Tally> InParallel(ProcessServerDbContext db, Func<ProcessServerDbContext, Task<Tally>> part)
+    {
+        await using var context = new ProcessServerDbContext(_options ??= Options(db));
+        return await part(context);
+    }
+
+    private static DbContextOptions<ProcessServerDbContext> Options(ProcessServerDbContext db)
+    {
+        var builder = new DbContextOptionsBuilder<ProcessServerDbContext>();
+        StoreRegistration.Configure(builder, new StoreOptions
         {
-            var c = At(r.ReceivingUnit, r.FieldCode);
+            Provider = db.Database.IsNpgsql() ? StoreProvider.Postgres : StoreProvider.Sqlite,
+            ConnectionString = db.Database.GetConnectionString()!,
+        });
+        return builder.Options;
+    }
+
+    /// <summary>Cols 4, 5: new in the period, by channel.</summary>
+    private static async Task<Tally> ReceivedAsync(IQueryable<Dossier> dossiers, DateTime start, DateTime cutOff, CancellationToken cancellationToken)
+    {
+        var tally = new Tally();
+        foreach (var r in await dossiers.Where(d => d.ReceivedAt >= start && d.ReceivedAt < cutOff)
+                     .GroupBy(d => new { d.FieldCode, d.ReceivingUnit })
+                     .Select(g => new
+                     {
+                         g.Key.ReceivingUnit,
+                         g.Key.FieldCode,
+                         Total = g.Count(),
+                         Online = g.Count(d => d.Channel == "online"),
+                         Postal = g.Count(d => d.Channel == "postal"),
+                     }).ToListAsync(cancellationToken))
+        {
+            var c = tally.At(r.ReceivingUnit, r.FieldCode);
             c.NewOnline += r.Online;
             c.NewPostal += r.Postal;
             c.NewDirect += r.Total - r.Online - r.Postal;
         }
 
-        // Col 6: running at the start of the period.
+        return tally;
+    }
+
+    /// <summary>Col 6: running at the start of the period.</summary>
+    private static async Task<Tally> CarriedAsync(IQueryable<Dossier> dossiers, DateTime start, CancellationToken cancellationToken)
+    {
+        var tally = new Tally();
         foreach (var part in RunningAt(dossiers, start))
         {
             foreach (var r in await part.GroupBy(d => new { d.FieldCode, d.ReceivingUnit })
                          .Select(g => new { g.Key.ReceivingUnit, g.Key.FieldCode, Total = g.Count() }).ToListAsync(cancellationToken))
             {
-                At(r.ReceivingUnit, r.FieldCode).Carried += r.Total;
+                tally.At(r.ReceivingUnit, r.FieldCode).Carried += r.Total;
             }
         }
 
-        // Cols 8–10: result ready in the period, by the verdict judged at that moment.
-        var resolved = await dossiers.Where(d => d.ResultReadyAt >= start && d.ResultReadyAt < cutOff && d.ReceivedAt < cutOff)
-            .GroupBy(d => new { d.FieldCode, d.ReceivingUnit })
-            .Select(g => new
-            {
-                g.Key.ReceivingUnit,
-                g.Key.FieldCode,
-                Total = g.Count(),
-                Early = g.Count(d => d.Verdict == nameof(Verdict.Early)),
-                Late = g.Count(d => d.Verdict == nameof(Verdict.Late)),
-            }).ToListAsync(cancellationToken);
-        foreach (var r in resolved)
+        return tally;
+    }
+
+    /// <summary>Cols 8–10: result ready in the period, by the verdict judged at that moment; and those stopped in the period.</summary>
+    private static async Task<Tally> ResolvedAsync(IQueryable<Dossier> dossiers, DateTime start, DateTime cutOff, ReportSettings settings, WorkingTime time,
+        CancellationToken cancellationToken)
+    {
+        var tally = new Tally();
+        foreach (var r in await dossiers.Where(d => d.ResultReadyAt >= start && d.ResultReadyAt < cutOff && d.ReceivedAt < cutOff)
+                     .GroupBy(d => new { d.FieldCode, d.ReceivingUnit })
+                     .Select(g => new
+                     {
+                         g.Key.ReceivingUnit,
+                         g.Key.FieldCode,
+                         Total = g.Count(),
+                         Early = g.Count(d => d.Verdict == nameof(Verdict.Early)),
+                         Late = g.Count(d => d.Verdict == nameof(Verdict.Late)),
+                     }).ToListAsync(cancellationToken))
         {
-            var c = At(r.ReceivingUnit, r.FieldCode);
+            var c = tally.At(r.ReceivingUnit, r.FieldCode);
             c.Early += r.Early;
             c.Late += r.Late;
             c.OnTime += r.Total - r.Early - r.Late; // on time, and procedures without a limit
@@ -247,7 +317,7 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
                 var verdict = time.Judge(r.ResultReadyAt!.Value, r.ApologyDueAt!.Value);
                 if (verdict != Verdict.Late)
                 {
-                    var c = At(r.ReceivingUnit, r.FieldCode);
+                    var c = tally.At(r.ReceivingUnit, r.FieldCode);
                     c.Late--;
                     if (verdict == Verdict.Early)
                     {
@@ -266,11 +336,17 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
                      .GroupBy(d => new { d.FieldCode, d.ReceivingUnit })
                      .Select(g => new { g.Key.ReceivingUnit, g.Key.FieldCode, Total = g.Count() }).ToListAsync(cancellationToken))
         {
-            At(r.ReceivingUnit, r.FieldCode).Stopped += r.Total;
+            tally.At(r.ReceivingUnit, r.FieldCode).Stopped += r.Total;
         }
 
-        // Cols 12, 13: running at the cut-off, within limit or overdue as of then.
-        var journal = db.Journal.AsNoTracking();
+        return tally;
+    }
+
+    /// <summary>Cols 12, 13: running at the cut-off, within limit or overdue as of then.</summary>
+    private static async Task<Tally> RunningAsync(IQueryable<Dossier> dossiers, IQueryable<JournalEntry> journal, DateTime cutOff, ReportSettings settings,
+        CancellationToken cancellationToken)
+    {
+        var tally = new Tally();
         var apologyCounts = settings.Apology == ApologyReading.NewAppointment;
         foreach (var part in RunningAt(dossiers, cutOff))
         {
@@ -284,7 +360,7 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
                          .Select(g => new { g.Key.ReceivingUnit, g.Key.FieldCode, Total = g.Count(), Overdue = g.Count(d => d.AppointmentAt != null && d.AppointmentAt < cutOff) })
                          .ToListAsync(cancellationToken))
             {
-                var c = At(r.ReceivingUnit, r.FieldCode);
+                var c = tally.At(r.ReceivingUnit, r.FieldCode);
                 c.Overdue += r.Overdue;
                 c.Within += r.Total - r.Overdue;
             }
@@ -307,7 +383,7 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
             }).ToListAsync(cancellationToken);
             foreach (var r in rows)
             {
-                var c = At(r.ReceivingUnit, r.FieldCode);
+                var c = tally.At(r.ReceivingUnit, r.FieldCode);
                 var (overdue, paused) = Classify(r.AppointmentAt, r.ClockType, r.ClockAt, r.ClockData, r.Apology, cutOff, settings);
                 if (overdue)
                 {
@@ -325,7 +401,7 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
             }
         }
 
-        return Assemble(from, to, start, cutOff, calendarVersion, settings, counts);
+        return tally;
     }
 
     /// <summary>
