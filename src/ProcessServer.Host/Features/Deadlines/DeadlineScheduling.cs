@@ -80,7 +80,9 @@ public static class DeadlineScheduling
                     .MeasureIntervalFromCompletion()
                     .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NowWithExistingCount)));
         });
-        builder.Services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        // Started after the server is up (DeadlineSchedulerHost) rather than by Quartz's hosted
+        // service, which builds the scheduler before Kestrel listens.
+        builder.Services.AddHostedService<DeadlineSchedulerHost>();
         return builder;
     }
 }

@@ -1,0 +1,92 @@
+using Quartz;
+
+namespace ProcessServer.Host.Features.Deadlines;
+
+/// <summary>
+/// Starts the Quartz scheduler once the server is up, and shuts it down (waiting for a running
+/// sweep) when the server stops.
+/// </summary>
+/// <remarks>
+/// Quartz's own hosted service builds the scheduler (job store, schema check, job and trigger
+/// registration) before Kestrel listens, which put a quarter of a second or more on every start-up;
+/// here that happens after <see cref="IHostApplicationLifetime.ApplicationStarted"/>, off the path to
+/// the first request. Nothing is lost by starting late: the sweep reads the Deadlines table, so what
+/// fell due meanwhile fires on the first run.
+/// </remarks>
+public sealed partial class DeadlineSchedulerHost(
+    ISchedulerFactory schedulers,
+    IHostApplicationLifetime lifetime,
+    ILogger<DeadlineSchedulerHost> logger) : IHostedService, IDisposable
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Lock _sync = new();
+    private CancellationTokenRegistration _registration;
+    private Task? _starting;
+    private IScheduler? _scheduler;
+
+    /// <inheritdoc />
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _registration = lifetime.ApplicationStarted.Register(() =>
+        {
+            lock (_sync)
+            {
+                if (!_stopping.IsCancellationRequested)
+                {
+                    _starting = Task.Run(StartSchedulerAsync, CancellationToken.None);
+                }
+            }
+        });
+        return Task.CompletedTask;
+    }
+
+    /// <inheritdoc />
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Task? starting;
+        lock (_sync)
+        {
+            _stopping.Cancel();
+            starting = _starting;
+        }
+
+        if (starting is not null)
+        {
+            await starting;
+        }
+
+        if (_scheduler is { } scheduler)
+        {
+            await scheduler.Shutdown(waitForJobsToComplete: true, cancellationToken);
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _registration.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task StartSchedulerAsync()
+    {
+        try
+        {
+            _scheduler = await schedulers.GetScheduler(_stopping.Token);
+            await _scheduler.Start(_stopping.Token);
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            // Stopped while starting.
+        }
+#pragma warning disable CA1031 // A scheduler that cannot start must not take the server down; it is logged.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogStartFailed(logger, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The deadline scheduler (Quartz) did not start; deadlines will not fire until the server restarts")]
+    private static partial void LogStartFailed(ILogger logger, Exception exception);
+}
