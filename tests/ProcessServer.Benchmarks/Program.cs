@@ -9,9 +9,25 @@ using System.Text.Json.Nodes;
 // exactly as `dotnet run` would start it, on a fresh database file; this program is its only client.
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- throughput [dossiers] [concurrency]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- versions [versions] [dossiers]
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- deadlines [dossiers]
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- per-trigger [triggers] [seconds]
 var mode = args.Length > 0 ? args[0] : "throughput";
 if (mode == "odata") { await ODataBenchmark.RunAsync(args); return; }
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
+
+if (mode == "deadlines")
+{
+    // Builds its own database and starts the server itself (twice): see DeadlinesBenchmark.
+    await DeadlinesBenchmark.RunAsync(Arg(1, 100_000));
+    return;
+}
+
+if (mode == "per-trigger")
+{
+    // The design not taken (one Quartz trigger per deadline), measured on Quartz alone.
+    await PerTriggerExperiment.RunAsync(Arg(1, 10_000), Arg(2, 10));
+    return;
+}
 
 var work = Directory.CreateTempSubdirectory("processserver-bench-");
 var port = FreePort();
