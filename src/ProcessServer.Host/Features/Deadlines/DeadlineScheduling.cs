@@ -52,7 +52,11 @@ public static class DeadlineScheduling
             {
                 if (store.Provider == StoreProvider.Postgres)
                 {
+                    // Several servers may share one PostgreSQL database: as a Quartz cluster they run
+                    // the one sweep job in turn instead of each fighting over the same trigger rows
+                    // (the sweep itself would still fire nothing twice).
                     persistent.UsePostgres(store.ConnectionString);
+                    persistent.UseClustering();
                 }
                 else
                 {
@@ -78,7 +82,11 @@ public static class DeadlineScheduling
                     .WithInterval(options.SweepInterval)
                     .RepeatForever()
                     .MeasureIntervalFromCompletion()
-                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NowWithExistingCount)));
+                    // However late (downtime, a suspended machine, a clock moved on), the next sweep
+                    // runs as soon as the scheduler can, without waiting for Quartz's misfire handler;
+                    // measured from completion, a late trigger fires once, not once per missed second.
+                    // The sweep itself catches up on everything due, whenever it runs.
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.IgnoreMisfires)));
         });
         // Started after the server is up (DeadlineSchedulerHost) rather than by Quartz's hosted
         // service, which builds the scheduler before Kestrel listens.
