@@ -18,9 +18,13 @@ public sealed partial class DeadlineSchedulerHost(
     IHostApplicationLifetime lifetime,
     ILogger<DeadlineSchedulerHost> logger) : IHostedService, IDisposable
 {
+    /// <summary>How long stopping waits for a running sweep.</summary>
+    public static readonly TimeSpan ShutdownWait = TimeSpan.FromSeconds(5);
+
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _sync = new();
     private CancellationTokenRegistration _registration;
+    private CancellationTokenRegistration _stoppingRegistration;
     private Task? _starting;
     private IScheduler? _scheduler;
 
@@ -35,6 +39,16 @@ public sealed partial class DeadlineSchedulerHost(
                 {
                     _starting = Task.Run(StartSchedulerAsync, CancellationToken.None);
                 }
+            }
+        });
+
+        // Fire nothing new from the moment the server starts stopping: the container may be
+        // disposed soon after (WebApplicationFactory does not always wait for StopAsync).
+        _stoppingRegistration = lifetime.ApplicationStopping.Register(() =>
+        {
+            if (_scheduler is { } scheduler)
+            {
+                _ = scheduler.Standby().AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
             }
         });
         return Task.CompletedTask;
@@ -57,7 +71,20 @@ public sealed partial class DeadlineSchedulerHost(
 
         if (_scheduler is { } scheduler)
         {
-            await scheduler.Shutdown(waitForJobsToComplete: true, cancellationToken);
+            // A running sweep normally ends within a second; it is not waited for longer than
+            // ShutdownWait, since its batch commits or rolls back whole either way (whatever it did
+            // not fire fires on the next start). Waiting longer is worse than useless under
+            // WebApplicationFactory, whose host can dispose the container while this still runs.
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(ShutdownWait);
+            try
+            {
+                await scheduler.Shutdown(waitForJobsToComplete: true, wait.Token);
+            }
+            catch (OperationCanceledException) when (wait.IsCancellationRequested)
+            {
+                await scheduler.Shutdown(waitForJobsToComplete: false, CancellationToken.None);
+            }
         }
     }
 
@@ -65,6 +92,7 @@ public sealed partial class DeadlineSchedulerHost(
     public void Dispose()
     {
         _registration.Dispose();
+        _stoppingRegistration.Dispose();
         _stopping.Dispose();
     }
 

@@ -56,6 +56,8 @@ public sealed class GatedSqliteFactory(WriteGate gate) : DbProviderFactory
 [SuppressMessage("Security", "CA2100", Justification = "Delegates to Microsoft.Data.Sqlite; Quartz's statements are its own constants.")]
 internal sealed class GatedConnection(SqliteConnection inner, WriteGate gate) : DbConnection
 {
+    private GatedTransaction? _transaction;
+
     public SqliteConnection Inner { get; } = inner;
 
     [AllowNull]
@@ -75,9 +77,29 @@ internal sealed class GatedConnection(SqliteConnection inner, WriteGate gate) : 
 
     public override void ChangeDatabase(string databaseName) => Inner.ChangeDatabase(databaseName);
 
-    public override void Close() => Inner.Close();
+    public override void Close()
+    {
+        try
+        {
+            Inner.Close();
+        }
+        finally
+        {
+            ReleaseTransaction();
+        }
+    }
 
-    public override Task CloseAsync() => Inner.CloseAsync();
+    public override async Task CloseAsync()
+    {
+        try
+        {
+            await Inner.CloseAsync();
+        }
+        finally
+        {
+            ReleaseTransaction();
+        }
+    }
 
     public override void Open() => Inner.Open();
 
@@ -91,7 +113,8 @@ internal sealed class GatedConnection(SqliteConnection inner, WriteGate gate) : 
         var pass = await GatedSqliteFactory.EnterAsync(gate, cancellationToken);
         try
         {
-            return new GatedTransaction(this, Inner.BeginTransaction(isolationLevel), pass);
+            _transaction = new GatedTransaction(this, Inner.BeginTransaction(isolationLevel), pass);
+            return _transaction;
         }
         catch
         {
@@ -106,7 +129,14 @@ internal sealed class GatedConnection(SqliteConnection inner, WriteGate gate) : 
     {
         if (disposing)
         {
-            Inner.Dispose();
+            try
+            {
+                Inner.Dispose();
+            }
+            finally
+            {
+                ReleaseTransaction();
+            }
         }
 
         base.Dispose(disposing);
@@ -114,9 +144,24 @@ internal sealed class GatedConnection(SqliteConnection inner, WriteGate gate) : 
 
     public override async ValueTask DisposeAsync()
     {
-        await Inner.DisposeAsync();
+        try
+        {
+            await Inner.DisposeAsync();
+        }
+        finally
+        {
+            ReleaseTransaction();
+        }
+
         await base.DisposeAsync();
     }
+
+    /// <summary>
+    /// Closing a connection ends its transaction (SQLite rolls it back), whether or not the caller
+    /// committed, rolled back or disposed the transaction object: leave the gate then too, so a
+    /// transaction abandoned on a shutdown or an error never keeps the server's writers waiting.
+    /// </summary>
+    private void ReleaseTransaction() => Interlocked.Exchange(ref _transaction, null)?.Release();
 }
 
 /// <summary>A <see cref="SqliteTransaction"/> that leaves the write gate when it commits, rolls back or is disposed.</summary>
@@ -209,7 +254,7 @@ internal sealed class GatedTransaction(GatedConnection connection, SqliteTransac
         await base.DisposeAsync();
     }
 
-    private void Release()
+    internal void Release()
     {
         if (Interlocked.Exchange(ref _released, 1) == 0)
         {
