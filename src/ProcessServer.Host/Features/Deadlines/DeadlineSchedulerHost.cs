@@ -27,6 +27,7 @@ public sealed partial class DeadlineSchedulerHost(
     private CancellationTokenRegistration _stoppingRegistration;
     private Task? _starting;
     private IScheduler? _scheduler;
+    private bool _disposed;
 
     /// <inheritdoc />
     public Task StartAsync(CancellationToken cancellationToken)
@@ -35,7 +36,7 @@ public sealed partial class DeadlineSchedulerHost(
         {
             lock (_sync)
             {
-                if (!_stopping.IsCancellationRequested)
+                if (!_disposed && !_stopping.IsCancellationRequested)
                 {
                     _starting = Task.Run(StartSchedulerAsync, CancellationToken.None);
                 }
@@ -60,7 +61,12 @@ public sealed partial class DeadlineSchedulerHost(
         Task? starting;
         lock (_sync)
         {
-            _stopping.Cancel();
+            // WebApplicationFactory can dispose the container before the host calls StopAsync.
+            if (!_disposed)
+            {
+                _stopping.Cancel();
+            }
+
             starting = _starting;
         }
 
@@ -91,6 +97,17 @@ public sealed partial class DeadlineSchedulerHost(
     /// <inheritdoc />
     public void Dispose()
     {
+        lock (_sync)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            _stopping.Cancel();
+        }
+
         _registration.Dispose();
         _stoppingRegistration.Dispose();
         _stopping.Dispose();
