@@ -128,38 +128,13 @@ public static class DossierMigrator
         var moves = analysis.Moves.ToDictionary(m => m.TaskId, StringComparer.Ordinal);
         state.Tasks = state.Tasks.Select(task =>
         {
-            var template = target.Activities[moves[task.Id].To].Task!;
+            var activity = target.Activities[moves[task.Id].To];
             var started = timePolicy == StepTimePolicy.Restart ? now : task.CreatedAt;
-            var (due, warn) = (task.DueAt, task.WarnAt);
-            if (time is not null)
-            {
-                (due, warn) = (null, null);
-                if (template.Kind == TaskKind.Step && !template.PausesClock && template.TimeLimitDays is > 0 and { } days)
-                {
-                    var start = time.Time.StartOfCounting(started);
-                    due = time.Time.AddWorkingTime(start, time.Time.WorkingDaysToTime(days));
-                    warn = time.Time.AddWorkingTime(start, time.Time.WorkingDaysToTime(days * time.WarningShare));
-                }
-            }
-
-            return new PendingTask
-            {
-                Id = task.Id,
-                ActivityId = moves[task.Id].To,
-                ActivityType = target.Activities[moves[task.Id].To].Type.TypeName,
-                Kind = template.Kind,
-                Title = template.Title,
-                UnitCode = template.HandlingUnit ?? state.ReceivingUnit,
-                Role = template.Role,
-                TimeLimitDays = template.TimeLimitDays,
-                PausesClock = template.PausesClock,
-                AllowedOutcomes = template.AllowedOutcomes,
-                CreatedAt = started,
-                Status = task.Status,
-                SupplementRequestedAt = task.SupplementRequestedAt,
-                DueAt = due,
-                WarnAt = warn,
-            };
+            var deadlines = time?.StepDeadlines(activity.Task!, started) ?? (task.DueAt, task.WarnAt);
+            var moved = PendingTask.For(task.Id, activity, state.ReceivingUnit, started, deadlines);
+            moved.Status = task.Status;
+            moved.SupplementRequestedAt = task.SupplementRequestedAt;
+            return moved;
         }).ToList();
 
         var reasons = new List<string>();

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using ProcessServer.Engine.Activities;
+using ProcessServer.Engine.Definitions;
 
 namespace ProcessServer.Engine.Execution;
 
@@ -84,6 +85,29 @@ public sealed class PendingTask
 
     /// <summary>When the step has used the warning share of its time (UTC).</summary>
     public DateTime? WarnAt { get; set; }
+
+    /// <summary>A pending task for a task activity, as it starts.</summary>
+    internal static PendingTask For(string id, CompiledActivity activity, string receivingUnit, DateTime startedAt, (DateTime? Due, DateTime? Warn) deadlines)
+    {
+        var template = activity.Task!;
+        return new PendingTask
+        {
+            Id = id,
+            ActivityId = activity.Id,
+            ActivityType = activity.Type.TypeName,
+            Kind = template.Kind,
+            Title = template.Title,
+            UnitCode = template.HandlingUnit ?? receivingUnit,
+            Role = template.Role,
+            TimeLimitDays = template.TimeLimitDays,
+            PausesClock = template.PausesClock,
+            AllowedOutcomes = template.AllowedOutcomes,
+            CreatedAt = startedAt,
+            Status = PendingTaskStatus.Pending,
+            DueAt = deadlines.Due,
+            WarnAt = deadlines.Warn,
+        };
+    }
 
     /// <summary>Outcomes the handler may choose now.</summary>
     public IReadOnlyList<string> CurrentOutcomes => Status == PendingTaskStatus.AwaitingSupplement

@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using ProcessServer.Engine.Activities;
+using ProcessServer.Engine.Definitions;
 using ProcessServer.Engine.Time;
 
 namespace ProcessServer.Engine.Execution;
@@ -11,7 +13,23 @@ namespace ProcessServer.Engine.Execution;
 /// <param name="Time">Working-time arithmetic over the calendar.</param>
 /// <param name="CalendarVersion">Version of the stored calendar.</param>
 /// <param name="WarningShare">Share of a step's time after which a warning is due (0.8 = 80 %).</param>
-public sealed record TimeContext(WorkingTime Time, int CalendarVersion, decimal WarningShare = 0.8m);
+public sealed record TimeContext(WorkingTime Time, int CalendarVersion, decimal WarningShare = 0.8m)
+{
+    /// <summary>
+    /// Due and warning instants of a task started at <paramref name="startedAt"/>: only counted steps
+    /// with a positive limit have them (payments, hand-overs and steps outside the limit do not).
+    /// </summary>
+    public (DateTime? Due, DateTime? Warn) StepDeadlines(TaskTemplate template, DateTime startedAt)
+    {
+        if (template.Kind == TaskKind.Step && !template.PausesClock && template.TimeLimitDays is > 0 and { } days)
+        {
+            var start = Time.StartOfCounting(startedAt);
+            return (Time.AddWorkingTime(start, Time.WorkingDaysToTime(days)), Time.AddWorkingTime(start, Time.WorkingDaysToTime(days * WarningShare)));
+        }
+
+        return (null, null);
+    }
+}
 
 /// <summary>Why the dossier's clock is stopped.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<PauseReason>))]

@@ -484,32 +484,8 @@ public sealed class WorkflowInterpreter
 
         private void CreateTask(CompiledActivity activity)
         {
-            var template = activity.Task!;
-            DateTime? due = null, warn = null;
-            if (time is not null && template.Kind == TaskKind.Step && !template.PausesClock && template.TimeLimitDays is > 0 and { } days)
-            {
-                var start = time.Time.StartOfCounting(now);
-                due = time.Time.AddWorkingTime(start, time.Time.WorkingDaysToTime(days));
-                warn = time.Time.AddWorkingTime(start, time.Time.WorkingDaysToTime(days * time.WarningShare));
-            }
-
-            var task = new PendingTask
-            {
-                Id = interpreter._newTaskId(),
-                ActivityId = activity.Id,
-                ActivityType = activity.Type.TypeName,
-                Kind = template.Kind,
-                Title = template.Title,
-                UnitCode = template.HandlingUnit ?? state.ReceivingUnit,
-                Role = template.Role,
-                TimeLimitDays = template.TimeLimitDays,
-                PausesClock = template.PausesClock,
-                AllowedOutcomes = template.AllowedOutcomes,
-                CreatedAt = now,
-                Status = PendingTaskStatus.Pending,
-                DueAt = due,
-                WarnAt = warn,
-            };
+            var deadlines = time?.StepDeadlines(activity.Task!, now) ?? (null, null);
+            var task = PendingTask.For(interpreter._newTaskId(), activity, state.ReceivingUnit, now, deadlines);
             state.Tasks.Add(task);
             _created.Add(task);
             Record(JournalEventTypes.TaskCreated, activity, task, null, null, null);
