@@ -51,8 +51,9 @@ public static class DossierWriter
                 row.Status = closed.Cancelled ? TaskStatuses.Cancelled : TaskStatuses.Completed;
                 row.Outcome = closed.Outcome;
                 row.CompletedAt = closed.ClosedAt;
-                row.CompletedBy = closed.Cancelled ? null : result.Events.FirstOrDefault(e => e.TaskId == closed.Task.Id && e.Type == JournalEventTypes.TaskCompleted)?.Actor;
-                row.Comment = result.Events.FirstOrDefault(e => e.TaskId == closed.Task.Id && e.Type == JournalEventTypes.TaskCompleted)?.Comment;
+                var completion = result.Events.FirstOrDefault(e => e.TaskId == closed.Task.Id && e.Type == JournalEventTypes.TaskCompleted);
+                row.CompletedBy = completion?.Actor;
+                row.Comment = completion?.Comment;
                 row.Verdict = closed.Verdict?.ToString();
             }
         }
