@@ -106,6 +106,7 @@ public static partial class ReceiveDossierEndpoint
         var code = request.ProcedureCode!.Trim();
         var published = await db.WorkflowDefinitions.AsNoTracking()
             .Where(d => d.DefinitionId == code && d.IsPublished)
+            .OrderByDescending(d => d.Version)
             .Select(d => new { d.Id, d.Version, d.Name })
             .FirstOrDefaultAsync(cancellationToken);
         if (published is null)
