@@ -27,7 +27,7 @@ public static class ApologyEndpoint
             .ProducesProblem(StatusCodes.Status409Conflict)
             .RequireAuthorization(Policies.Clerk);
 
-    private static async Task<IResult> HandleAsync(string id, HttpContext http, ProcessServerDbContext db, WriteGate gate, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> HandleAsync(string id, HttpContext http, ProcessServerDbContext db, WriteGate gate, TimeProvider clock, FieldLimits limits, CancellationToken ct)
     {
         var (_, request, problem) = await JsonBody.ReadAsync<ApologyRequest>(http.Request, ct);
         if (problem is not null)
@@ -45,6 +45,8 @@ public static class ApologyEndpoint
         {
             errors["reason"] = ["reason is required: the apology states why the dossier is late."];
         }
+
+        limits.Comment(errors, "reason", request.Reason?.Trim());
 
         if (errors.Count > 0)
         {

@@ -148,6 +148,15 @@ public static class CalendarEndpoints
             return Problems.Validation("Date not understood", new Dictionary<string, string[]> { ["date"] = ["date is required in the form yyyy-MM-dd, e.g. 2026-11-24."] });
         }
 
+        var tooLong = new Dictionary<string, string[]>();
+        var limits = http.RequestServices.GetRequiredService<FieldLimits>();
+        limits.Name(tooLong, "name", request.Name?.Trim());
+        limits.Comment(tooLong, "comment", request.Comment);
+        if (tooLong.Count > 0)
+        {
+            return Problems.Validation("The calendar day is too large", tooLong);
+        }
+
         var name = string.IsNullOrWhiteSpace(request.Name) ? (workingDay ? "Make-up working day" : "Day off") : request.Name.Trim();
         var current = await CurrentCalendarAsync(db, ct);
         WorkingCalendar changed;

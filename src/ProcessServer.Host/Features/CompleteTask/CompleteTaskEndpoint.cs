@@ -28,6 +28,7 @@ public static class CompleteTaskEndpoint
             .Accepts<CompleteTaskRequest>("application/json")
             .Produces<DossierView>()
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -45,6 +46,7 @@ public static class CompleteTaskEndpoint
         WriteGate gate,
         CalendarStore calendars,
         TimeProvider clock,
+        FieldLimits limits,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -92,6 +94,14 @@ public static class CompleteTaskEndpoint
             {
                 ["outcome"] = ["outcome is required, e.g. \"Done\"; the task's allowedOutcomes lists the choices."],
             });
+        }
+
+        var tooLong = new Dictionary<string, string[]>();
+        limits.Comment(tooLong, "comment", request.Comment);
+        limits.Variables(tooLong, "data", request.Data);
+        if (tooLong.Count > 0)
+        {
+            return Problems.Validation("The completion is too large", tooLong);
         }
 
         var ifMatch = http.Request.Headers.IfMatch.ToString();

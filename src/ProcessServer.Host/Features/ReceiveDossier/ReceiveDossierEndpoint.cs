@@ -54,6 +54,7 @@ public static partial class ReceiveDossierEndpoint
             .Accepts<ReceiveDossierRequest>("application/json")
             .Produces<DossierView>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.Clerk);
@@ -68,6 +69,7 @@ public static partial class ReceiveDossierEndpoint
         UnitDirectory units,
         VietnamTime time,
         TimeProvider clock,
+        FieldLimits limits,
         ILoggerFactory loggers,
         CancellationToken cancellationToken)
     {
@@ -86,6 +88,8 @@ public static partial class ReceiveDossierEndpoint
 
         var now = clock.GetUtcNow().UtcDateTime;
         var errors = Validate(request!, units, now);
+        limits.Name(errors, "applicant.name", request!.Applicant?.Name?.Trim());
+        limits.Variables(errors, "data", request.Data);
         if (errors.Count > 0)
         {
             return Problems.Validation("The dossier cannot be received as sent", errors);
@@ -209,9 +213,9 @@ public static partial class ReceiveDossierEndpoint
         }
         else
         {
-            if (string.IsNullOrWhiteSpace(request.Applicant.Name) || request.Applicant.Name.Trim().Length > 200)
+            if (string.IsNullOrWhiteSpace(request.Applicant.Name))
             {
-                Add("applicant.name", "applicant.name is required (at most 200 characters).");
+                Add("applicant.name", "applicant.name is required: the applicant's full name.");
             }
 
             if (string.IsNullOrWhiteSpace(request.Applicant.IdNumber) || !IdNumberPattern().IsMatch(request.Applicant.IdNumber.Trim()))
