@@ -36,6 +36,19 @@ public sealed class LimitOptions
 
     /// <summary>Longest variable value, in characters of its JSON text.</summary>
     public int MaxVariableValueLength { get; set; } = 4000;
+
+    /// <summary>
+    /// First day of the dates the server works with: receipt instants, report periods, due-date
+    /// calculations. Nothing before it can be a dossier of this server (the one-stop mechanism
+    /// postdates it), and dates near year 1 break time-zone arithmetic.
+    /// </summary>
+    public DateOnly EarliestDate { get; set; } = new(2000, 1, 1);
+
+    /// <summary>Last day of the dates the server works with (see <see cref="EarliestDate"/>).</summary>
+    public DateOnly LatestDate { get; set; } = new(2099, 12, 31);
+
+    /// <summary>Largest time limit in working days a calculation accepts (about four years).</summary>
+    public decimal MaxWorkingDays { get; set; } = 1000m;
 }
 
 /// <summary>
@@ -86,6 +99,48 @@ public sealed class FieldLimits(IOptionsMonitor<LimitOptions> options)
             }
         }
     }
+
+    /// <summary>
+    /// An instant (a receipt, an event) must fall within <see cref="LimitOptions.EarliestDate"/> and
+    /// <see cref="LimitOptions.LatestDate"/>. A field that already has an error is left alone.
+    /// </summary>
+    public void Instant(IDictionary<string, string[]> errors, string field, DateTimeOffset? value)
+    {
+        if (value is not { } instant || errors.ContainsKey(field))
+        {
+            return;
+        }
+
+        var limits = Current;
+        if (instant.UtcDateTime < limits.EarliestDate.ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc)
+            || instant.UtcDateTime > limits.LatestDate.ToDateTime(TimeOnly.MaxValue, DateTimeKind.Utc))
+        {
+            Add(errors, field, $"{field} {instant:yyyy-MM-dd} is outside the dates this server accepts, {Range(limits)}. Check the year.");
+        }
+    }
+
+    /// <summary>A local date (a report period's end, a calendar day) must fall within the accepted dates.</summary>
+    public void Date(IDictionary<string, string[]> errors, string field, DateOnly? value)
+    {
+        var limits = Current;
+        if (value is { } date && !errors.ContainsKey(field) && (date < limits.EarliestDate || date > limits.LatestDate))
+        {
+            Add(errors, field, $"{field} {date:yyyy-MM-dd} is outside the dates this server accepts, {Range(limits)}.");
+        }
+    }
+
+    /// <summary>A limit in working days for a calculation.</summary>
+    public void WorkingDays(IDictionary<string, string[]> errors, string field, decimal? value)
+    {
+        var max = Current.MaxWorkingDays;
+        if (value is { } days && (days < 0 || days > max))
+        {
+            Add(errors, field, $"{field} must be between 0 and {max.ToString(CultureInfo.InvariantCulture)} working days ({Setting(nameof(LimitOptions.MaxWorkingDays))}); got {days.ToString(CultureInfo.InvariantCulture)}.");
+        }
+    }
+
+    private static string Range(LimitOptions limits) =>
+        $"{limits.EarliestDate:yyyy-MM-dd} to {limits.LatestDate:yyyy-MM-dd} ({Setting(nameof(LimitOptions.EarliestDate))}, {nameof(LimitOptions.LatestDate)})";
 
     /// <summary>Any text field with an explicit limit.</summary>
     public static void Text(IDictionary<string, string[]> errors, string field, string? value, int max, string setting)

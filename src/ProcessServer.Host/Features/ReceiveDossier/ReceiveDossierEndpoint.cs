@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
@@ -90,6 +89,7 @@ public static partial class ReceiveDossierEndpoint
         var errors = Validate(request!, units, now);
         limits.Name(errors, "applicant.name", request!.Applicant?.Name?.Trim());
         limits.Variables(errors, "data", request.Data);
+        limits.Instant(errors, "receivedAt", request.ReceivedAt);
         if (errors.Count > 0)
         {
             return Problems.Validation("The dossier cannot be received as sent", errors);
@@ -144,7 +144,7 @@ public static partial class ReceiveDossierEndpoint
             var dossier = new Dossier
             {
                 Id = Guid.CreateVersion7().ToString(),
-                ReceiptCode = await NextReceiptCodeAsync(db, unit, time.ToLocal(receivedAt), cancellationToken),
+                ReceiptCode = await ReceiptCodes.NextAsync(db, unit, time.ToLocal(receivedAt), cancellationToken),
                 ProcedureCode = code,
                 DefinitionVersionId = published.Id,
                 DefinitionVersion = published.Version,
@@ -249,20 +249,6 @@ public static partial class ReceiveDossierEndpoint
         }
 
         return errors;
-    }
-
-    private static async Task<string> NextReceiptCodeAsync(ProcessServerDbContext db, string unit, DateTime localReceipt, CancellationToken cancellationToken)
-    {
-        var day = localReceipt.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-        var counter = await db.ReceiptCounters.SingleOrDefaultAsync(c => c.UnitCode == unit && c.Day == day, cancellationToken);
-        if (counter is null)
-        {
-            counter = new ReceiptCounter { UnitCode = unit, Day = day, LastNumber = 0 };
-            db.ReceiptCounters.Add(counter);
-        }
-
-        counter.LastNumber++;
-        return $"{unit}-{day[2..]}-{counter.LastNumber:0000}";
     }
 
     [GeneratedRegex(@"^[A-Za-z0-9]{6,20}$")]
