@@ -520,6 +520,14 @@ namespace ProcessServer.Persistence.Migrations
                     b.HasIndex("DefinitionId", "Version")
                         .IsUnique();
 
+                    b.HasIndex(new[] { "DefinitionId" }, "IX_WorkflowDefinitionVersions_OneLatest")
+                        .IsUnique()
+                        .HasFilter("\"IsLatest\"");
+
+                    b.HasIndex(new[] { "DefinitionId" }, "IX_WorkflowDefinitionVersions_OnePublished")
+                        .IsUnique()
+                        .HasFilter("\"IsPublished\"");
+
                     b.ToTable("WorkflowDefinitionVersions", (string)null);
                 });
 
