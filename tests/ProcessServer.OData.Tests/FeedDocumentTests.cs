@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
@@ -61,11 +62,23 @@ public sealed class FeedDocumentTests(FeedFixture feed)
         model.Validate(out var problems).Should().BeTrue(string.Join("; ", problems.Select(p => p.ErrorMessage)));
         model.EntityContainer.EntitySets().Select(s => s.Name).Should().BeEquivalentTo(
             "Dossiers", "Steps", "Procedures", "Units", "Fields", "DossierStats", "StepStats", "PeriodReport");
-        xml.Should().NotContain("NavigationProperty").And.NotContain("<Annotation");
+        // Navigation Dossiers → Steps and Steps → Dossier (for $expand and any/all); one annotation, the
+        // Core vocabulary's OptimisticConcurrency the library needs for @odata.etag.
+        Regex.Matches(xml, "<Annotation ").Should().ContainSingle();
+        xml.Should().Contain("<Annotation Term=\"Org.OData.Core.V1.OptimisticConcurrency\">");
+        DossierStepsNavigation(model);
         var dossier = model.FindDeclaredType("ProcessServer.Reporting.Dossier") as IEdmEntityType;
         dossier!.FindProperty("ReceivedAt").Type.PrimitiveKind().Should().Be(EdmPrimitiveTypeKind.DateTimeOffset);
         dossier.FindProperty("ReceivedDate").Type.PrimitiveKind().Should().Be(EdmPrimitiveTypeKind.Date);
         dossier.FindProperty("Status").Type.PrimitiveKind().Should().Be(EdmPrimitiveTypeKind.String, "statuses are plain strings");
+    }
+
+    private static void DossierStepsNavigation(IEdmModel model)
+    {
+        var dossierType = (IEdmEntityType)model.FindDeclaredType("ProcessServer.Reporting.Dossier");
+        var stepType = (IEdmEntityType)model.FindDeclaredType("ProcessServer.Reporting.Step");
+        dossierType.FindProperty("Steps").Should().BeAssignableTo<IEdmNavigationProperty>().Which.ToEntityType().Should().Be(stepType);
+        stepType.FindProperty("Dossier").Should().BeAssignableTo<IEdmNavigationProperty>().Which.ToEntityType().Should().Be(dossierType);
     }
 
     [Fact]
@@ -137,7 +150,7 @@ public sealed class FeedDocumentTests(FeedFixture feed)
             }
 
             using var reader = new ODataMessageReader((IODataResponseMessage)message, settings, model);
-            var resources = reader.CreateODataResourceSetReader(set, set.EntityType());
+            var resources = reader.CreateODataResourceSetReader(set, set.EntityType);
             var rows = 0;
             ODataResourceSet? resourceSet = null;
             while (resources.Read())

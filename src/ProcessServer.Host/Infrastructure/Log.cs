@@ -23,4 +23,7 @@ public static partial class Log
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Loaded procedure {ProcedureCode} from {File} as published version 1")]
     public static partial void ProcedureLoaded(ILogger logger, string procedureCode, string file);
+
+    [LoggerMessage(EventId = 4000, Level = LogLevel.Error, Message = "Feed request {Path} failed")]
+    public static partial void FeedRequestFailed(ILogger logger, Exception exception, string path);
 }

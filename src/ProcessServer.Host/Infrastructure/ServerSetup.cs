@@ -11,6 +11,7 @@ using ProcessServer.Host.Features.ElsaStudio;
 using ProcessServer.Host.Features.GetDossier;
 using ProcessServer.Host.Features.Inbox;
 using ProcessServer.Host.Features.MigrateDossiers;
+using ProcessServer.Host.Features.OData;
 using ProcessServer.Host.Features.Procedures;
 using ProcessServer.Host.Features.ProcedureVersions;
 using ProcessServer.Host.Features.ReceiveDossier;
@@ -103,6 +104,11 @@ public static class ServerSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+
+        // The feed's $batch splits a request into parts before routing, so each part is routed,
+        // authenticated and checked like a request of its own.
+        app.UseReportingFeedBatching();
+        app.UseRouting();
         app.UseProcessServerRequestLogging();
         app.UseBodyLimits();
         app.UseAuthentication();

@@ -1,124 +1,90 @@
-using System.Linq.Expressions;
+using System.Reflection;
 using Microsoft.OData.Edm;
+using Microsoft.OData.ModelBuilder;
+using ProcessServer.Host.Features.Reports;
 
 namespace ProcessServer.Host.Features.OData;
 
-/// <summary>The EDM kinds a feed property can have. Statuses are plain strings (no EnumType).</summary>
-internal enum FeedKind
-{
-    String,
-    Int32,
-    Int64,
-    Boolean,
-    Double,
-    DateTimeOffset,
-    Date,
-}
-
 /// <summary>
-/// One column of an entity set: its EDM name and type, and the LINQ expression that computes it from
-/// the set's row type, so filters, sorting, paging and projection all compose into one database query.
+/// The EDM model of the reporting feed, built once with Microsoft.OData.ModelBuilder from the row
+/// classes. Names are a public contract (saved Excel and Power BI queries use them): namespace
+/// ProcessServer.Reporting, container Reporting, the sets and types below, the PeriodReportFor
+/// function.
 /// </summary>
-/// <remarks>
-/// Instants are stored as UTC <see cref="DateTime"/> and published as <c>Edm.DateTimeOffset</c> with
-/// <c>Z</c>. A <see cref="FeedKind.Date"/> property is the <c>Edm.Date</c> twin of an instant: the
-/// selector still returns the UTC instant, and the published value is its local date
-/// (Asia/Ho_Chi_Minh), so comparisons with a date literal become index-friendly instant ranges.
-/// </remarks>
-internal sealed class FeedProperty
+public static class FeedModel
 {
-    public required string Name { get; init; }
-
-    public required FeedKind Kind { get; init; }
-
-    public required bool Nullable { get; init; }
-
-    /// <summary>row → value; DateTime (UTC) for DateTimeOffset and Date kinds.</summary>
-    public required LambdaExpression Selector { get; init; }
-
-    public IEdmPrimitiveTypeReference EdmType => EdmCoreModel.Instance.GetPrimitive(Kind switch
-    {
-        FeedKind.String => EdmPrimitiveTypeKind.String,
-        FeedKind.Int32 => EdmPrimitiveTypeKind.Int32,
-        FeedKind.Int64 => EdmPrimitiveTypeKind.Int64,
-        FeedKind.Boolean => EdmPrimitiveTypeKind.Boolean,
-        FeedKind.Double => EdmPrimitiveTypeKind.Double,
-        FeedKind.DateTimeOffset => EdmPrimitiveTypeKind.DateTimeOffset,
-        FeedKind.Date => EdmPrimitiveTypeKind.Date,
-        _ => throw new ArgumentOutOfRangeException(nameof(Kind)),
-    }, Nullable);
-
-    /// <summary>The selector's body with its parameter replaced by <paramref name="row"/>.</summary>
-    public Expression Bind(ParameterExpression row) => new ParameterSwap(Selector.Parameters[0], row).Visit(Selector.Body);
-
-    private sealed class ParameterSwap(ParameterExpression from, Expression to) : ExpressionVisitor
-    {
-        protected override Expression VisitParameter(ParameterExpression node) => node == from ? to : base.VisitParameter(node);
-    }
-}
-
-/// <summary>Declares the properties of one entity set over a row type.</summary>
-internal sealed class FeedColumns<TRow>
-{
-    private readonly List<FeedProperty> _properties = [];
-
-    public IReadOnlyList<FeedProperty> Properties => _properties;
-
-    public FeedColumns<TRow> Text(string name, Expression<Func<TRow, string?>> selector, bool nullable = true) =>
-        Add(name, FeedKind.String, nullable, selector);
-
-    public FeedColumns<TRow> Int(string name, Expression<Func<TRow, int>> selector) => Add(name, FeedKind.Int32, false, selector);
-
-    public FeedColumns<TRow> Int(string name, Expression<Func<TRow, int?>> selector) => Add(name, FeedKind.Int32, true, selector);
-
-    public FeedColumns<TRow> Long(string name, Expression<Func<TRow, long>> selector) => Add(name, FeedKind.Int64, false, selector);
-
-    public FeedColumns<TRow> Bool(string name, Expression<Func<TRow, bool>> selector) => Add(name, FeedKind.Boolean, false, selector);
-
-    public FeedColumns<TRow> Double(string name, Expression<Func<TRow, double?>> selector) => Add(name, FeedKind.Double, true, selector);
-
-    public FeedColumns<TRow> Double(string name, Expression<Func<TRow, double>> selector) => Add(name, FeedKind.Double, false, selector);
-
-    /// <summary>An instant (Edm.DateTimeOffset, UTC) and, when <paramref name="dateTwin"/> is given, its Edm.Date twin.</summary>
-    public FeedColumns<TRow> Instant(string name, Expression<Func<TRow, DateTime>> selector, string? dateTwin)
-    {
-        Add(name, FeedKind.DateTimeOffset, false, selector);
-        return dateTwin is null ? this : Add(dateTwin, FeedKind.Date, false, selector);
-    }
-
-    /// <summary>A nullable instant and its optional Edm.Date twin.</summary>
-    public FeedColumns<TRow> Instant(string name, Expression<Func<TRow, DateTime?>> selector, string? dateTwin)
-    {
-        Add(name, FeedKind.DateTimeOffset, true, selector);
-        return dateTwin is null ? this : Add(dateTwin, FeedKind.Date, true, selector);
-    }
-
-    private FeedColumns<TRow> Add(string name, FeedKind kind, bool nullable, LambdaExpression selector)
-    {
-        _properties.Add(new FeedProperty { Name = name, Kind = kind, Nullable = nullable, Selector = selector });
-        return this;
-    }
-}
-
-/// <summary>Builds the EDM model from the entity sets; the model is static for the process.</summary>
-internal static class FeedEdm
-{
+    /// <summary>Schema namespace.</summary>
     public const string Namespace = "ProcessServer.Reporting";
 
-    public const string ContainerName = "Reporting";
+    /// <summary>The unbound function returning the period report.</summary>
+    public const string ReportFunction = "PeriodReportFor";
 
-    public static EdmEntityType EntityType(string name, IReadOnlyList<FeedProperty> properties, IReadOnlyList<string> keys)
-    {
-        var type = new EdmEntityType(Namespace, name);
-        foreach (var property in properties)
+    /// <summary>The model.</summary>
+    public static IEdmModel Model { get; } = Build();
+
+    /// <summary>Date twins per row type: twin CLR property → instant CLR property.</summary>
+    internal static IReadOnlyDictionary<Type, IReadOnlyDictionary<string, string>> Twins { get; } = new[]
         {
-            var edm = type.AddStructuralProperty(property.Name, property.EdmType);
-            if (keys.Contains(property.Name))
+            typeof(DossierRow), typeof(StepRow), typeof(ProcedureRow), typeof(PeriodReportRow),
+        }
+        .ToDictionary(t => t, t => (IReadOnlyDictionary<string, string>)t.GetProperties()
+            .Select(p => (p.Name, Twin: p.GetCustomAttribute<DateTwinAttribute>()))
+            .Where(p => p.Twin is not null)
+            .ToDictionary(p => p.Name, p => p.Twin!.Instant));
+
+    private static IEdmModel Build()
+    {
+        var builder = new ODataConventionModelBuilder { Namespace = Namespace, ContainerName = "Reporting" };
+        var dossiers = builder.EntitySet<DossierRow>("Dossiers");
+        Name(dossiers.EntityType, "Dossier");
+        dossiers.EntityType.HasKey(x => x.Id);
+        // @odata.etag: a dossier changes only by a transition, which always moves UpdatedAt.
+        dossiers.EntityType.Property(x => x.UpdatedAt).IsConcurrencyToken();
+
+        var steps = builder.EntitySet<StepRow>("Steps");
+        Name(steps.EntityType, "Step");
+        steps.EntityType.HasKey(x => x.Id);
+        dossiers.HasManyBinding(x => x.Steps, "Steps");
+        steps.HasRequiredBinding(x => x.Dossier, "Dossiers");
+
+        Name(builder.EntitySet<ProcedureRow>("Procedures").EntityType, "Procedure").HasKey(x => x.Id);
+        Name(builder.EntitySet<UnitRow>("Units").EntityType, "Unit").HasKey(x => x.Code);
+        Name(builder.EntitySet<FieldRow>("Fields").EntityType, "Field").HasKey(x => x.Code);
+        Name(builder.EntitySet<DossierStatRow>("DossierStats").EntityType, "DossierStat").HasKey(x => new { x.UnitCode, x.FieldCode, x.Year, x.Month });
+        Name(builder.EntitySet<StepStatRow>("StepStats").EntityType, "StepStat").HasKey(x => new { x.UnitCode, x.FieldCode, x.Year, x.Month });
+
+        var report = builder.EntitySet<PeriodReportRow>("PeriodReport");
+        Name(report.EntityType, "PeriodReportRow").HasKey(x => x.Id);
+        report.EntityType.Property(x => x.PeriodStart).Name = "PeriodStartAt";
+        report.EntityType.Property(x => x.PeriodEnd).Name = "PeriodEndAt";
+
+        var function = builder.Function(ReportFunction);
+        function.Parameter<DateOnly>("From");
+        function.Parameter<DateOnly>("To");
+        function.ReturnsCollectionFromEntitySet<PeriodReportRow>("PeriodReport");
+        function.IncludeInServiceDocument = false;
+
+        // Nullability follows the C# declarations: a string declared non-nullable is Nullable="false".
+        var nullability = new NullabilityInfoContext();
+        foreach (var type in builder.StructuralTypes)
+        {
+            foreach (var property in type.Properties.OfType<PrimitivePropertyConfiguration>())
             {
-                type.AddKeys(edm);
+                if (property.PropertyInfo.PropertyType == typeof(string) && nullability.Create(property.PropertyInfo).WriteState == NullabilityState.NotNull)
+                {
+                    property.IsRequired();
+                }
             }
         }
 
+        return builder.GetEdmModel();
+    }
+
+    private static EntityTypeConfiguration<T> Name<T>(EntityTypeConfiguration<T> type, string name)
+        where T : class
+    {
+        type.Name = name;
+        type.Namespace = Namespace;
         return type;
     }
 }

@@ -40,7 +40,18 @@ public sealed class PeriodReportRow
     /// <summary>Last day of the period (local), as the UTC instant of its local midnight.</summary>
     public DateTime PeriodEnd { get; set; }
 
-    /// <summary>Cut-off: the end of the last day, local midnight, as UTC.</summary>
+    /// <summary>First day of the period (Edm.Date).</summary>
+    [Features.OData.DateTwin(nameof(PeriodStart))]
+    public DateOnly PeriodFrom { get; set; }
+
+    /// <summary>Last day of the period (Edm.Date).</summary>
+    [Features.OData.DateTwin(nameof(PeriodEnd))]
+    public DateOnly PeriodTo { get; set; }
+
+    /// <summary>
+    /// Cut-off, the instant the report is judged at: the end of the last day (local midnight, as UTC),
+    /// or now for a period not over yet.
+    /// </summary>
     public DateTime CutOff { get; set; }
 
     /// <summary>Calendar version in force at the cut-off.</summary>
@@ -82,7 +93,10 @@ public sealed class PeriodReportRow
     /// <summary>Col 12.</summary>
     public int WithinLimit { get; set; }
 
-    /// <summary>Col 13.</summary>
+    /// <summary>
+    /// Col 13: running at the cut-off, clock not paused (unless the JudgeAtPause reading is chosen) and
+    /// due before the cut-off: the one rule of "overdue" the feed's Dossiers, Steps and stats use too.
+    /// </summary>
     public int Overdue { get; set; }
 
     /// <summary>Of col 11: clock paused at the cut-off (awaiting supplement or payment).</summary>
@@ -131,7 +145,7 @@ public sealed record PeriodReportResult(DateOnly From, DateOnly To, DateTime Sta
 /// runs in the database (GROUP BY), split into index-friendly range queries; only dossiers running at
 /// the cut-off whose clock moved are classified one by one.
 /// </summary>
-public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<List<FieldOptions>> fields, IOptions<ServerOptions> server)
+public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<List<FieldOptions>> fields, IOptions<ServerOptions> server, TimeProvider clock)
 {
     private static readonly string[] LevelOrder = ["province", "commune", "agency"];
 
@@ -207,7 +221,13 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
 
         var (calendarVersion, time) = await CalendarAtAsync(db, to, cancellationToken);
         var start = time.ReportCutOff(from.AddDays(-1));
-        var cutOff = time.ReportCutOff(to);
+        var periodEnd = time.ReportCutOff(to);
+
+        // A period not over yet is judged now, not at its midnight ahead: "overdue" then means what it
+        // means in Dossiers and DossierStats at the same instant (running, clock not paused, due before
+        // the instant; see FeedSources), and nothing received or resolved later than now exists anyway.
+        var now = clock.GetUtcNow().UtcDateTime;
+        var cutOff = periodEnd > now ? now : periodEnd;
         var scope = unitScope?.ToArray();
         IQueryable<Dossier> Dossiers(ProcessServerDbContext context) =>
             scope is null ? context.Dossiers.AsNoTracking() : context.Dossiers.AsNoTracking().Where(d => scope.Contains(d.ReceivingUnit));
@@ -225,7 +245,7 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
             counts.Add(part);
         }
 
-        return Assemble(from, to, start, cutOff, calendarVersion, settings, counts.Rows);
+        return Assemble(from, to, start, periodEnd, cutOff, calendarVersion, settings, counts.Rows);
     }
 
     private async Task<Tally> InParallel(ProcessServerDbContext db, Func<ProcessServerDbContext, Task<Tally>> part)
@@ -466,11 +486,11 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
             : (row.Version, new WorkingTime(WorkingCalendar.FromJson(row.Json)));
     }
 
-    private PeriodReportResult Assemble(DateOnly from, DateOnly to, DateTime start, DateTime cutOff, int calendarVersion, ReportSettings settings,
+    private PeriodReportResult Assemble(DateOnly from, DateOnly to, DateTime start, DateTime end, DateTime cutOff, int calendarVersion, ReportSettings settings,
         Dictionary<Key, Counts> counts)
     {
         var fieldNames = fields.CurrentValue.ToDictionary(f => f.Code, f => f.Name, StringComparer.Ordinal);
-        var periodEnd = cutOff.AddDays(-1);
+        var periodEnd = end.AddDays(-1);
         PeriodReportRow Row(string unit, string field, Counts c)
         {
             var info = units.Find(unit);
@@ -484,6 +504,8 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
                 FieldName = fieldNames.GetValueOrDefault(field) ?? field,
                 PeriodStart = start,
                 PeriodEnd = periodEnd,
+                PeriodFrom = from,
+                PeriodTo = to,
                 CutOff = cutOff,
                 CalendarVersion = calendarVersion,
                 NewOnline = c.NewOnline,

@@ -18,14 +18,14 @@ public static class ReportEndpoints
         builder.Services.Configure<List<FieldOptions>>(builder.Configuration.GetSection($"{ServerOptions.Section}:Fields"));
         builder.Services.AddSingleton<PeriodReportService>();
         builder.Services.AddSingleton<ReportRequests>();
-        builder.Services.AddSingleton<ReportingFeed>();
+        builder.AddReportingFeed();
         return builder;
     }
 
     /// <summary>Maps the OData feed and the CSV download.</summary>
     public static WebApplication MapReporting(this WebApplication app)
     {
-        ODataEndpoints.Map(app);
+        app.UseReportingFeed();
         app.MapGet(CsvRoute, DownloadAsync).AllowAnonymous().WithTags("Reports")
             .WithSummary("The official period table (Biểu 06 / II.06a) as CSV: ?from=yyyy-MM-dd&to=yyyy-MM-dd, optional withdrawn, rate, rounding, decimals, apology, paused.");
         return app;

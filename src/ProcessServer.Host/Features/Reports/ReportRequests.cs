@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
-using ProcessServer.Host.Features.OData;
 using ProcessServer.Host.Infrastructure;
 using ProcessServer.Persistence;
 
@@ -16,19 +15,14 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
     /// <summary>Last day of the period.</summary>
     public const string ToParameter = "to";
 
-    internal Task<PeriodReportResult> ComputeAsync(FeedContext context, CancellationToken cancellationToken)
+    /// <summary>Runs the report for the feed: the period given (function parameters) or read from the query.</summary>
+    /// <exception cref="ArgumentException">The period or a setting is not valid.</exception>
+    public Task<PeriodReportResult> ComputeAsync(ProcessServerDbContext db, IReadOnlyCollection<string>? units, (DateOnly From, DateOnly To)? period,
+        Func<string, string?> query, CancellationToken cancellationToken)
     {
-        var query = (string name) => context.Query.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null;
-        try
-        {
-            var (from, to) = context.Period ?? Period(query);
-            CheckPeriod(from, to);
-            return reports.ComputeAsync(context.Db, from, to, defaults.CurrentValue.With(query), context.Units, cancellationToken);
-        }
-        catch (ArgumentException e)
-        {
-            throw new FeedQueryException("InvalidReportParameter", e.Message);
-        }
+        var (from, to) = period ?? Period(query);
+        CheckPeriod(from, to);
+        return reports.ComputeAsync(db, from, to, defaults.CurrentValue.With(query), units, cancellationToken);
     }
 
     /// <summary>The period from the query: from/to as yyyy-MM-dd; by default the current year up to today (local).</summary>
