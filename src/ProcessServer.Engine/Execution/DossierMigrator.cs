@@ -90,11 +90,11 @@ public static class DossierMigrator
 
         var variables = new HashSet<string>(state.Variables.Keys, StringComparer.Ordinal);
         variables.UnionWith(target.Variables.Values.Where(v => v.DefaultValue is not null).Select(v => v.Name));
-        foreach (var decision in target.Activities.Values.Where(a => a.Condition?.Variable is not null))
+        foreach (var decision in target.Activities.Values.Where(a => a.Condition is not null))
         {
-            if (!variables.Contains(decision.Condition!.Variable!))
+            foreach (var name in decision.Condition!.Variables.Where(n => !variables.Contains(n) && !variables.Contains(n.Split('.')[0])))
             {
-                reasons.Add($"variable '{decision.Condition.Variable}' needed by decision '{decision.Id}' in {targetVersion} is absent from the dossier and has no default");
+                reasons.Add($"variable '{name}' needed by decision '{decision.Id}' in {targetVersion} is absent from the dossier and has no default");
             }
         }
 

@@ -41,6 +41,8 @@ public static class ServerSetup
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(_ => new WorkflowCompiler());
+        builder.Services.AddSingleton(configuration.GetSection(DefinitionOptions.Section).Get<DefinitionOptions>() ?? new DefinitionOptions());
+        builder.Services.AddSingleton<DefinitionChecker>();
         builder.Services.AddSingleton(_ => new WorkflowInterpreter());
         builder.Services.AddSingleton<WorkflowCache>();
         builder.Services.AddSingleton<UnitDirectory>();

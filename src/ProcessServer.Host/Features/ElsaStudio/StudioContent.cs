@@ -27,15 +27,16 @@ public static class StudioContent
     /// <summary>Fills every collection and object the Studio dereferences (a null one crashes the editor).</summary>
     public static void FillDefaults(JsonObject definition)
     {
+        // Only what is missing is filled in: a value of the wrong kind is left for the validator to refuse.
         foreach (var key in new[] { "variables", "inputs", "outputs", "outcomes" })
         {
-            if (definition[key] is not JsonArray)
+            if (definition[key] is null)
             {
                 definition[key] = new JsonArray();
             }
         }
 
-        if (definition["customProperties"] is not JsonObject)
+        if (definition["customProperties"] is null)
         {
             definition["customProperties"] = new JsonObject();
         }
@@ -305,7 +306,12 @@ public static class StudioContent
 
                 if (input.TypeName.StartsWith("Int", StringComparison.Ordinal))
                 {
-                    return decimal.Truncate(number) == number ? (JsonValue.Create((long)number), null) : (null, $"must be a whole number, not '{trimmed}'");
+                    if (decimal.Truncate(number) != number)
+                    {
+                        return (null, $"must be a whole number, not '{trimmed}'");
+                    }
+
+                    return number is >= int.MinValue and <= int.MaxValue ? (JsonValue.Create((long)number), null) : (null, $"is too large: '{trimmed}'");
                 }
 
                 return (JsonValue.Create(number), null);

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Definitions;
 using ProcessServer.Host.Features.ProcedureVersions;
+using ProcessServer.Host.Infrastructure;
 using ProcessServer.Persistence;
 using ProcessServer.Persistence.Entities;
 
@@ -82,7 +83,7 @@ public readonly record struct VersionFilter(VersionFilterKind Kind, int Version 
 /// definition the engine cannot run, and a published version's content never changes, so dossiers
 /// in flight stay on the version they were received under.
 /// </summary>
-public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifecycle lifecycle, WorkflowCompiler compiler)
+public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifecycle lifecycle, DefinitionChecker checker)
 {
     /// <summary>Tool version written into definitions the Studio creates.</summary>
     public const string ToolVersion = "3.8.0.0";
@@ -115,7 +116,8 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
     /// <summary>The full definition (CONTRACT §4.1): stored content, flags from the columns, defaults, links.</summary>
     public static JsonObject View(WorkflowDefinitionVersion row)
     {
-        var json = JsonNode.Parse(row.Json) as JsonObject ?? [];
+        // A version this server cannot read still opens (empty), so the editor and lists keep working.
+        var json = ParseStored(row.Json) ?? new JsonObject { ["description"] = "This version cannot be read by this server; see the procedure's versions list." };
         StudioContent.FillDefaults(json);
         json["id"] = row.Id;
         json["definitionId"] = row.DefinitionId;
@@ -173,6 +175,12 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
             return StudioJson.Errors("Definition missing", ["Send {\"model\": {…workflow definition…}, \"publish\": false}."]);
         }
 
+        // Read before anything else touches the body: System.Text.Json throws on the first read of such text.
+        if (DefinitionChecker.FindInvalidText(posted) is { } invalid)
+        {
+            return StudioJson.Errors("The procedure was not saved", [invalid.Message]);
+        }
+
         var publish = StudioJson.Bool(body, "publish") ?? false;
         var model = (JsonObject)posted.DeepClone();
         foreach (var key in new[] { "links", "isLatest", "isPublished", "isSystem", "validationErrors", "isMaterializerAvailable" })
@@ -192,15 +200,20 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
 
         StudioContent.FillDefaults(model);
         model.TryAdd("toolVersion", ToolVersion);
-        if (string.IsNullOrWhiteSpace(model["name"]?.ToString()))
+        if (model["name"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var name) || string.IsNullOrWhiteSpace(name))
         {
-            return StudioJson.Errors("Name missing", ["Give the procedure a name."]);
+            return StudioJson.Errors("Name missing", ["name must be text: give the procedure a name."]);
         }
 
-        var definitionId = model["definitionId"]?.ToString();
+        if (model["definitionId"] is not (null or JsonValue) || (model["definitionId"] is JsonValue idValue && !idValue.TryGetValue<string>(out _)))
+        {
+            return StudioJson.Errors("The procedure was not saved", ["definitionId must be text, the procedure code, e.g. \"land-first-certificate\"."]);
+        }
+
+        var definitionId = model["definitionId"]?.GetValue<string>();
         if (string.IsNullOrWhiteSpace(definitionId))
         {
-            definitionId = await NewDefinitionIdAsync(model["name"]!.ToString(), cancellationToken);
+            definitionId = await NewDefinitionIdAsync(name, cancellationToken);
             model["definitionId"] = definitionId;
         }
 
@@ -211,7 +224,7 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         }
 
         var latest = await FindAsync(definitionId, new VersionFilter(VersionFilterKind.Latest), cancellationToken);
-        if (latest is { PublishedAt: not null } && JsonNode.Parse(latest.Json) is JsonObject stored && StudioContent.SameContent(stored, model))
+        if (latest is { PublishedAt: not null } && ParseStored(latest.Json) is { } stored && StudioContent.SameContent(stored, model))
         {
             // Nothing changed since the version was published: no new version (a Publish click on an
             // unchanged procedure, or a save that only re-measured the nodes).
@@ -232,7 +245,7 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         }
 
         var row = await FindByIdAsync(saved.Id, cancellationToken);
-        return StudioJson.Ok(SaveResponse(row!, alreadyPublished: false, saved.Problems));
+        return StudioJson.Ok(SaveResponse(row!, alreadyPublished: false, saved.Problems, saved.Warnings));
     }
 
     /// <summary>Publishes the latest version (the definition list's Publish).</summary>
@@ -308,7 +321,12 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
             return NotFound(definitionId);
         }
 
-        var (saved, error) = await lifecycle.SaveAsync(JsonNode.Parse(source.Json)!.AsObject(), definitionId, publish: false, cancellationToken);
+        if (ParseStored(source.Json) is not { } content)
+        {
+            return StudioJson.Errors("The version was not restored", [$"Version {version} of '{definitionId}' cannot be read by this server, so it cannot be restored."]);
+        }
+
+        var (saved, error) = await lifecycle.SaveAsync(content, definitionId, publish: false, cancellationToken);
         if (error is not null)
         {
             return ToStudio(error, "The version was not restored");
@@ -457,8 +475,9 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         }
 
         var row = (await FindByIdAsync(latest.Id, cancellationToken))!;
-        var problems = row.PublishedAt is null ? compiler.Compile(WorkflowDefinitionDocument.Parse(row.Json)).Errors : [];
-        return StudioJson.Ok(SaveResponse(row, publish && alreadyPublished, problems));
+        var report = row.PublishedAt is null ? checker.Judge(row.Json) : null;
+        IReadOnlyList<DefinitionError> problems = report is null ? [] : [.. report.Refusals, .. report.Errors];
+        return StudioJson.Ok(SaveResponse(row, publish && alreadyPublished, problems, report?.Warnings ?? []));
     }
 
     private static IQueryable<WorkflowDefinitionVersion> WithoutContent(IQueryable<WorkflowDefinitionVersion> query) =>
@@ -476,7 +495,21 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         });
 
     private static string? Description(string json) =>
-        JsonNode.Parse(json) is JsonObject definition && definition["description"] is JsonValue d && d.TryGetValue<string>(out var text) ? text : null;
+        ParseStored(json) is { } definition && definition["description"] is JsonValue d && d.TryGetValue<string>(out var text) ? text : null;
+
+    /// <summary>Stored content as a JSON object; null when it cannot be read (never throws).</summary>
+    private static JsonObject? ParseStored(string json)
+    {
+        try
+        {
+            var node = JsonNode.Parse(json) as JsonObject;
+            return node is not null && DefinitionChecker.FindInvalidText(node) is null ? node : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 
     private async Task<string> NewDefinitionIdAsync(string name, CancellationToken cancellationToken)
     {
@@ -492,13 +525,19 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         return candidate;
     }
 
-    private static JsonObject SaveResponse(WorkflowDefinitionVersion row, bool alreadyPublished, IReadOnlyList<DefinitionError> problems) => new()
+    private static JsonObject SaveResponse(WorkflowDefinitionVersion row, bool alreadyPublished, IReadOnlyList<DefinitionError> problems, IReadOnlyList<DefinitionError> warnings) => new()
     {
         ["workflowDefinition"] = View(row),
         ["alreadyPublished"] = alreadyPublished,
         ["consumingWorkflowCount"] = 0,
-        ["validationErrors"] = new JsonArray([.. problems.Select(p => (JsonNode?)new JsonObject { ["activityId"] = p.ActivityId, ["message"] = p.Message })]),
+
+        // The Studio ignores these; the host pages show them (problems block publishing, warnings never do).
+        ["validationErrors"] = Issues(problems),
+        ["warnings"] = Issues(warnings),
     };
+
+    private static JsonArray Issues(IReadOnlyList<DefinitionError> issues) =>
+        new([.. issues.Select(p => (JsonNode?)new JsonObject { ["activityId"] = p.ActivityId, ["field"] = p.Field, ["message"] = p.Message })]);
 
     private static JsonArray Links(WorkflowDefinitionVersion row)
     {

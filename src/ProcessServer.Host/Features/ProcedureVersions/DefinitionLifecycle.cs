@@ -19,7 +19,9 @@ namespace ProcessServer.Host.Features.ProcedureVersions;
 /// <param name="PublishedAt">First publication (UTC).</param>
 /// <param name="InFlightDossiers">Dossiers still running on this version.</param>
 /// <param name="TotalDossiers">All dossiers ever started on this version.</param>
-/// <param name="Problems">Why the version could not run as it stands (drafts only).</param>
+/// <param name="Problems">Why the version cannot be published as it stands (drafts), or why a stored version no longer runs.</param>
+/// <param name="Warnings">What is legal but suspicious (drafts).</param>
+/// <param name="IsBroken">A stored version this server can no longer read or run (e.g. written by an older server).</param>
 public sealed record VersionSummary(
     string ProcedureCode,
     string Id,
@@ -32,7 +34,9 @@ public sealed record VersionSummary(
     DateTime? PublishedAt,
     int InFlightDossiers,
     int TotalDossiers,
-    IReadOnlyList<DefinitionError> Problems);
+    IReadOnlyList<DefinitionError> Problems,
+    IReadOnlyList<DefinitionError> Warnings,
+    bool IsBroken);
 
 /// <summary>A lifecycle operation refused, with the HTTP status that says why.</summary>
 /// <param name="Status">409 conflict, 404 not found, 422 not runnable, 400 malformed.</param>
@@ -43,7 +47,14 @@ public sealed record LifecycleError(int Status, string Title, string Detail, IRe
 {
     /// <summary>As a problem response.</summary>
     public IResult ToProblem() => Problems.Result(Status, Title, Detail,
-        Errors is null ? null : new Dictionary<string, object?> { ["errors"] = Errors.Select(e => new { activityId = e.ActivityId, message = e.Message }).ToList() });
+        Errors is null ? null : new Dictionary<string, object?> { ["errors"] = Errors.Select(e => new { activityId = e.ActivityId, field = e.Field, message = e.Message }).ToList() });
+
+    /// <summary>At most this many problems are spelled out in <see cref="Detail"/>; the errors list has them all.</summary>
+    public const int DetailedProblems = 20;
+
+    /// <summary>The problems as one sentence, the first <see cref="DetailedProblems"/> of them.</summary>
+    public static string Describe(IReadOnlyList<DefinitionError> errors) =>
+        string.Join("; ", errors.Take(DetailedProblems).Select(e => e.Message)) + (errors.Count > DetailedProblems ? $"; and {errors.Count - DetailedProblems} more (see errors)" : string.Empty);
 }
 
 /// <summary>
@@ -60,7 +71,7 @@ public sealed record LifecycleError(int Status, string Title, string Detail, IRe
 /// published, one latest per procedure) back this up. Definitions are checked and compiled before
 /// the SQLite write gate is entered, so a large definition never holds up clerks' transitions.
 /// </remarks>
-public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompiler compiler, WorkflowCache cache, WriteGate gate, TimeProvider clock)
+public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChecker checker, WorkflowCache cache, WriteGate gate, TimeProvider clock)
 {
     /// <summary>Statuses of dossiers that no longer run.</summary>
     public static readonly string[] ClosedStatuses = ["Returned", "Stopped"];
@@ -87,10 +98,15 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
         }
 
         var definitionId = document!.DefinitionId;
-        var check = Check(document);
+        var check = checker.Judge(document);
+        if (!check.CanStore)
+        {
+            return (null, Refused(check.Refusals));
+        }
+
         LifecycleError? publishError = null;
         var publish = request.Publish;
-        if (publish && !check.Succeeded)
+        if (publish && !check.CanPublish)
         {
             publishError = NotRunnable(definitionId, null, check.Errors);
             if (!request.KeepDraftWhenNotPublishable)
@@ -159,7 +175,7 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
         }
 
         cache.Forget(saved.Id);
-        return (await SummaryAsync(saved, check.Errors, cancellationToken), publishError);
+        return (await SummaryAsync(saved, check, cancellationToken), publishError);
     }
 
     /// <summary>Replaces the content of one exact version; refused with 409 once the version has been published.</summary>
@@ -171,7 +187,12 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
             return (null, error);
         }
 
-        var check = Check(document!);
+        var check = checker.Judge(document!);
+        if (!check.CanStore)
+        {
+            return (null, Refused(check.Refusals));
+        }
+
         var id = $"{code}-v{version}";
         var existing = (await HeadersAsync(code, cancellationToken)).FirstOrDefault(v => v.Version == version);
         var json = Serialize(document!, new SaveTarget(existing?.Id ?? id, version, existing));
@@ -206,7 +227,7 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
         }
 
         cache.Forget(row.Id);
-        return (await SummaryAsync(row, check.Errors, cancellationToken), null);
+        return (await SummaryAsync(row, check, cancellationToken), null);
     }
 
     /// <summary>Publishes a version (the latest when <paramref name="version"/> is null).</summary>
@@ -229,10 +250,10 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
                 continue;
             }
 
-            var check = Check(json);
-            if (!check.Succeeded)
+            var check = checker.Judge(json);
+            if (!check.CanPublish)
             {
-                return (null, NotRunnable(code, header.Version, check.Errors));
+                return (null, NotRunnable(code, header.Version, [.. check.Refusals, .. check.Errors]));
             }
 
             using (await gate.EnterAsync(cancellationToken))
@@ -259,7 +280,7 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
                 header.Json = json;
             }
 
-            return (await SummaryAsync(header, [], cancellationToken), null);
+            return (await SummaryAsync(header, check, cancellationToken), null);
         }
     }
 
@@ -334,15 +355,37 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
         }
 
         var counts = await CountsAsync(code, cancellationToken);
-        return rows.Select(r => ToSummary(r, null, counts)).ToList();
+        var list = new List<VersionSummary>(rows.Count);
+        foreach (var row in rows)
+        {
+            list.Add(ToSummary(row, await StoredReportAsync(row, cancellationToken), counts));
+        }
+
+        return list;
     }
 
     /// <summary>Summary of one stored version.</summary>
     public async Task<VersionSummary> SummaryAsync(WorkflowDefinitionVersion row, CancellationToken cancellationToken) =>
-        ToSummary(row, null, await CountsAsync(row.DefinitionId, cancellationToken));
+        ToSummary(row, await StoredReportAsync(row, cancellationToken), await CountsAsync(row.DefinitionId, cancellationToken));
 
-    private async Task<VersionSummary> SummaryAsync(WorkflowDefinitionVersion row, IReadOnlyList<DefinitionError>? problems, CancellationToken cancellationToken) =>
-        ToSummary(row, problems, await CountsAsync(row.DefinitionId, cancellationToken));
+    private async Task<VersionSummary> SummaryAsync(WorkflowDefinitionVersion row, DefinitionReport? report, CancellationToken cancellationToken) =>
+        ToSummary(row, report is null ? await StoredReportAsync(row, cancellationToken) : StoredState.Of(report), await CountsAsync(row.DefinitionId, cancellationToken));
+
+    /// <summary>
+    /// What a stored version's list row shows: the problems and warnings of a draft; for a published
+    /// version only whether it still runs (its compiled form is cached, so lists stay cheap).
+    /// </summary>
+    private async Task<StoredState> StoredReportAsync(WorkflowDefinitionVersion row, CancellationToken cancellationToken)
+    {
+        if (row.PublishedAt is not null)
+        {
+            var (_, problem) = await cache.TryGetAsync(db, row.Id, cancellationToken);
+            return problem is null ? StoredState.Runs : new StoredState([new DefinitionError(null, problem)], [], IsBroken: true);
+        }
+
+        var json = row.Json.Length > 0 ? row.Json : await ContentAsync(row.Id, cancellationToken) ?? string.Empty;
+        return StoredState.Of(checker.Judge(json));
+    }
 
     /// <summary>The versions of a procedure without their content, read afresh (never from the change tracker).</summary>
     private Task<List<WorkflowDefinitionVersion>> HeadersAsync(string code, CancellationToken cancellationToken) =>
@@ -387,10 +430,6 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.IsPublished, true).SetProperty(d => d.IsLatest, true).SetProperty(d => d.PublishedAt, d => d.PublishedAt ?? now), cancellationToken);
     }
 
-    private CompileResult Check(WorkflowDefinitionDocument document) => compiler.Compile(document);
-
-    private CompileResult Check(string json) => compiler.Compile(WorkflowDefinitionDocument.Parse(json));
-
     private static string Serialize(WorkflowDefinitionDocument document, SaveTarget target)
     {
         var copy = document.Clone();
@@ -405,6 +444,17 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
 
     private static (WorkflowDefinitionDocument? Document, LifecycleError? Error) Prepare(JsonObject body, string? routeCode)
     {
+        // Read before anything else touches the body: System.Text.Json throws on the first read of such text.
+        if (DefinitionChecker.FindInvalidText(body) is { } invalid)
+        {
+            return (null, Refused([invalid]));
+        }
+
+        if (body["definitionId"] is not (null or JsonValue) || (body["definitionId"] is JsonValue idValue && !idValue.TryGetValue<string>(out _)))
+        {
+            return (null, Refused([new DefinitionError(null, "definitionId must be text, the procedure code, e.g. \"land-first-certificate\"", "definitionId")]));
+        }
+
         var document = WorkflowDefinitionDocument.FromJson((JsonObject)body.DeepClone());
         if (string.IsNullOrWhiteSpace(document.DefinitionId))
         {
@@ -445,22 +495,33 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
         return rows.ToDictionary(r => r.Key, r => (r.InFlight, r.Total), StringComparer.Ordinal);
     }
 
-    private VersionSummary ToSummary(WorkflowDefinitionVersion row, IReadOnlyList<DefinitionError>? problems, Dictionary<string, (int InFlight, int Total)> counts)
+    private static VersionSummary ToSummary(WorkflowDefinitionVersion row, StoredState state, Dictionary<string, (int InFlight, int Total)> counts)
     {
         counts.TryGetValue(row.Id, out var count);
-        problems = row.PublishedAt is not null ? [] : problems ?? (row.Json.Length > 0 ? Check(row.Json).Errors : []);
         return new VersionSummary(row.DefinitionId, row.Id, row.Version, row.Name, row.IsLatest, row.IsPublished,
-            row.PublishedAt is not null, row.CreatedAt, row.PublishedAt, count.InFlight, count.Total, problems);
+            row.PublishedAt is not null, row.CreatedAt, row.PublishedAt, count.InFlight, count.Total, state.Problems, state.Warnings, state.IsBroken);
     }
 
     private static LifecycleError NotRunnable(string code, int? version, IReadOnlyList<DefinitionError> errors) => new(422, "The procedure cannot be published",
-        $"{(version is null ? "The procedure" : $"Version {version} of '{code}'")} cannot run: {string.Join("; ", errors.Select(e => e.Message))}", errors);
+        $"{(version is null ? "The procedure" : $"Version {version} of '{code}'")} cannot be published: {LifecycleError.Describe(errors)}", errors);
+
+    private static LifecycleError Refused(IReadOnlyList<DefinitionError> refusals) => new(400, "The definition is not valid",
+        $"Nothing was saved: {LifecycleError.Describe(refusals)}", refusals);
 
     private static LifecycleError NotFound(string code, int? version) => new(404, "Version not found",
         version is null ? $"Procedure '{code}' does not exist." : $"Procedure '{code}' has no version {version}.");
 
     private static LifecycleError Locked(WorkflowDefinitionVersion row) => new(409, "Published versions are immutable",
         $"Version {row.Version} of '{row.DefinitionId}' has been published, so its content can never change (dossiers run on it). Save to the procedure instead: PUT /api/procedures/{row.DefinitionId}/draft creates version N+1 as a draft.");
+
+    /// <summary>What a list row shows about a stored version.</summary>
+    private sealed record StoredState(IReadOnlyList<DefinitionError> Problems, IReadOnlyList<DefinitionError> Warnings, bool IsBroken)
+    {
+        public static readonly StoredState Runs = new([], [], false);
+
+        public static StoredState Of(DefinitionReport report) =>
+            new([.. report.Refusals, .. report.Errors], report.Warnings, IsBroken: report.Refusals.Count > 0);
+    }
 
     /// <summary>Where a save goes: an existing draft, or a new version number.</summary>
     private sealed record SaveTarget(string Id, int Number, WorkflowDefinitionVersion? Existing)
