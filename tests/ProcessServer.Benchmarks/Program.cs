@@ -11,6 +11,7 @@ using System.Text.Json.Nodes;
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- versions [versions] [dossiers]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- deadlines [dossiers]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- per-trigger [triggers] [seconds]
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- definitions [activities]
 var mode = args.Length > 0 ? args[0] : "throughput";
 if (mode == "odata") { await ODataBenchmark.RunAsync(args); return; }
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
@@ -69,6 +70,10 @@ try
     if (mode == "versions")
     {
         await VersionsBenchmark(http, Arg(1, 500), Arg(2, 100));
+    }
+    else if (mode == "definitions")
+    {
+        await DefinitionsBenchmark.RunAsync(http, Arg(1, 10_000));
     }
     else
     {

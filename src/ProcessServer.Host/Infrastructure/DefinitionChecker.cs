@@ -19,7 +19,7 @@ public sealed class DefinitionOptions
 /// judged with <see cref="Judge(string)"/>, which never throws, so a version an older server stored
 /// and this one cannot read is reported as broken instead of breaking lists and feeds.
 /// </summary>
-public sealed class DefinitionChecker(DefinitionOptions options)
+public class DefinitionChecker(DefinitionOptions options)
 {
     private readonly DefinitionValidator _validator = new(options.Limits);
 
@@ -27,10 +27,10 @@ public sealed class DefinitionChecker(DefinitionOptions options)
     public DefinitionLimits Limits => _validator.Limits;
 
     /// <summary>Judges a definition received from a client.</summary>
-    public DefinitionReport Judge(WorkflowDefinitionDocument document) => _validator.Validate(document);
+    public virtual DefinitionReport Judge(WorkflowDefinitionDocument document) => _validator.Validate(document);
 
     /// <summary>Judges stored content; unreadable JSON is a refusal, never an exception.</summary>
-    public DefinitionReport Judge(string json)
+    public virtual DefinitionReport Judge(string json)
     {
         WorkflowDefinitionDocument document;
         try
