@@ -334,9 +334,9 @@ public sealed class DefinitionValidator
             }
 
             var value = variable["value"];
-            if (value is not null && value.ToJsonString().Length > Limits.MaxVariableValueChars)
+            if (value is not null && value.ToJsonString().Length is var valueLength && valueLength > Limits.MaxVariableValueChars)
             {
-                refusals.Add(new DefinitionError(null, $"variable '{name}': the initial value is longer than {Limits.MaxVariableValueChars:N0} characters; shorten it", $"{field}.value"));
+                refusals.Add(new DefinitionError(null, $"variable '{name}': the initial value is {valueLength:N0} characters long; the limit is {Limits.MaxVariableValueChars:N0} — shorten it", $"{field}.value"));
                 continue;
             }
 
@@ -428,7 +428,7 @@ public sealed class DefinitionValidator
                 // Another syntax (JavaScript…) is a publish error reported by the compiler; its text is still bounded.
                 if (expression["value"] is { } code && code.ToJsonString().Length > Limits.MaxTextChars)
                 {
-                    refusals.Add(new DefinitionError(id, $"{who}: {input.DisplayName} is longer than {Limits.MaxTextChars:N0} characters", field));
+                    refusals.Add(new DefinitionError(id, $"{who}: {input.DisplayName} is longer than {Limits.MaxTextChars:N0} characters (the limit is {Limits.MaxTextChars:N0}); shorten it", field));
                 }
 
                 return;
@@ -450,7 +450,7 @@ public sealed class DefinitionValidator
             "Boolean" when input.UiHint == "checkbox" => BooleanValue(value),
             "Boolean" => TextValue(value, Limits.MaxTextChars),
             "String[]" => ListValue(value, input.Name == "branches" ? "branch" : "outcome"),
-            _ => value.ToJsonString().Length > Limits.MaxVariableValueChars ? $"is longer than {Limits.MaxVariableValueChars:N0} characters" : null,
+            _ => value.ToJsonString().Length is var size && size > Limits.MaxVariableValueChars ? $"is {size:N0} characters long; the limit is {Limits.MaxVariableValueChars:N0} — shorten it" : null,
         };
         if (problem is not null)
         {
@@ -460,7 +460,7 @@ public sealed class DefinitionValidator
 
     private static string? TextValue(JsonNode value, int max) => value switch
     {
-        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>().Length > max ? $"is longer than {max:N0} characters; shorten it" : null,
+        JsonValue v when v.GetValueKind() == JsonValueKind.String => v.GetValue<string>().Length is var length && length > max ? $"is {length:N0} characters long; the limit is {max:N0} — shorten it" : null,
         JsonValue v when v.GetValueKind() is JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => null,
         _ => $"must be text, not {Kind(value)}",
     };
