@@ -40,6 +40,7 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
             b.Property(x => x.Id).HasMaxLength(160);
             b.Property(x => x.DefinitionId).HasMaxLength(128);
             b.Property(x => x.Name).HasMaxLength(400);
+            b.Property(x => x.SavedBy).HasMaxLength(128);
             b.HasIndex(x => new { x.DefinitionId, x.Version }).IsUnique();
 
             // Migration OnePublishedVersion: at most one published and one latest version per procedure.

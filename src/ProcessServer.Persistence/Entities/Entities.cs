@@ -15,6 +15,15 @@ public sealed class WorkflowDefinitionVersion
     public required string Json { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? PublishedAt { get; set; }
+
+    /// <summary>Counts content saves of this version; a save that carries an older revision is stale (409).</summary>
+    public int Revision { get; set; }
+
+    /// <summary>When the content was last saved (UTC).</summary>
+    public DateTime? SavedAt { get; set; }
+
+    /// <summary>Who saved the content last (the API key's holder).</summary>
+    public string? SavedBy { get; set; }
 }
 
 /// <summary>A dossier (workflow instance). Status columns are derived from <see cref="StateJson"/> on every write.</summary>

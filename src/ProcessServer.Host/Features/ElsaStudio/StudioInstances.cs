@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ProcessServer.Engine.Definitions;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Execution;
 using ProcessServer.Persistence;
@@ -34,7 +35,8 @@ public sealed class StudioInstances(ProcessServerDbContext db)
                 .ToDictionary(g => g.Key, g =>
                 {
                     var a = g.First();
-                    return new ActivityRef(a["nodeId"]!.ToString(), a["name"]?.ToString() ?? g.Key, a["type"]?.ToString() ?? string.Empty,
+                    // Steps are named by their titles in the journal, as on the canvas.
+                    return new ActivityRef(a["nodeId"]!.ToString(), WorkflowCompiler.Label(a) ?? g.Key, a["type"]?.ToString() ?? string.Empty,
                         a["version"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 1);
                 }, StringComparer.Ordinal);
             return new VersionMap(root["id"]!.ToString(), root["nodeId"]!.ToString(), activities);
@@ -179,7 +181,8 @@ public sealed class StudioInstances(ProcessServerDbContext db)
         ["status"] = Status(state),
         ["subStatus"] = SubStatus(state),
         ["correlationId"] = dossier.ReceiptCode,
-        ["name"] = $"{dossier.ReceiptCode} · {dossier.ApplicantName}",
+        // The list's name column carries the national status, what one-stop staff know a dossier's state by.
+        ["name"] = $"{dossier.ReceiptCode} · {dossier.ApplicantName} · {dossier.NationalStatusCode} {Views.DossierViews.NationalName(dossier.NationalStatusCode)}",
         ["incidentCount"] = 0,
         ["createdAt"] = StudioJson.Date(dossier.ReceivedAt),
         ["updatedAt"] = StudioJson.Date(dossier.UpdatedAt),

@@ -22,6 +22,9 @@ namespace ProcessServer.Host.Features.ProcedureVersions;
 /// <param name="Problems">Why the version cannot be published as it stands (drafts), or why a stored version no longer runs.</param>
 /// <param name="Warnings">What is legal but suspicious (drafts).</param>
 /// <param name="IsBroken">A stored version this server can no longer read or run (e.g. written by an older server).</param>
+/// <param name="Revision">Content saves of this version so far.</param>
+/// <param name="SavedAt">Last content save (UTC).</param>
+/// <param name="SavedBy">Who saved the content last.</param>
 public sealed record VersionSummary(
     string ProcedureCode,
     string Id,
@@ -36,18 +39,34 @@ public sealed record VersionSummary(
     int TotalDossiers,
     IReadOnlyList<DefinitionError> Problems,
     IReadOnlyList<DefinitionError> Warnings,
-    bool IsBroken);
+    bool IsBroken,
+    int Revision,
+    DateTime? SavedAt,
+    string? SavedBy)
+{
+    /// <summary>What a client sends back (If-Match, or the designer's hidden property) to say which content it edited.</summary>
+    public string Token => new LoadedRevision(Id, Revision).ToString();
+}
 
 /// <summary>A lifecycle operation refused, with the HTTP status that says why.</summary>
 /// <param name="Status">409 conflict, 404 not found, 422 not runnable, 400 malformed.</param>
 /// <param name="Title">Short title.</param>
 /// <param name="Detail">What to do.</param>
 /// <param name="Errors">Definition problems, when the definition is at fault.</param>
-public sealed record LifecycleError(int Status, string Title, string Detail, IReadOnlyList<DefinitionError>? Errors = null)
+/// <param name="Extensions">More members of the problem body (who saved meanwhile, when).</param>
+public sealed record LifecycleError(int Status, string Title, string Detail, IReadOnlyList<DefinitionError>? Errors = null, IReadOnlyDictionary<string, object?>? Extensions = null)
 {
     /// <summary>As a problem response.</summary>
-    public IResult ToProblem() => Problems.Result(Status, Title, Detail,
-        Errors is null ? null : new Dictionary<string, object?> { ["errors"] = Errors.Select(e => new { activityId = e.ActivityId, field = e.Field, message = e.Message }).ToList() });
+    public IResult ToProblem()
+    {
+        var extensions = new Dictionary<string, object?>(Extensions ?? new Dictionary<string, object?>());
+        if (Errors is not null)
+        {
+            extensions["errors"] = Errors.Select(e => new { activityId = e.ActivityId, field = e.Field, message = e.Message }).ToList();
+        }
+
+        return Problems.Result(Status, Title, Detail, extensions.Count == 0 ? null : extensions);
+    }
 
     /// <summary>At most this many problems are spelled out in <see cref="Detail"/>; the errors list has them all.</summary>
     public const int DetailedProblems = 20;
@@ -119,7 +138,7 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
 
         // The content is serialised before the gate for the version it will most likely get; inside
         // the gate it is serialised again only if another save took that version meanwhile.
-        var predicted = Target(definitionId, await HeadersAsync(definitionId, cancellationToken));
+        var predicted = Target(definitionId, await HeadersAsync(definitionId, cancellationToken), request.NewVersion);
         var predictedJson = Serialize(document, predicted);
 
         WorkflowDefinitionVersion saved;
@@ -133,16 +152,26 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
                 return (null, new LifecycleError(409, "Procedure code taken", $"A procedure with the code '{definitionId}' already exists; choose another code."));
             }
 
-            var target = Target(definitionId, versions);
+            var target = Target(definitionId, versions, request.NewVersion);
+            if (request.Loaded is { } loaded && Stale(loaded, versions) is { } stale)
+            {
+                return (null, stale);
+            }
+
             var json = target == predicted ? predictedJson : Serialize(document, target);
             var now = clock.GetUtcNow().UtcDateTime;
             if (target.Existing is { } draft)
             {
+                var revision = draft.Revision + 1;
                 await db.WorkflowDefinitions.Where(d => d.Id == draft.Id && d.PublishedAt == null)
-                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.Json, json).SetProperty(d => d.Name, document.Name), cancellationToken);
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.Json, json).SetProperty(d => d.Name, document.Name)
+                        .SetProperty(d => d.Revision, revision).SetProperty(d => d.SavedAt, now).SetProperty(d => d.SavedBy, request.Actor), cancellationToken);
                 saved = draft;
                 saved.Json = json;
                 saved.Name = document.Name;
+                saved.Revision = revision;
+                saved.SavedAt = now;
+                saved.SavedBy = request.Actor;
             }
             else
             {
@@ -157,6 +186,9 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
                     Json = json,
                     CreatedAt = now,
                     IsLatest = true,
+                    Revision = 1,
+                    SavedAt = now,
+                    SavedBy = request.Actor,
                 };
                 db.WorkflowDefinitions.Add(saved);
                 await db.SaveChangesAsync(cancellationToken);
@@ -179,7 +211,11 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
     }
 
     /// <summary>Replaces the content of one exact version; refused with 409 once the version has been published.</summary>
-    public async Task<(VersionSummary? Saved, LifecycleError? Error)> UpdateVersionAsync(string code, int version, JsonObject body, CancellationToken cancellationToken)
+    public async Task<(VersionSummary? Saved, LifecycleError? Error)> UpdateVersionAsync(string code, int version, JsonObject body, CancellationToken cancellationToken) =>
+        await UpdateVersionAsync(code, version, body, null, null, cancellationToken);
+
+    /// <summary>Replaces the content of one exact draft, refused with 409 when <paramref name="loaded"/> is not its current content.</summary>
+    public async Task<(VersionSummary? Saved, LifecycleError? Error)> UpdateVersionAsync(string code, int version, JsonObject body, LoadedRevision? loaded, string? actor, CancellationToken cancellationToken)
     {
         var (document, error) = Prepare(body, code);
         if (error is not null)
@@ -213,17 +249,28 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
                 return (null, Locked(found));
             }
 
+            if (loaded is { } token && (token.VersionId != found.Id || token.Revision != found.Revision))
+            {
+                return (null, Conflict(found));
+            }
+
             if (found.Id != existing?.Id)
             {
                 json = Serialize(document!, new SaveTarget(found.Id, version, found));
             }
 
+            var now = clock.GetUtcNow().UtcDateTime;
+            var revision = found.Revision + 1;
             await db.WorkflowDefinitions.Where(d => d.Id == found.Id && d.PublishedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Json, json).SetProperty(d => d.Name, document!.Name), cancellationToken);
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Json, json).SetProperty(d => d.Name, document!.Name)
+                    .SetProperty(d => d.Revision, revision).SetProperty(d => d.SavedAt, now).SetProperty(d => d.SavedBy, actor), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             row = found;
             row.Json = json;
             row.Name = document!.Name;
+            row.Revision = revision;
+            row.SavedAt = now;
+            row.SavedBy = actor;
         }
 
         cache.Forget(row.Id);
@@ -401,6 +448,9 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
                 Json = string.Empty,
                 CreatedAt = d.CreatedAt,
                 PublishedAt = d.PublishedAt,
+                Revision = d.Revision,
+                SavedAt = d.SavedAt,
+                SavedBy = d.SavedBy,
             })
             .ToListAsync(cancellationToken);
 
@@ -408,10 +458,10 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
         db.WorkflowDefinitions.AsNoTracking().Where(d => d.Id == id).Select(d => d.Json).SingleOrDefaultAsync(cancellationToken);
 
     /// <summary>The latest version while it is a draft, else the next version number.</summary>
-    private static SaveTarget Target(string definitionId, List<WorkflowDefinitionVersion> versions)
+    private static SaveTarget Target(string definitionId, List<WorkflowDefinitionVersion> versions, bool newVersion = false)
     {
         var latest = versions.FirstOrDefault(v => v.IsLatest) ?? versions.MaxBy(v => v.Version);
-        if (latest is { PublishedAt: null })
+        if (latest is { PublishedAt: null } && !newVersion)
         {
             return new SaveTarget(latest.Id, latest.Version, latest);
         }
@@ -499,7 +549,8 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
     {
         counts.TryGetValue(row.Id, out var count);
         return new VersionSummary(row.DefinitionId, row.Id, row.Version, row.Name, row.IsLatest, row.IsPublished,
-            row.PublishedAt is not null, row.CreatedAt, row.PublishedAt, count.InFlight, count.Total, state.Problems, state.Warnings, state.IsBroken);
+            row.PublishedAt is not null, row.CreatedAt, row.PublishedAt, count.InFlight, count.Total, state.Problems, state.Warnings, state.IsBroken,
+            row.Revision, row.SavedAt, row.SavedBy);
     }
 
     private static LifecycleError NotRunnable(string code, int? version, IReadOnlyList<DefinitionError> errors) => new(422, "The procedure cannot be published",
@@ -507,6 +558,38 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
 
     private static LifecycleError Refused(IReadOnlyList<DefinitionError> refusals) => new(400, "The definition is not valid",
         $"Nothing was saved: {LifecycleError.Describe(refusals)}", refusals);
+
+    /// <summary>
+    /// Whether a save edited content that is no longer the latest: another save wrote the draft
+    /// since (its revision moved on) or made a new version (the latest is another one).
+    /// </summary>
+    private static LifecycleError? Stale(LoadedRevision loaded, List<WorkflowDefinitionVersion> versions)
+    {
+        var latest = versions.FirstOrDefault(v => v.IsLatest) ?? versions.MaxBy(v => v.Version);
+        if (latest is null)
+        {
+            return null;
+        }
+
+        var current = latest.Id == loaded.VersionId && (latest.PublishedAt is not null || latest.Revision == loaded.Revision);
+        return current ? null : Conflict(latest);
+    }
+
+    private static LifecycleError Conflict(WorkflowDefinitionVersion latest)
+    {
+        var who = latest.SavedBy ?? "another administrator";
+        var when = (latest.SavedAt ?? latest.PublishedAt ?? latest.CreatedAt).ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+        return new LifecycleError(409, "Changed by someone else meanwhile",
+            $"{who} saved version {latest.Version} of '{latest.DefinitionId}' at {when}, after you opened it; your changes were not saved, so nothing of theirs was overwritten. Reload to see their version, then make your changes again.",
+            null,
+            new Dictionary<string, object?>
+            {
+                ["savedBy"] = latest.SavedBy,
+                ["savedAt"] = latest.SavedAt ?? latest.PublishedAt ?? latest.CreatedAt,
+                ["currentVersion"] = latest.Version,
+                ["currentToken"] = new LoadedRevision(latest.Id, latest.Revision).ToString(),
+            });
+    }
 
     private static LifecycleError NotFound(string code, int? version) => new(404, "Version not found",
         version is null ? $"Procedure '{code}' does not exist." : $"Procedure '{code}' has no version {version}.");
@@ -536,4 +619,37 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
 /// <param name="Publish">Publish the saved version in the same transaction.</param>
 /// <param name="KeepDraftWhenNotPublishable">When it cannot be published, still save it as a draft (the designer keeps edits).</param>
 /// <param name="MustBeNew">The definition id must not exist yet (a new procedure, "Save As").</param>
-public sealed record SaveRequest(bool Publish, bool KeepDraftWhenNotPublishable = false, bool MustBeNew = false);
+/// <param name="Loaded">The content the client edited; when given and no longer the latest, the save is refused (409).</param>
+/// <param name="Actor">Who saves (recorded, and named to whoever saves a stale copy next).</param>
+/// <param name="NewVersion">Always write a new version, even when the latest is a draft (import: nobody's draft is overwritten).</param>
+public sealed record SaveRequest(bool Publish, bool KeepDraftWhenNotPublishable = false, bool MustBeNew = false, LoadedRevision? Loaded = null, string? Actor = null, bool NewVersion = false);
+
+/// <summary>The content an editor loaded: a version id and its revision, written <c>id@revision</c>.</summary>
+/// <param name="VersionId">Version id.</param>
+/// <param name="Revision">Revision of its content.</param>
+public readonly record struct LoadedRevision(string VersionId, int Revision)
+{
+    /// <inheritdoc />
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{VersionId}@{Revision}");
+
+    /// <summary>Reads <c>id@revision</c>, also quoted or weak (<c>W/"…"</c>) as in an If-Match header.</summary>
+    public static LoadedRevision? Parse(string? text)
+    {
+        var value = text?.Trim();
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (value.StartsWith("W/", StringComparison.Ordinal))
+        {
+            value = value[2..];
+        }
+
+        value = value.Trim('"');
+        var at = value.LastIndexOf('@');
+        return at > 0 && int.TryParse(value[(at + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision)
+            ? new LoadedRevision(value[..at], revision)
+            : null;
+    }
+}

@@ -73,11 +73,17 @@ public static class ProceduresEndpoint
         return document.ToJsonString();
     }
 
-    private static async Task<IResult> GetDefinitionAsync(string code, int? version, ProcessServerDbContext db, CancellationToken cancellationToken)
+    private static async Task<IResult> GetDefinitionAsync(string code, int? version, HttpContext http, ProcessServerDbContext db, CancellationToken cancellationToken)
     {
         var query = db.WorkflowDefinitions.AsNoTracking().Where(d => d.DefinitionId == code);
         query = version is null ? query.Where(d => d.IsPublished).OrderByDescending(d => d.Version) : query.Where(d => d.Version == version);
-        var row = await query.Select(d => new { d.Json, d.IsLatest, d.IsPublished }).FirstOrDefaultAsync(cancellationToken);
+        var row = await query.Select(d => new { d.Id, d.Json, d.IsLatest, d.IsPublished, d.Revision }).FirstOrDefaultAsync(cancellationToken);
+        if (row is not null)
+        {
+            // Sent back as If-Match on a save, so a save over someone else's newer content is refused.
+            http.Response.Headers.ETag = $"\"{new ProcedureVersions.LoadedRevision(row.Id, row.Revision)}\"";
+        }
+
         return row is null
             ? Problems.Result(404, "Procedure not found", version is null
                 ? $"Procedure '{code}' has no published version."

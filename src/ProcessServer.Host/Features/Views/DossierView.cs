@@ -126,6 +126,9 @@ public static class DossierViews
         [10] = ("Result returned", "Đã trả kết quả"),
     };
 
+    /// <summary>The Vietnamese name of a national status code (as the national portal shows it).</summary>
+    public static string NationalName(int code) => NationalNames.TryGetValue(code, out var name) ? name.Vi : code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The ETag of a dossier version.</summary>
     public static string ETag(int version) => $"\"{version}\"";
 
