@@ -40,6 +40,10 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
             b.Property(x => x.DefinitionId).HasMaxLength(128);
             b.Property(x => x.Name).HasMaxLength(400);
             b.HasIndex(x => new { x.DefinitionId, x.Version }).IsUnique();
+
+            // Migration OnePublishedVersion: at most one published and one latest version per procedure.
+            b.HasIndex(x => x.DefinitionId, Migrations.OnePublishedVersion.PublishedIndex).IsUnique().HasFilter(Migrations.OnePublishedVersion.PublishedFilter);
+            b.HasIndex(x => x.DefinitionId, Migrations.OnePublishedVersion.LatestIndex).IsUnique().HasFilter(Migrations.OnePublishedVersion.LatestFilter);
         });
 
         modelBuilder.Entity<Dossier>(b =>

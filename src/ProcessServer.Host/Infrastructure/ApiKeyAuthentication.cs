@@ -174,6 +174,10 @@ public sealed class Caller
     /// <summary>Whether the caller may act for <paramref name="unitCode"/>.</summary>
     public bool ActsFor(string unitCode) => IsAdministrator || Units.Contains(unitCode);
 
+    /// <summary>A caller acting outside HTTP (the importer, the fault suite, background runs).</summary>
+    public static Caller Of(string name, string role, IEnumerable<string> units) =>
+        new(name, role, units.ToHashSet(StringComparer.Ordinal));
+
     /// <summary>Reads the caller from a request's user.</summary>
     public static Caller From(ClaimsPrincipal user) => new(
         user.Identity?.Name ?? "anonymous",

@@ -15,6 +15,7 @@ using ProcessServer.Host.Features.Procedures;
 using ProcessServer.Host.Features.ProcedureVersions;
 using ProcessServer.Host.Features.ReceiveDossier;
 using ProcessServer.Host.Features.Reports;
+using ProcessServer.Host.Transitions;
 using ProcessServer.Persistence;
 using Serilog;
 
@@ -48,6 +49,13 @@ public static class ServerSetup
         builder.Services.Configure<TimeOptions>(configuration.GetSection($"{ServerOptions.Section}:Time"));
         builder.Services.AddSingleton<CalendarStore>();
         builder.Services.AddScoped<DossierMigrationService>();
+        builder.Services.AddScoped<DossierTransitions>();
+        builder.Services.AddScoped<ReceiveDossierHandler>();
+        builder.Services.AddScoped<CompleteTaskHandler>();
+        builder.Services.AddScoped<ApologyHandler>();
+        builder.Services.AddScoped<MigrateDossierHandler>();
+        builder.Services.AddSingleton<MigrationRunner>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<MigrationRunner>());
         builder.AddReporting();
         builder.AddElsaStudio();
 
