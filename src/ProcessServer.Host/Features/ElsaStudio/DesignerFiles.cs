@@ -155,6 +155,8 @@ public sealed partial class DesignerFiles : IDisposable
             // The pages use <base href="/designer/">; behind a path base the base moves with it.
             var html = File.ReadAllText(file.PhysicalPath);
             html = html.Replace("<base href=\"/designer/\"", $"<base href=\"{http.Request.PathBase}{ElsaStudioSetup.DesignerPrefix}/\"", StringComparison.Ordinal);
+            http.Response.Headers.ContentSecurityPolicy = SecurityHeaders.DesignerPolicy(html);
+            http.Response.Headers.XFrameOptions = "DENY";
             return Results.Text(html, "text/html; charset=utf-8");
         }
 
