@@ -33,15 +33,15 @@ public static partial class SecurityHeaders
 
     /// <summary>
     /// The Content-Security-Policy of a designer page. The page holds the administrator's key, so
-    /// it may not be framed (clickjacking) and runs no script but its own files and the inline
-    /// scripts it was served with (by hash, computed from the page itself). Blazor WebAssembly
-    /// needs 'wasm-unsafe-eval' to compile the .NET runtime; MudBlazor and Monaco set inline styles
-    /// and Monaco starts its workers from blob: URLs.
+    /// it may not be framed (clickjacking) and runs no script but its own files, the inline scripts
+    /// it was served with and those the Studio's components render (<paramref name="renderedScripts"/>),
+    /// each allowed by its hash. Blazor WebAssembly needs 'wasm-unsafe-eval' to compile the .NET
+    /// runtime; MudBlazor and Monaco set inline styles and Monaco starts its workers from blob: URLs.
     /// </summary>
-    public static string DesignerPolicy(string html)
+    public static string DesignerPolicy(string html, IEnumerable<string> renderedScripts)
     {
-        var hashes = InlineScript().Matches(html)
-            .Select(m => $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(m.Groups[1].Value)))}'");
+        var hashes = InlineScripts(html).Concat(renderedScripts).Distinct(StringComparer.Ordinal)
+            .Select(script => $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(script)))}'");
         return string.Join("; ",
             "default-src 'self'",
             $"script-src 'self' 'wasm-unsafe-eval' {string.Join(' ', hashes)}".TrimEnd(),
@@ -55,6 +55,9 @@ public static partial class SecurityHeaders
             "form-action 'self'",
             "frame-ancestors 'none'");
     }
+
+    /// <summary>The bodies of the inline <c>&lt;script&gt;</c> elements of a piece of HTML.</summary>
+    public static IEnumerable<string> InlineScripts(string html) => InlineScript().Matches(html).Select(m => m.Groups[1].Value);
 
     [GeneratedRegex(@"<script>(.*?)</script>", RegexOptions.Singleline)]
     private static partial Regex InlineScript();
