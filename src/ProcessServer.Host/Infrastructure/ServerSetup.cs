@@ -24,6 +24,9 @@ namespace ProcessServer.Host.Infrastructure;
 /// <summary>Service registration and the request pipeline, so Program.cs stays a few lines.</summary>
 public static class ServerSetup
 {
+    /// <summary>Configuration key that serves the OpenAPI document and Swagger UI (default: in Development only).</summary>
+    public const string OpenApiEnabledKey = "ProcessServer:OpenApi:Enabled";
+
     /// <summary>Registers logging, store, engine, security and OpenAPI.</summary>
     public static WebApplicationBuilder AddProcessServer(this WebApplicationBuilder builder)
     {
@@ -36,6 +39,10 @@ public static class ServerSetup
 
         StartupChecks.Run(configuration, builder.Environment);
         builder.Services.Configure<ServerOptions>(configuration.GetSection(ServerOptions.Section));
+
+        // First in the pipeline (a startup filter), before the designer's CORS filter.
+        builder.Services.AddProcessServerProxies(configuration);
+        builder.Services.AddProcessServerRateLimits(configuration);
 
         var store = configuration.GetSection("Database").Get<StoreOptions>() ?? new StoreOptions();
         builder.Services.AddProcessServerStore(store);
@@ -105,18 +112,27 @@ public static class ServerSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseSecurityHeaders();
         app.UseProcessServerRequestLogging();
         app.UseBodyLimits();
         app.UseAuthentication();
+
+        // After authentication: requests count against their key, or against their address when the key failed.
+        app.UseRateLimiter();
         app.UseAuthorization();
 
-        app.MapOpenApi();
-        app.UseSwaggerUI(o =>
+        // The API description tells a stranger every route; outside Development only when asked for.
+        if (app.Configuration.GetValue<bool?>(OpenApiEnabledKey) ?? app.Environment.IsDevelopment())
         {
-            o.SwaggerEndpoint("/openapi/v1.json", "ProcessServer v1");
-            o.RoutePrefix = "swagger";
-        });
-        app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
+            app.MapOpenApi();
+            app.UseSwaggerUI(o =>
+            {
+                o.SwaggerEndpoint("/openapi/v1.json", "ProcessServer v1");
+                o.RoutePrefix = "swagger";
+            });
+            app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
+        }
+
         app.MapGet("/health", () => Results.Ok(new { status = "ok" })).WithTags("Server").AllowAnonymous();
 
         ReceiveDossierEndpoint.Map(app);

@@ -38,6 +38,7 @@ public sealed class ApologyHandler(DossierTransitions transitions, FieldLimits l
         }
 
         limits.Comment(errors, "reason", request.Reason?.Trim());
+        limits.Instant(errors, "newDueAt", request.NewDueAt);
 
         if (errors.Count > 0)
         {
