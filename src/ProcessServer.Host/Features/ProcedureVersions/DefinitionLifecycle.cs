@@ -53,7 +53,8 @@ public sealed record LifecycleError(int Status, string Title, string Detail, IRe
 /// ran on. A version's content never changes once it has been published, which is what lets a
 /// dossier always run to the end on the exact version it was received under.
 /// </summary>
-public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompiler compiler, WorkflowCache cache, WriteGate gate, TimeProvider clock)
+public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompiler compiler, WorkflowCache cache, WriteGate gate, AuditTrail audit,
+    CurrentCaller caller, TimeProvider clock)
 {
     /// <summary>Statuses of dossiers that no longer run.</summary>
     public static readonly string[] ClosedStatuses = ["Returned", "Stopped"];
@@ -109,6 +110,8 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
             {
                 return (null, publishError);
             }
+
+            Audit(AuditActions.ProcedurePublished, row);
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -159,6 +162,7 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
             return (null, error);
         }
 
+        Audit(AuditActions.ProcedurePublished, row);
         await db.SaveChangesAsync(cancellationToken);
         return (await SummaryAsync(row, cancellationToken), null);
     }
@@ -174,6 +178,7 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
         }
 
         row.IsPublished = false;
+        Audit(AuditActions.ProcedureRetracted, row);
         await db.SaveChangesAsync(cancellationToken);
         return (await SummaryAsync(row, cancellationToken), null);
     }
@@ -203,9 +208,15 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
         }
 
         cache.Forget(row.Id);
+        Audit(AuditActions.DraftDeleted, row);
         await db.SaveChangesAsync(cancellationToken);
         return null;
     }
+
+    /// <summary>Records who did it, in the same transaction as the change.</summary>
+    private void Audit(string action, WorkflowDefinitionVersion row) =>
+        audit.Stage(db, caller.Value, action, $"{row.DefinitionId} v{row.Version}", null,
+            new System.Text.Json.Nodes.JsonObject { ["procedureCode"] = row.DefinitionId, ["version"] = row.Version, ["versionId"] = row.Id });
 
     /// <summary>All versions of a procedure, newest first, with dossier counts.</summary>
     public async Task<IReadOnlyList<VersionSummary>?> ListAsync(string code, CancellationToken cancellationToken)
