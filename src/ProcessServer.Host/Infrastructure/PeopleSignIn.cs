@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Infrastructure;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
 namespace ProcessServer.Host.Infrastructure;
@@ -110,7 +111,7 @@ public static class PeopleSignIn
             OnChallenge = async context =>
             {
                 context.HandleResponse();
-                var reason = Reason(context.AuthenticateFailure, oidc);
+                var reason = Reason(context.AuthenticateFailure, oidc, context.Request);
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
                 context.Response.Headers.WWWAuthenticate = $"Bearer error=\"invalid_token\", error_description=\"{reason.Replace("\"", "'", StringComparison.Ordinal)}\"";
                 await Problems.Write(context.HttpContext, StatusCodes.Status401Unauthorized, "Sign-in token not accepted", reason);
@@ -207,14 +208,14 @@ public static class PeopleSignIn
         : Roles.All.FirstOrDefault(r => string.Equals(r, value, StringComparison.OrdinalIgnoreCase));
 
     /// <summary>Why a bearer token was refused, in words the person (or their administrator) can act on.</summary>
-    private static string Reason(Exception? failure, OpenIdConnectOptions oidc) => failure switch
+    private static string Reason(Exception? failure, OpenIdConnectOptions oidc, HttpRequest request) => failure switch
     {
         null => "Send an access token from the province's identity provider as 'Authorization: Bearer <token>', or an API key as X-Api-Key.",
         SecurityTokenExpiredException e => $"The token expired at {e.Expires:yyyy-MM-dd HH:mm:ss} UTC; sign in again to get a new one.",
         SecurityTokenNotYetValidException e => $"The token is not valid before {e.NotBefore:yyyy-MM-dd HH:mm:ss} UTC; check the clocks of the provider and the server.",
         SecurityTokenSignatureKeyNotFoundException or SecurityTokenInvalidSignatureException =>
             $"The token's signature does not match the signing keys of the identity provider {oidc.Authority}: it was issued by another provider or altered. Sign in again.",
-        SecurityTokenInvalidAudienceException e => $"The token was issued for audience '{e.InvalidAudience}', not for this server ('{oidc.Audience}'); request a token for ProcessServer.",
+        SecurityTokenInvalidAudienceException => $"The token was issued for audience '{Audiences(request)}', not for this server ('{oidc.Audience}'); request a token for ProcessServer.",
         SecurityTokenInvalidIssuerException e => $"The token was issued by '{e.InvalidIssuer}', not by the configured identity provider {oidc.Authority}.",
         SecurityTokenNoExpirationException => "The token has no expiry time; the identity provider must issue tokens that expire.",
         SecurityTokenMalformedException or ArgumentException => "The bearer token is not a well-formed JWT; send the access token exactly as the identity provider issued it.",
@@ -223,6 +224,14 @@ public static class PeopleSignIn
         AuthenticationFailureException => failure.Message,
         _ => $"The token was not accepted: {failure.Message}",
     };
+
+    /// <summary>The audiences a refused token names (read, not trusted, to explain the refusal).</summary>
+    private static string Audiences(HttpRequest request)
+    {
+        var token = request.Headers.Authorization.ToString()["Bearer ".Length..].Trim();
+        var handler = new JsonWebTokenHandler();
+        return handler.CanReadToken(token) ? string.Join(", ", handler.ReadJsonWebToken(token).Audiences) : "unknown";
+    }
 
     /// <summary>A person whose token still names a retired unit works for its successor too.</summary>
     private sealed class SuccessorUnits(UnitDirectory units) : IClaimsTransformation
