@@ -35,8 +35,8 @@ public static class ServerSetup
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger, dispose: true);
 
+        StartupChecks.Run(configuration, builder.Environment);
         var server = configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
-        CheckConfiguration(server);
         builder.Services.Configure<ServerOptions>(configuration.GetSection(ServerOptions.Section));
 
         var store = configuration.GetSection("Database").Get<StoreOptions>() ?? new StoreOptions();
@@ -72,6 +72,9 @@ public static class ServerSetup
         builder.AddPeopleSignIn(server);
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.Configure<LimitOptions>(configuration.GetSection(LimitOptions.Section));
+        builder.Services.AddSingleton<FieldLimits>();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
@@ -112,6 +115,7 @@ public static class ServerSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestLogging>();
+        app.UseBodyLimits();
         app.UseAuthentication();
         app.UseMiddleware<PeopleMiddleware>();
         app.UseAuthorization();
@@ -169,43 +173,5 @@ public static class ServerSetup
             : Path.Combine(AppContext.BaseDirectory, options.WorkflowsPath);
         await SampleProcedures.LoadAsync(db, services.GetRequiredService<WorkflowCompiler>(), folder,
             services.GetRequiredService<TimeProvider>(), app.Logger, cancellationToken);
-    }
-
-    private static void CheckConfiguration(ServerOptions options)
-    {
-        var problems = new List<string>();
-        var unitCodes = options.Units.Select(u => u.Code).ToHashSet(StringComparer.Ordinal);
-        foreach (var key in options.ApiKeys)
-        {
-            if (string.IsNullOrWhiteSpace(key.Name) || string.IsNullOrWhiteSpace(key.Key))
-            {
-                problems.Add("every ProcessServer:ApiKeys entry needs a Name and a Key");
-            }
-
-            if (!Roles.All.Contains(key.Role))
-            {
-                problems.Add($"API key '{key.Name}' has role '{key.Role}'; use one of {string.Join(", ", Roles.All)}");
-            }
-
-            problems.AddRange(key.Units.Where(u => !unitCodes.Contains(u))
-                .Select(u => $"API key '{key.Name}' names unit '{u}', which is not in ProcessServer:Units"));
-        }
-
-        problems.AddRange(options.ApiKeys.GroupBy(k => k.Key).Where(g => g.Count() > 1)
-            .Select(g => $"API keys {string.Join(", ", g.Select(k => k.Name))} share the same secret"));
-
-        var oidc = options.OpenIdConnect;
-        if (oidc.Enabled && string.IsNullOrWhiteSpace(oidc.Audience))
-        {
-            problems.Add("ProcessServer:OpenIdConnect:Audience is required with an Authority: tokens must be issued for this server");
-        }
-
-        problems.AddRange(oidc.RoleValues.Where(r => !Roles.All.Contains(r.Value))
-            .Select(r => $"ProcessServer:OpenIdConnect:RoleValues maps '{r.Key}' to '{r.Value}'; use one of {string.Join(", ", Roles.All)}"));
-
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("ProcessServer configuration is not valid: " + string.Join("; ", problems));
-        }
     }
 }
