@@ -23,6 +23,11 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
     public DbSet<CalendarVersion> CalendarVersions => Set<CalendarVersion>();
     public DbSet<Deadline> Deadlines => Set<Deadline>();
     public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<OrgUnit> Units => Set<OrgUnit>();
+    public DbSet<OrgUnitLeader> UnitLeaders => Set<OrgUnitLeader>();
+    public DbSet<Person> People => Set<Person>();
+    public DbSet<PersonUnit> PersonUnits => Set<PersonUnit>();
+    public DbSet<AuditEntry> Audit => Set<AuditEntry>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -125,6 +130,7 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
         ConfigureMigrations(modelBuilder);
         ConfigureTime(modelBuilder);
         ConfigureReporting(modelBuilder);
+        ConfigurePeople(modelBuilder);
 
         modelBuilder.Entity<ReceiptCounter>(b =>
         {
@@ -194,6 +200,92 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
             b.HasIndex(x => new { x.StoppedAt, x.ReceivedAt, x.ReceivingUnit, x.FieldCode }).HasDatabaseName("IX_Dossiers_Report_Stopped");
             b.HasIndex(x => new { x.ResultReadyAt, x.StoppedAt, x.ReceivedAt, x.ReceivingUnit, x.FieldCode, x.AppointmentAt }).HasDatabaseName("IX_Dossiers_Report_Running");
         });
+
+    /// <summary>Units as dated data, people, who holds a task, who did each act (migration People).</summary>
+    private static void ConfigurePeople(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<DossierTask>(b =>
+        {
+            b.Property(x => x.CompletedById).HasMaxLength(200);
+            b.Property(x => x.AssigneeId).HasMaxLength(200);
+            b.Property(x => x.AssigneeName).HasMaxLength(200);
+            b.Property(x => x.AssignedVia).HasMaxLength(16);
+            b.Property(x => x.Priority).HasMaxLength(16);
+
+            // "Mine": an officer's open tasks; "the unit's queue": open tasks nobody holds, oldest first.
+            b.HasIndex(x => new { x.AssigneeId, x.Status, x.CreatedAt }).HasDatabaseName("IX_Tasks_Assignee");
+            b.HasIndex(x => new { x.UnitCode, x.AssigneeId, x.Status, x.QueuedSince }).HasDatabaseName("IX_Tasks_Queue");
+        });
+
+        modelBuilder.Entity<JournalEntry>(b =>
+        {
+            b.Property(x => x.ActorId).HasMaxLength(200);
+            b.Property(x => x.ActorName).HasMaxLength(200);
+            b.Property(x => x.ActedForUnit).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<MigrationPlan>(b =>
+        {
+            b.Property(x => x.CreatedById).HasMaxLength(200);
+            b.Property(x => x.ExecutedById).HasMaxLength(200);
+        });
+
+        modelBuilder.Entity<OrgUnit>(b =>
+        {
+            b.ToTable("Units");
+            b.HasKey(x => x.Code);
+            b.Property(x => x.Code).HasMaxLength(64);
+            b.Property(x => x.Name).HasMaxLength(400);
+            b.Property(x => x.Level).HasMaxLength(32);
+            b.Property(x => x.ParentCode).HasMaxLength(64);
+            b.Property(x => x.SuccessorCode).HasMaxLength(64);
+            b.HasIndex(x => x.ParentCode);
+        });
+
+        modelBuilder.Entity<OrgUnitLeader>(b =>
+        {
+            b.ToTable("UnitLeaders");
+            b.HasKey(x => new { x.UnitCode, x.PersonId });
+            b.Property(x => x.UnitCode).HasMaxLength(64);
+            b.Property(x => x.PersonId).HasMaxLength(200);
+            b.HasIndex(x => x.PersonId);
+            b.HasOne<OrgUnit>().WithMany().HasForeignKey(x => x.UnitCode).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Person>(b =>
+        {
+            b.ToTable("People");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).HasMaxLength(200);
+            b.Property(x => x.Name).HasMaxLength(200);
+            b.Property(x => x.Kind).HasMaxLength(16);
+            b.Property(x => x.Role).HasMaxLength(32);
+        });
+
+        modelBuilder.Entity<PersonUnit>(b =>
+        {
+            b.ToTable("PersonUnits");
+            b.HasKey(x => new { x.PersonId, x.UnitCode });
+            b.Property(x => x.PersonId).HasMaxLength(200);
+            b.Property(x => x.UnitCode).HasMaxLength(64);
+            b.HasIndex(x => x.UnitCode);
+            b.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AuditEntry>(b =>
+        {
+            b.ToTable("Audit");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).HasMaxLength(64);
+            b.Property(x => x.Action).HasMaxLength(64);
+            b.Property(x => x.Subject).HasMaxLength(400);
+            b.Property(x => x.ActorId).HasMaxLength(200);
+            b.Property(x => x.ActorName).HasMaxLength(200);
+            b.Property(x => x.ActedForUnit).HasMaxLength(64);
+            b.HasIndex(x => x.At);
+            b.HasIndex(x => new { x.Action, x.At });
+        });
+    }
 
     private static void ConfigureMigrations(ModelBuilder modelBuilder)
     {

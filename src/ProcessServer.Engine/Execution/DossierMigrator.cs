@@ -131,9 +131,24 @@ public static class DossierMigrator
             var activity = target.Activities[moves[task.Id].To];
             var started = timePolicy == StepTimePolicy.Restart ? now : task.CreatedAt;
             var deadlines = time?.StepDeadlines(activity.Task!, started) ?? (task.DueAt, task.WarnAt);
-            var moved = PendingTask.For(task.Id, activity, state.ReceivingUnit, started, deadlines);
+            var moved = PendingTask.For(task.Id, activity, state, started, deadlines);
             moved.Status = task.Status;
             moved.SupplementRequestedAt = task.SupplementRequestedAt;
+            moved.Priority = task.Priority;
+            moved.FollowUpAt = task.FollowUpAt;
+
+            // The officer keeps the task while it stays in their unit; a step the target version
+            // hands to another unit goes to that unit's queue.
+            if (moved.UnitCode == task.UnitCode)
+            {
+                moved.Holder = task.Holder;
+                moved.QueuedSince = task.Holder is null ? task.QueuedSince ?? task.CreatedAt : null;
+            }
+            else
+            {
+                moved.QueuedSince = now;
+            }
+
             return moved;
         }).ToList();
 

@@ -20,6 +20,18 @@ public enum TransitionError
 
     /// <summary>The definition loops without ever waiting for a person.</summary>
     RunawayDefinition,
+
+    /// <summary>Another officer holds the task.</summary>
+    TaskHeldByOther,
+
+    /// <summary>The officer already holds the task.</summary>
+    TaskAlreadyYours,
+
+    /// <summary>Nobody holds the task.</summary>
+    TaskNotHeld,
+
+    /// <summary>Only the task's holder (or the unit's leader) may do this.</summary>
+    NotTheHolder,
 }
 
 /// <summary>A transition the engine refuses; the message is written for the clerk.</summary>

@@ -11,7 +11,9 @@ namespace ProcessServer.Engine.Execution;
 /// <param name="Actor">Who received it.</param>
 /// <param name="Data">Initial values for dossier variables.</param>
 /// <param name="Time">Calendar for appointment and due dates; without it no dates are computed.</param>
-public sealed record StartDossier(DateTime ReceivedAt, string ReceivingUnit, string Actor, IReadOnlyDictionary<string, JsonNode?>? Data = null, TimeContext? Time = null);
+/// <param name="UnitMoves">Retired units and their successors, so steps the pinned definition addresses to a retired unit start in its successor.</param>
+public sealed record StartDossier(DateTime ReceivedAt, string ReceivingUnit, string Actor, IReadOnlyDictionary<string, JsonNode?>? Data = null, TimeContext? Time = null,
+    IReadOnlyDictionary<string, string>? UnitMoves = null);
 
 /// <summary>Complete a pending task.</summary>
 /// <param name="TaskId">The task.</param>
@@ -21,7 +23,10 @@ public sealed record StartDossier(DateTime ReceivedAt, string ReceivingUnit, str
 /// <param name="Data">Values for dossier variables.</param>
 /// <param name="Now">Completion instant, UTC.</param>
 /// <param name="Time">Calendar for due dates and verdicts; without it none are computed.</param>
-public sealed record CompleteTask(string TaskId, string Outcome, string Actor, string? Comment, IReadOnlyDictionary<string, JsonNode?>? Data, DateTime Now, TimeContext? Time = null);
+/// <param name="ActorId">The completing person's id, compared with the task's holder.</param>
+/// <param name="OverridesHolder">The actor leads the task's unit and may complete a task another officer holds (journaled).</param>
+public sealed record CompleteTask(string TaskId, string Outcome, string Actor, string? Comment, IReadOnlyDictionary<string, JsonNode?>? Data, DateTime Now,
+    TimeContext? Time = null, string? ActorId = null, bool OverridesHolder = false);
 
 /// <summary>A task that left the pending set in a transition.</summary>
 /// <param name="Task">The task as it was.</param>
@@ -72,6 +77,7 @@ public sealed class WorkflowInterpreter
             Stage = DossierStage.Received,
             ReceivedAt = command.ReceivedAt,
             ReceivingUnit = command.ReceivingUnit,
+            UnitMoves = new Dictionary<string, string>(command.UnitMoves ?? new Dictionary<string, string>(), StringComparer.Ordinal),
         };
         foreach (var variable in workflow.Variables.Values)
         {
@@ -109,6 +115,13 @@ public sealed class WorkflowInterpreter
             ?? throw new TransitionException(TransitionError.TaskNotPending,
                 $"task {command.TaskId} is not pending on this dossier; it was completed already or belongs to another dossier");
 
+        // A held task is its holder's; only the unit's leader may step in, and the journal says so.
+        var overridden = task.Holder is { } holder && holder.Id != command.ActorId ? holder : null;
+        if (overridden is not null && !command.OverridesHolder)
+        {
+            throw TaskHolding.HeldBy(task, overridden, "complete it");
+        }
+
         var allowed = task.CurrentOutcomes;
         if (!allowed.Contains(command.Outcome, StringComparer.Ordinal))
         {
@@ -120,6 +133,11 @@ public sealed class WorkflowInterpreter
         }
 
         var run = new Run(this, workflow, state, command.Actor, command.Now, command.Time);
+        if (overridden is not null)
+        {
+            run.Overrode(task, overridden);
+        }
+
         run.ApplyData(command.Data);
         run.CompleteTask(task, command.Outcome, command.Comment, command.Data);
         return run.Finish();
@@ -190,6 +208,22 @@ public sealed class WorkflowInterpreter
                 }
             }
         }
+
+        public void Overrode(PendingTask task, TaskHolder holder) =>
+            _events.Add(new JournalEvent
+            {
+                Type = JournalEventTypes.HolderOverridden,
+                Timestamp = now,
+                ActivityId = task.ActivityId,
+                ActivityType = task.ActivityType,
+                ActivityName = task.Title,
+                TaskId = task.Id,
+                UnitCode = task.UnitCode,
+                Actor = actor,
+                StartedAt = task.CreatedAt,
+                Comment = $"completed by the unit's leader while {holder.Name} held it",
+                Data = new JsonObject { ["holderId"] = holder.Id, ["holderName"] = holder.Name },
+            });
 
         public void CompleteTask(PendingTask task, string outcome, string? comment, IReadOnlyDictionary<string, JsonNode?>? data)
         {
@@ -485,7 +519,7 @@ public sealed class WorkflowInterpreter
         private void CreateTask(CompiledActivity activity)
         {
             var deadlines = time?.StepDeadlines(activity.Task!, now) ?? (null, null);
-            var task = PendingTask.For(interpreter._newTaskId(), activity, state.ReceivingUnit, now, deadlines);
+            var task = PendingTask.For(interpreter._newTaskId(), activity, state, now, deadlines);
             state.Tasks.Add(task);
             _created.Add(task);
             Record(JournalEventTypes.TaskCreated, activity, task, null, null, null);

@@ -51,8 +51,10 @@ public sealed class ApiKeyAuthenticationHandler(
 
         var claims = new List<Claim>
         {
+            new(ClaimTypes.NameIdentifier, match.Name),
             new(ClaimTypes.Name, match.Name),
             new(ClaimTypes.Role, match.Role),
+            new(Caller.KindClaim, CallerKinds.ApiKey),
         };
         claims.AddRange(match.Units.Select(u => new Claim(UnitClaim, u)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
@@ -168,40 +170,4 @@ internal static class ApiKeyTable
     }
 
     private sealed record Table(ServerOptions Options, (ApiKeyOptions Key, byte[] Hash)[] Entries);
-}
-
-/// <summary>Who is calling, read from the authenticated principal.</summary>
-public sealed class Caller
-{
-    private Caller(string name, string role, IReadOnlySet<string> units)
-    {
-        Name = name;
-        Role = role;
-        Units = units;
-    }
-
-    /// <summary>API key name (the actor in the journal).</summary>
-    public string Name { get; }
-
-    /// <summary>Role.</summary>
-    public string Role { get; }
-
-    /// <summary>Units the caller works for.</summary>
-    public IReadOnlySet<string> Units { get; }
-
-    /// <summary>Administrators act for every unit.</summary>
-    public bool IsAdministrator => Role == Roles.Administrator;
-
-    /// <summary>Whether the caller may act for <paramref name="unitCode"/>.</summary>
-    public bool ActsFor(string unitCode) => IsAdministrator || Units.Contains(unitCode);
-
-    /// <summary>A caller acting outside HTTP (the importer, the fault suite, background runs).</summary>
-    public static Caller Of(string name, string role, IEnumerable<string> units) =>
-        new(name, role, units.ToHashSet(StringComparer.Ordinal));
-
-    /// <summary>Reads the caller from a request's user.</summary>
-    public static Caller From(ClaimsPrincipal user) => new(
-        user.Identity?.Name ?? "anonymous",
-        user.FindFirstValue(ClaimTypes.Role) ?? string.Empty,
-        user.FindAll(ApiKeyAuthenticationHandler.UnitClaim).Select(c => c.Value).ToHashSet(StringComparer.Ordinal));
 }

@@ -1,9 +1,12 @@
 using System.Text.Json.Serialization;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.OpenApi;
 using ProcessServer.Engine.Definitions;
 using ProcessServer.Engine.Execution;
 using ProcessServer.Host.Features.Apology;
+using ProcessServer.Host.Features.Audit;
+using ProcessServer.Host.Features.Reorganise;
+using ProcessServer.Host.Features.HoldTask;
+using ProcessServer.Host.Features.Units;
 using ProcessServer.Host.Features.Calendar;
 using ProcessServer.Host.Features.CompleteTask;
 using ProcessServer.Host.Features.Deadlines;
@@ -38,6 +41,7 @@ public static class ServerSetup
             preserveStaticLogger: true);
 
         StartupChecks.Run(configuration, builder.Environment);
+        var server = configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
         builder.Services.Configure<ServerOptions>(configuration.GetSection(ServerOptions.Section));
 
         // First in the pipeline (a startup filter), before the designer's CORS filter.
@@ -65,18 +69,18 @@ public static class ServerSetup
         builder.Services.AddScoped<CompleteTaskHandler>();
         builder.Services.AddScoped<ApologyHandler>();
         builder.Services.AddScoped<MigrateDossierHandler>();
+        builder.Services.AddScoped<TaskHoldingHandler>();
+        builder.Services.AddScoped<ReorganiseDossierHandler>();
+        builder.Services.AddScoped<ReorganisationService>();
+        builder.Services.AddScoped<CurrentCaller>();
+        builder.Services.AddSingleton<PersonDirectory>();
+        builder.Services.AddSingleton<AuditTrail>();
         builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddHostedService(services => services.GetRequiredService<MigrationRunner>());
         builder.AddReporting();
         builder.AddElsaStudio();
 
-        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Clerk, p => p.RequireRole(Roles.Clerk, Roles.Administrator))
-            .AddPolicy(Policies.Administrator, p => p.RequireRole(Roles.Administrator))
-            .AddPolicy(Policies.Reporter, p => p.RequireRole(Roles.Reporter, Roles.Administrator))
-            .AddPolicy(Policies.AnyRole, p => p.RequireRole(Roles.All));
+        builder.AddPeopleSignIn(server);
 
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
@@ -90,7 +94,8 @@ public static class ServerSetup
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "ProcessServer clerk API";
-            document.Info.Description = "Receive dossiers, work inboxes and complete tasks. Authenticate with the X-Api-Key header.";
+            document.Info.Description = "Receive dossiers, work inboxes, hold and complete tasks. Authenticate as a person with the identity provider's "
+                + "access token (Authorization: Bearer) or as an integration with the X-Api-Key header.";
             document.Components ??= new OpenApiComponents();
             document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
             document.Components.SecuritySchemes["ApiKey"] = new OpenApiSecurityScheme
@@ -100,8 +105,16 @@ public static class ServerSetup
                 Name = "X-Api-Key",
                 Description = "API key from the server configuration (ProcessServer:ApiKeys).",
             };
+            document.Components.SecuritySchemes["Bearer"] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+                Description = "Access token of the province's OpenID Connect provider (ProcessServer:OpenIdConnect).",
+            };
             document.Security ??= [];
             document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiKey", document)] = [] });
+            document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("Bearer", document)] = [] });
             return Task.CompletedTask;
         }));
         return builder;
@@ -116,6 +129,7 @@ public static class ServerSetup
         app.UseProcessServerRequestLogging();
         app.UseBodyLimits();
         app.UseAuthentication();
+        app.UseMiddleware<PeopleMiddleware>();
 
         // After authentication: requests count against their key, or against their address when the key failed.
         app.UseRateLimiter();
@@ -147,6 +161,11 @@ public static class ServerSetup
         ApologyEndpoint.Map(app);
         app.MapReporting();
         DeadlineEndpoints.Map(app);
+        TaskHoldingEndpoints.Map(app);
+        NeedsAttentionEndpoint.Map(app);
+        UnitEndpoints.Map(app);
+        ReorganisationEndpoints.Map(app);
+        AuditEndpoint.Map(app);
         return app;
     }
 
@@ -160,6 +179,15 @@ public static class ServerSetup
         await services.GetRequiredService<CalendarStore>().EnsureSeededAsync(db, cancellationToken);
 
         var options = app.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+        await services.GetRequiredService<UnitDirectory>().SeedAsync(db, options.Units, cancellationToken);
+
+        // API keys can hold tasks (the walk-through's clerks, integrations): a leader can assign to them from the start.
+        var people = services.GetRequiredService<PersonDirectory>();
+        foreach (var key in options.ApiKeys)
+        {
+            await people.NoteAsync(Caller.Of(key.Name, key.Role, key.Units), cancellationToken);
+        }
+
         var folder = Path.IsPathRooted(options.WorkflowsPath)
             ? options.WorkflowsPath
             : Path.Combine(AppContext.BaseDirectory, options.WorkflowsPath);

@@ -35,7 +35,11 @@ public sealed record IdempotencyToken(string Key, string Fingerprint)
 /// <param name="Caller">Who asks.</param>
 /// <param name="ExpectedVersion">The dossier version the caller decided on; a different current version is refused as stale.</param>
 /// <param name="Idempotency">The caller's Idempotency-Key, when given.</param>
-public sealed record TransitionCall(string DossierRef, Caller Caller, int? ExpectedVersion = null, IdempotencyToken? Idempotency = null);
+public sealed record TransitionCall(string DossierRef, Caller Caller, int? ExpectedVersion = null, IdempotencyToken? Idempotency = null)
+{
+    /// <summary>The unit the caller acts for (the task's unit…); their home unit when null. Recorded on every journal entry of the change.</summary>
+    public string? ActedFor { get; init; }
+}
 
 /// <summary>Everything a handler decides on, read under the write gate.</summary>
 /// <param name="Dossier">The dossier row (tracked).</param>
@@ -46,6 +50,7 @@ public sealed record TransitionCall(string DossierRef, Caller Caller, int? Expec
 /// <param name="Now">Server time of the change (UTC).</param>
 /// <param name="Caller">Who asks.</param>
 /// <param name="Db">The context the change is staged on (for rows a custom change adds).</param>
+/// <param name="Actor">Who acted and for which unit, as the journal records it.</param>
 public sealed record TransitionInput(
     Dossier Dossier,
     DossierState State,
@@ -54,7 +59,8 @@ public sealed record TransitionInput(
     TransitionRows Rows,
     DateTime Now,
     Caller Caller,
-    ProcessServerDbContext Db);
+    ProcessServerDbContext Db,
+    JournalActor Actor);
 
 /// <summary>What a handler decided: refuse, apply an engine result, or stage its own rows.</summary>
 public sealed class TransitionDecision
@@ -109,6 +115,7 @@ public sealed class DossierTransitions(
     WorkflowCache workflows,
     CalendarStore calendars,
     WriteGate gate,
+    UnitDirectory units,
     TimeProvider clock)
 {
     /// <summary>Status code stored with the answer of an accepted change to an existing dossier.</summary>
@@ -168,7 +175,8 @@ public sealed class DossierTransitions(
             await DossierWriter.LoadRowsAsync(db, dossier.Id, cancellationToken),
             now,
             call.Caller,
-            db);
+            db,
+            call.Caller.ActingFor(call.ActedFor));
 
         TransitionDecision decision;
         try
@@ -187,7 +195,7 @@ public sealed class DossierTransitions(
         }
 
         var added = decision.Result is { } result
-            ? DossierWriter.Stage(db, dossier, input.Rows.OpenTasks, input.Rows.Deadlines, input.Rows.NextSequence, result, now)
+            ? DossierWriter.Stage(db, dossier, input.Rows.OpenTasks, input.Rows.Deadlines, input.Rows.NextSequence, result, input.Actor, now)
             : decision.CustomStage!(input);
         var answer = await AnswerAsync(dossier, input.Rows.Journal.Concat(added), created: false, location: null, now, cancellationToken);
         StageAnswer(call.Caller, call.Idempotency, answer, now);
@@ -210,7 +218,7 @@ public sealed class DossierTransitions(
         }
 
         var record = await db.IdempotencyRecords.AsNoTracking()
-            .SingleOrDefaultAsync(r => r.Scope == caller.Name && r.Key == token.Key, cancellationToken);
+            .SingleOrDefaultAsync(r => r.Scope == caller.IdempotencyScope && r.Key == token.Key, cancellationToken);
         if (record is null)
         {
             return null;
@@ -227,7 +235,7 @@ public sealed class DossierTransitions(
     {
         RequestLogging.Dossier(dossier.Id, dossier.ReceiptCode, dossier.ProcedureCode, dossier.DefinitionVersion);
         var name = await DossierViews.ProcedureNameAsync(db, dossier.DefinitionVersionId, cancellationToken);
-        var body = DossierViews.Serialize(DossierViews.Build(dossier, name, journal, now));
+        var body = DossierViews.Serialize(DossierViews.Build(dossier, name, journal, now, units));
         return new TransitionAnswer(created, body, DossierViews.ETag(dossier.Version), location, Replayed: false);
     }
 
@@ -241,7 +249,7 @@ public sealed class DossierTransitions(
 
         db.IdempotencyRecords.Add(new IdempotencyRecord
         {
-            Scope = caller.Name,
+            Scope = caller.IdempotencyScope,
             Key = token.Key,
             RequestFingerprint = token.Fingerprint,
             StatusCode = answer.Created ? AnswerCreated : AnswerOk,

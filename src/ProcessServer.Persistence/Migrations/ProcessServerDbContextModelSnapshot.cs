@@ -17,6 +17,42 @@ namespace ProcessServer.Persistence.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.AuditEntry", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("ActedForUnit")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64);
+
+                    b.Property<string>("ActorId")
+                        .IsRequired()
+                        .HasMaxLength(200);
+
+                    b.Property<string>("ActorName")
+                        .IsRequired()
+                        .HasMaxLength(200);
+
+                    b.Property<DateTime>("At");
+
+                    b.Property<string>("DetailJson");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(400);
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("Action", "At");
+
+                    b.ToTable("Audit", (string)null);
+                });
+
             modelBuilder.Entity("ProcessServer.Persistence.Entities.CalendarVersion", b =>
                 {
                     b.Property<int>("Version");
@@ -196,6 +232,17 @@ namespace ProcessServer.Persistence.Migrations
                         .IsRequired()
                         .HasMaxLength(128);
 
+                    b.Property<DateTime?>("AssignedAt");
+
+                    b.Property<string>("AssignedVia")
+                        .HasMaxLength(16);
+
+                    b.Property<string>("AssigneeId")
+                        .HasMaxLength(200);
+
+                    b.Property<string>("AssigneeName")
+                        .HasMaxLength(200);
+
                     b.Property<string>("Comment")
                         .HasMaxLength(4000);
 
@@ -203,6 +250,9 @@ namespace ProcessServer.Persistence.Migrations
 
                     b.Property<string>("CompletedBy")
                         .HasMaxLength(128);
+
+                    b.Property<string>("CompletedById")
+                        .HasMaxLength(200);
 
                     b.Property<DateTime>("CreatedAt");
 
@@ -212,12 +262,20 @@ namespace ProcessServer.Persistence.Migrations
 
                     b.Property<DateTime?>("DueAt");
 
+                    b.Property<DateTime?>("FollowUpAt");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32);
 
                     b.Property<string>("Outcome")
                         .HasMaxLength(64);
+
+                    b.Property<string>("Priority")
+                        .IsRequired()
+                        .HasMaxLength(16);
+
+                    b.Property<DateTime?>("QueuedSince");
 
                     b.Property<string>("Role")
                         .IsRequired()
@@ -247,7 +305,13 @@ namespace ProcessServer.Persistence.Migrations
 
                     b.HasIndex("DossierId");
 
+                    b.HasIndex("AssigneeId", "Status", "CreatedAt")
+                        .HasDatabaseName("IX_Tasks_Assignee");
+
                     b.HasIndex("UnitCode", "Status", "CreatedAt");
+
+                    b.HasIndex("UnitCode", "AssigneeId", "Status", "QueuedSince")
+                        .HasDatabaseName("IX_Tasks_Queue");
 
                     b.ToTable("Tasks", (string)null);
                 });
@@ -289,6 +353,9 @@ namespace ProcessServer.Persistence.Migrations
 
                     b.Property<int>("Sequence");
 
+                    b.Property<string>("ActedForUnit")
+                        .HasMaxLength(64);
+
                     b.Property<string>("ActivityId")
                         .HasMaxLength(128);
 
@@ -301,6 +368,12 @@ namespace ProcessServer.Persistence.Migrations
                     b.Property<string>("Actor")
                         .IsRequired()
                         .HasMaxLength(128);
+
+                    b.Property<string>("ActorId")
+                        .HasMaxLength(200);
+
+                    b.Property<string>("ActorName")
+                        .HasMaxLength(200);
 
                     b.Property<string>("Comment")
                         .HasMaxLength(4000);
@@ -354,8 +427,14 @@ namespace ProcessServer.Persistence.Migrations
                         .IsRequired()
                         .HasMaxLength(128);
 
+                    b.Property<string>("CreatedById")
+                        .HasMaxLength(200);
+
                     b.Property<string>("ExecutedBy")
                         .HasMaxLength(128);
+
+                    b.Property<string>("ExecutedById")
+                        .HasMaxLength(200);
 
                     b.Property<string>("FilterJson")
                         .IsRequired();
@@ -473,6 +552,98 @@ namespace ProcessServer.Persistence.Migrations
                     b.ToTable("Notifications", (string)null);
                 });
 
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.OrgUnit", b =>
+                {
+                    b.Property<string>("Code")
+                        .HasMaxLength(64);
+
+                    b.Property<DateTime>("CreatedAt");
+
+                    b.Property<string>("Level")
+                        .IsRequired()
+                        .HasMaxLength(32);
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(400);
+
+                    b.Property<string>("ParentCode")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("SuccessorCode")
+                        .HasMaxLength(64);
+
+                    b.Property<DateTime>("UpdatedAt");
+
+                    b.Property<DateTime?>("ValidFrom");
+
+                    b.Property<DateTime?>("ValidTo");
+
+                    b.HasKey("Code");
+
+                    b.HasIndex("ParentCode");
+
+                    b.ToTable("Units", (string)null);
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.OrgUnitLeader", b =>
+                {
+                    b.Property<string>("UnitCode")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("PersonId")
+                        .HasMaxLength(200);
+
+                    b.Property<DateTime>("Since");
+
+                    b.HasKey("UnitCode", "PersonId");
+
+                    b.HasIndex("PersonId");
+
+                    b.ToTable("UnitLeaders", (string)null);
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.Person", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(200);
+
+                    b.Property<DateTime>("FirstSeenAt");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16);
+
+                    b.Property<DateTime>("LastSeenAt");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200);
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(32);
+
+                    b.HasKey("Id");
+
+                    b.ToTable("People", (string)null);
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.PersonUnit", b =>
+                {
+                    b.Property<string>("PersonId")
+                        .HasMaxLength(200);
+
+                    b.Property<string>("UnitCode")
+                        .HasMaxLength(64);
+
+                    b.HasKey("PersonId", "UnitCode");
+
+                    b.HasIndex("UnitCode");
+
+                    b.ToTable("PersonUnits", (string)null);
+                });
+
             modelBuilder.Entity("ProcessServer.Persistence.Entities.ReceiptCounter", b =>
                 {
                     b.Property<string>("UnitCode")
@@ -570,6 +741,24 @@ namespace ProcessServer.Persistence.Migrations
                     b.HasOne("ProcessServer.Persistence.Entities.MigrationPlan", null)
                         .WithMany()
                         .HasForeignKey("PlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.OrgUnitLeader", b =>
+                {
+                    b.HasOne("ProcessServer.Persistence.Entities.OrgUnit", null)
+                        .WithMany()
+                        .HasForeignKey("UnitCode")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.PersonUnit", b =>
+                {
+                    b.HasOne("ProcessServer.Persistence.Entities.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

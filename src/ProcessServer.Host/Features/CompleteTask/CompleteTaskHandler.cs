@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Execution;
+using ProcessServer.Host.Features.HoldTask;
 using ProcessServer.Host.Infrastructure;
 using ProcessServer.Host.Transitions;
 using ProcessServer.Persistence;
@@ -23,6 +24,7 @@ public sealed class CompleteTaskHandler(
     ProcessServerDbContext db,
     DossierTransitions transitions,
     WorkflowInterpreter interpreter,
+    UnitDirectory units,
     FieldLimits limits,
     ILoggerFactory loggers)
 {
@@ -70,20 +72,25 @@ public sealed class CompleteTaskHandler(
 
         var outcome = command.Outcome.Trim();
         return await transitions.RunAsync(
-            new TransitionCall(task.DossierId, caller, expectedVersion, idempotency),
+            new TransitionCall(task.DossierId, caller, expectedVersion, idempotency) { ActedFor = task.UnitCode },
             input =>
             {
                 TransitionResult result;
                 try
                 {
+                    // A task another officer holds is theirs; the unit's leader may complete it anyway (journaled).
                     result = interpreter.Complete(input.Workflow, input.State,
-                        new EngineCompleteTask(task.Id, outcome, caller.Name, command.Comment, command.Data, input.Now, input.Time));
+                        new EngineCompleteTask(task.Id, outcome, caller.Name, command.Comment, command.Data, input.Now, input.Time,
+                            ActorId: caller.Id, OverridesHolder: units.Leads(caller, task.UnitCode)));
                 }
                 catch (TransitionException ex)
                 {
-                    return TransitionDecision.Refuse(ex.Error is TransitionError.OutcomeNotAllowed or TransitionError.InvalidData
-                        ? new Refusal(RefusalKind.Unprocessable, "Not allowed for this step", ex.Message)
-                        : new Refusal(RefusalKind.Conflict, "The task cannot be completed", ex.Message));
+                    return TransitionDecision.Refuse(ex.Error switch
+                    {
+                        TransitionError.OutcomeNotAllowed or TransitionError.InvalidData => new Refusal(RefusalKind.Unprocessable, "Not allowed for this step", ex.Message),
+                        TransitionError.TaskHeldByOther => TaskRefusals.HeldByOther(input.State, task.Id, ex.Message),
+                        _ => new Refusal(RefusalKind.Conflict, "The task cannot be completed", ex.Message),
+                    });
                 }
 
                 return TransitionDecision.Apply(result).Then(dossier => Log.TaskCompleted(_logger,

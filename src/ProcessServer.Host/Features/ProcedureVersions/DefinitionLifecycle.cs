@@ -90,7 +90,8 @@ public sealed record LifecycleError(int Status, string Title, string Detail, IRe
 /// published, one latest per procedure) back this up. Definitions are checked and compiled before
 /// the SQLite write gate is entered, so a large definition never holds up clerks' transitions.
 /// </remarks>
-public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChecker checker, WorkflowCache cache, WriteGate gate, TimeProvider clock)
+public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChecker checker, WorkflowCache cache, WriteGate gate, AuditTrail audit,
+    CurrentCaller caller, TimeProvider clock)
 {
     /// <summary>Statuses of dossiers that no longer run.</summary>
     public static readonly string[] ClosedStatuses = ["Returned", "Stopped"];
@@ -201,6 +202,7 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
                 saved.IsPublished = true;
                 saved.IsLatest = true;
                 saved.PublishedAt ??= now;
+                await AuditAsync(AuditActions.ProcedurePublished, saved, cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -320,6 +322,7 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
 
                 var now = clock.GetUtcNow().UtcDateTime;
                 await MarkPublishedAsync(code, header.Id, now, cancellationToken);
+                await AuditAsync(AuditActions.ProcedurePublished, header, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 header.IsPublished = true;
                 header.IsLatest = true;
@@ -348,6 +351,7 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
             // Every published flag goes, so a store that ever held two cannot keep one behind.
             await db.WorkflowDefinitions.Where(d => d.DefinitionId == code && d.IsPublished)
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.IsPublished, false), cancellationToken);
+            await AuditAsync(AuditActions.ProcedureRetracted, row, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             row.IsPublished = false;
         }
@@ -384,12 +388,22 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
                 await db.WorkflowDefinitions.Where(d => d.Id == newest).ExecuteUpdateAsync(s => s.SetProperty(d => d.IsLatest, true), cancellationToken);
             }
 
+            await AuditAsync(AuditActions.DraftDeleted, row, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             id = row.Id;
         }
 
         cache.Forget(id);
         return null;
+    }
+
+    /// <summary>Records who did it, in the transaction of the change.</summary>
+    private async Task AuditAsync(string action, WorkflowDefinitionVersion row, CancellationToken cancellationToken)
+    {
+        var entry = audit.Stage(db, caller.Value, action, $"{row.DefinitionId} v{row.Version}", null,
+            new System.Text.Json.Nodes.JsonObject { ["procedureCode"] = row.DefinitionId, ["version"] = row.Version, ["versionId"] = row.Id });
+        await db.SaveChangesAsync(cancellationToken);
+        db.Entry(entry).State = EntityState.Detached;
     }
 
     /// <summary>All versions of a procedure, newest first, with dossier counts.</summary>

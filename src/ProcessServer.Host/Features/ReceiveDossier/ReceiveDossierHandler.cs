@@ -48,6 +48,13 @@ public sealed partial class ReceiveDossierHandler(
         }
 
         var unit = request.ReceivingUnit!.Trim();
+        if (units.Find(unit) is { } receiving && receiving.RetiredBy(now))
+        {
+            return TransitionOutcome.Refused(Refusal.Field("The dossier cannot be received as sent", "receivingUnit",
+                $"Unit {unit} ({receiving.Name}) no longer exists since {receiving.ValidTo:yyyy-MM-dd}"
+                + (units.SuccessorOf(unit) is { } successor ? $"; its work went to {successor}: receive the dossier there." : ".")));
+        }
+
         if (!caller.ActsFor(unit))
         {
             return TransitionOutcome.Refused(new Refusal(RefusalKind.Forbidden, "Not your unit",
@@ -91,7 +98,7 @@ public sealed partial class ReceiveDossierHandler(
             TransitionResult result;
             try
             {
-                result = interpreter.Start(workflow, new StartDossier(receivedAt, unit, caller.Name, request.Data, calendar));
+                result = interpreter.Start(workflow, new StartDossier(receivedAt, unit, caller.Name, request.Data, calendar, units.Successions()));
             }
             catch (TransitionException ex)
             {
@@ -120,7 +127,7 @@ public sealed partial class ReceiveDossierHandler(
                 UpdatedAt = now,
             };
             db.Dossiers.Add(dossier);
-            var journal = DossierWriter.Stage(db, dossier, [], [], 1, result, now);
+            var journal = DossierWriter.Stage(db, dossier, [], [], 1, result, caller.ActingFor(unit), now);
             var answer = await transitions.AnswerAsync(dossier, journal, created: true, location: $"/api/dossiers/{dossier.Id}", now, cancellationToken);
             transitions.StageAnswer(caller, idempotency, answer, now);
 
