@@ -1,0 +1,48 @@
+using System.Globalization;
+using ProcessServer.Faults;
+using ProcessServer.Faults.Scenarios;
+
+// The fault program: the scenarios of ProcessServer.Faults.Tests with bigger numbers. Each starts the
+// real server as its own process (dotnet ProcessServer.Host.dll) on a loopback port with a fresh
+// SQLite file, prints its figures and exits with 1 when it found a loss, a duplicate, a cross-unit
+// access, a 5xx or another failure.
+//   dotnet run -c Release --project tests/ProcessServer.Faults -- kill [cycles=55] [seed]
+//   dotnet run -c Release --project tests/ProcessServer.Faults -- completions [rounds=20] [seed]
+//   dotnet run -c Release --project tests/ProcessServer.Faults -- publishes [rounds=10] [seed]
+//   dotnet run -c Release --project tests/ProcessServer.Faults -- definitions [mutations=20000] [seed]
+//   dotnet run -c Release --project tests/ProcessServer.Faults -- requests [requests=20000] [seed]
+//   dotnet run -c Release --project tests/ProcessServer.Faults -- access [seed]
+//   dotnet run -c Release --project tests/ProcessServer.Faults -- all [seed]
+var mode = args.Length > 0 ? args[0] : "all";
+int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
+var log = FaultLog.Console;
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+
+var reports = new List<FaultReport>();
+switch (mode)
+{
+    case "kill":
+        reports.Add(await KillUnderLoad.RunAsync(new KillUnderLoad.Options(Arg(1, 55), Arg(2, FaultSeeds.Kill)), log));
+        break;
+    case "completions":
+        reports.Add(await ConcurrentCompletions.RunAsync(new ConcurrentCompletions.Options([2, 8, 32], Arg(1, 20), Arg(2, FaultSeeds.Completions)), log));
+        break;
+    case "publishes":
+        reports.Add(await ConcurrentPublishes.RunAsync(new ConcurrentPublishes.Options([2, 8, 16], Arg(1, 12), Arg(2, FaultSeeds.Publishes)), log));
+        break;
+    case "all":
+        var seed = Arg(1, 0);
+        reports.Add(await KillUnderLoad.RunAsync(new KillUnderLoad.Options(55, seed == 0 ? FaultSeeds.Kill : seed), log));
+        break;
+    default:
+        Console.Error.WriteLine($"unknown scenario '{mode}'; see the top of tests/ProcessServer.Faults/Program.cs");
+        return 2;
+}
+
+Console.WriteLine();
+foreach (var report in reports)
+{
+    Console.WriteLine(report.Summary());
+}
+
+return reports.All(r => r.Clean) ? 0 : 1;
