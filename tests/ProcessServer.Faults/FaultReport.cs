@@ -141,7 +141,7 @@ public sealed partial class FaultReport(string scenario, int seed, FaultLog log)
         Interlocked.Increment(ref _problemCount);
 
         // The same problem found again (numbers aside) is counted, not printed again.
-        var signature = kind + Digits().Replace(what, "#");
+        var signature = Digits().Replace($"{kind} {what} {request?.Method} {request?.Note}", "#");
         if (_kinds.AddOrUpdate(signature, 1, (_, n) => n + 1) > ShownPerKind || _problems.Count >= ProblemsShown)
         {
             return;

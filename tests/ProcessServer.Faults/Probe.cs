@@ -85,6 +85,10 @@ public sealed class Probe
         if (Body is not null)
         {
             request.Content = new ByteArrayContent(Body);
+
+            // A server refusing a big body by its size answers before the body is sent, instead
+            // of the client writing megabytes into a connection the server has closed.
+            request.Headers.ExpectContinue = Body.Length > 1_000_000 ? true : null;
             if (ContentType is not null)
             {
                 request.Content.Headers.TryAddWithoutValidation("Content-Type", ContentType);

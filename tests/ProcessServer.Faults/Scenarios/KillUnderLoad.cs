@@ -150,7 +150,7 @@ public static class KillUnderLoad
 
         public async Task ClerkAsync(FaultClient client, int index, CancellationToken cancellationToken)
         {
-            var rng = new Random(HashCode.Combine(options.Seed, index));
+            var rng = new Random(unchecked((options.Seed * 31) + index));
             var mine = new List<Tracked>();
             var receipts = 0;
             while (!Draining && !cancellationToken.IsCancellationRequested)
