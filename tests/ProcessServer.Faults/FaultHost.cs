@@ -196,6 +196,9 @@ public sealed class FaultHost : IAsyncDisposable
     {
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         AllowAutoRedirect = false,
+
+        // Fuzzed headers may carry any character; send them as UTF-8 instead of refusing them here.
+        RequestHeaderEncodingSelector = (_, _) => System.Text.Encoding.UTF8,
     })
     {
         BaseAddress = BaseAddress,

@@ -38,6 +38,9 @@ public sealed class Probe
     /// <summary>What the scenario was doing (mutation, round, expectation), printed with the request.</summary>
     public string? Note { get; set; }
 
+    /// <summary>Why the last send got no answer (connection refused, reset, timeout).</summary>
+    public string? LastError { get; set; }
+
     public static Probe Get(string path) => new(HttpMethod.Get, path);
 
     public static Probe Post(string path) => new(HttpMethod.Post, path);
@@ -119,6 +122,11 @@ public sealed class Probe
         if (Note is not null)
         {
             text.Append(Note).Append('\n');
+        }
+
+        if (LastError is not null)
+        {
+            text.Append("no answer: ").Append(LastError).Append('\n');
         }
 
         text.Append(CultureInfo.InvariantCulture, $"curl -X {Method} '$BASE{Path}'");
@@ -250,18 +258,9 @@ public sealed class FaultClient(HttpClient http, FaultReport report)
 
             return answer;
         }
-        catch (HttpRequestException)
+        catch (Exception ex) when (ex is HttpRequestException or IOException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            report.NoAnswer();
-            return null;
-        }
-        catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            report.NoAnswer();
-            return null;
-        }
-        catch (IOException)
-        {
+            probe.LastError = $"{ex.GetType().Name}: {ex.Message}";
             report.NoAnswer();
             return null;
         }
