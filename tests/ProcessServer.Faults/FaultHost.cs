@@ -51,7 +51,13 @@ public sealed class FaultHost : IAsyncDisposable
     /// <summary>How many times the process was started.</summary>
     public int Starts { get; private set; }
 
-    /// <summary>Keep the folder (database and logs) after disposal, e.g. because the scenario failed.</summary>
+    /// <summary>
+    /// Whether a failed scenario's server folder (database and logs) is kept for inspection: always
+    /// in the fault program; in tests only with PROCESSSERVER_FAULT_KEEP=1, so CI leaves no databases behind.
+    /// </summary>
+    public static bool KeepFailedRuns { get; set; } = System.Environment.GetEnvironmentVariable("PROCESSSERVER_FAULT_KEEP") == "1";
+
+    /// <summary>Set when the scenario failed: the folder is kept if <see cref="KeepFailedRuns"/>.</summary>
     public bool KeepFolder { get; set; }
 
     public bool IsRunning => _process is { HasExited: false };
@@ -234,7 +240,7 @@ public sealed class FaultHost : IAsyncDisposable
     {
         Kill();
         SqliteConnection.ClearAllPools();
-        if (KeepFolder)
+        if (KeepFolder && KeepFailedRuns)
         {
             _log.Line($"[{Name}] server folder kept for inspection: {Folder}");
             return;

@@ -16,6 +16,7 @@ using ProcessServer.Faults.Scenarios;
 var mode = args.Length > 0 ? args[0] : "all";
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 var log = FaultLog.Console;
+FaultHost.KeepFailedRuns = true;
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 
 var reports = new List<FaultReport>();
@@ -40,8 +41,15 @@ switch (mode)
         reports.Add(await AccessMatrix.RunAsync(new AccessMatrix.Options(Arg(1, FaultSeeds.Access)), log));
         break;
     case "all":
+        // Every scenario with the fault program's numbers, each with its own seed unless one is given.
         var seed = Arg(1, 0);
-        reports.Add(await KillUnderLoad.RunAsync(new KillUnderLoad.Options(55, seed == 0 ? FaultSeeds.Kill : seed), log));
+        int Seed(int fixedSeed) => seed == 0 ? fixedSeed : seed;
+        reports.Add(await KillUnderLoad.RunAsync(new KillUnderLoad.Options(55, Seed(FaultSeeds.Kill)), log));
+        reports.Add(await ConcurrentCompletions.RunAsync(new ConcurrentCompletions.Options([2, 8, 32], 20, Seed(FaultSeeds.Completions)), log));
+        reports.Add(await ConcurrentPublishes.RunAsync(new ConcurrentPublishes.Options([2, 8, 16], 12, Seed(FaultSeeds.Publishes)), log));
+        reports.Add(await DefinitionFuzz.RunAsync(new DefinitionFuzz.Options(20_000, Seed(FaultSeeds.Definitions), 40_000_000, 10_000), log));
+        reports.Add(await RequestFuzz.RunAsync(new RequestFuzz.Options(20_000, Seed(FaultSeeds.Requests)), log));
+        reports.Add(await AccessMatrix.RunAsync(new AccessMatrix.Options(Seed(FaultSeeds.Access)), log));
         break;
     default:
         Console.Error.WriteLine($"unknown scenario '{mode}'; see the top of tests/ProcessServer.Faults/Program.cs");
