@@ -7,7 +7,8 @@ namespace ProcessServer.Persistence;
 /// <summary>
 /// The store. One model for SQLite and PostgreSQL: no provider-specific SQL, times as UTC
 /// <see cref="DateTime"/> (SQLite keeps ISO text that sorts correctly; PostgreSQL uses timestamptz).
-/// The schema is created and upgraded only by the hand-written migrations in Migrations/.
+/// The schema is created and upgraded only by the migrations in Migrations/ (dotnet ef; one set for
+/// both databases, see <see cref="NeutralMigrationsGenerator"/>).
 /// </summary>
 public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbContext> options) : DbContext(options)
 {
@@ -40,6 +41,10 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
             b.Property(x => x.DefinitionId).HasMaxLength(128);
             b.Property(x => x.Name).HasMaxLength(400);
             b.HasIndex(x => new { x.DefinitionId, x.Version }).IsUnique();
+
+            // Migration OnePublishedVersion: at most one published and one latest version per procedure.
+            b.HasIndex(x => x.DefinitionId, Migrations.OnePublishedVersion.PublishedIndex).IsUnique().HasFilter(Migrations.OnePublishedVersion.PublishedFilter);
+            b.HasIndex(x => x.DefinitionId, Migrations.OnePublishedVersion.LatestIndex).IsUnique().HasFilter(Migrations.OnePublishedVersion.LatestFilter);
         });
 
         modelBuilder.Entity<Dossier>(b =>

@@ -243,6 +243,10 @@ internal static class DeadlinesBenchmark
                 start.ArgumentList.Add(arg);
             }
 
+            // The benchmarks use the development keys, which only a Development server accepts.
+
+            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+
             start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
             start.Environment["Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime"] = "Warning";
             var watch = Stopwatch.StartNew();

@@ -285,6 +285,10 @@ internal static class ODataBenchmark
                 start.ArgumentList.Add(arg);
             }
 
+            // The benchmarks use the development keys, which only a Development server accepts.
+
+            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+
             start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
             if (Environment.GetEnvironmentVariable("PROCESSSERVER_BENCH_SQL") is not null)
             {

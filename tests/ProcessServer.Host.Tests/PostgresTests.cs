@@ -102,7 +102,7 @@ public sealed class PostgresTests : IDisposable
             targetVersion = 2,
             mapping = new Dictionary<string, string> { ["register"] = "registerBirth" },
         }))).Content.ReadAsStringAsync())!["id"]!.GetValue<string>();
-        var run = JsonNode.Parse(await (await admin.PostAsync($"/api/migrations/{plan}/execute", null)).Content.ReadAsStringAsync())!;
+        var run = await ExecuteMigrationAsync(admin, plan);
 
         run["counts"]!["migrated"]!.GetValue<int>().Should().Be(1);
         var moved = await GetAsync(_app, before["id"]!.GetValue<string>());

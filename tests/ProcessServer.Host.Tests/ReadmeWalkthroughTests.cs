@@ -48,6 +48,7 @@ public sealed partial class ReadmeWalkthroughTests : ServerTest
         lines.Should().Contain("new: v2, check limit 4 days");
         lines.Should().Contain(l => l.EndsWith("blocked: active activity 'communeConfirm' (Confirm current use, origin, disputes and planning; post publicly) has no mapping and does not exist in v2; map it to a v2 activity", StringComparison.Ordinal));
         lines.Should().Contain(l => l.EndsWith("migrates: task communeConfirm → communeReview, task taxNotice → taxNotice", StringComparison.Ordinal));
+        lines.Should().Contain("run: Running");
         lines.Should().Contain("migrated 1, blocked 0, already migrated 0");
         lines.Should().Contain(l => l.StartsWith("[\"admin: moved from version 1 to version 2", StringComparison.Ordinal));
         lines.Should().Contain("InProgress (national code 4), waiting at: [taxNotice@THUE-QUANGNGAI]");

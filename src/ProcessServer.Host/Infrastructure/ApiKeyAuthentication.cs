@@ -38,7 +38,7 @@ public sealed class ApiKeyAuthenticationHandler(
             return Task.FromResult(AuthenticateResult.NoResult());
         }
 
-        var match = server.CurrentValue.ApiKeys.FirstOrDefault(k => k.Key.Length > 0 && FixedTimeEquals(k.Key, presented));
+        var match = ApiKeyTable.Find(server.CurrentValue, presented);
         if (match is null)
         {
             return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
@@ -105,9 +105,48 @@ public sealed class ApiKeyAuthenticationHandler(
         var query = request.Query[QueryParameter];
         return query.Count > 0 && query.All(v => v == query[0]) && !string.IsNullOrWhiteSpace(query[0]) ? query[0]!.Trim() : null;
     }
+}
 
-    private static bool FixedTimeEquals(string expected, string presented) =>
-        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(expected), Encoding.UTF8.GetBytes(presented));
+/// <summary>
+/// Finds the configured key a request presents in time that depends neither on how much of a key
+/// matched nor on which entry matched: both sides are hashed to the same length first (a plain
+/// byte comparison returns early on a length difference) and every entry is compared.
+/// </summary>
+internal static class ApiKeyTable
+{
+    private static Table? _cache;
+
+    public static ApiKeyOptions? Find(ServerOptions options, string presented)
+    {
+        var entries = Entries(options);
+        var hash = SHA256.HashData(Encoding.UTF8.GetBytes(presented));
+        ApiKeyOptions? match = null;
+        foreach (var (key, expected) in entries)
+        {
+            if (CryptographicOperations.FixedTimeEquals(expected, hash))
+            {
+                match ??= key;
+            }
+        }
+
+        return match;
+    }
+
+    private static (ApiKeyOptions Key, byte[] Hash)[] Entries(ServerOptions options)
+    {
+        // Options instances are replaced, not mutated, when configuration reloads.
+        if (_cache is { } cached && ReferenceEquals(cached.Options, options))
+        {
+            return cached.Entries;
+        }
+
+        var entries = options.ApiKeys.Where(k => !string.IsNullOrWhiteSpace(k.Key))
+            .Select(k => (k, SHA256.HashData(Encoding.UTF8.GetBytes(k.Key.Trim())))).ToArray();
+        _cache = new Table(options, entries);
+        return entries;
+    }
+
+    private sealed record Table(ServerOptions Options, (ApiKeyOptions Key, byte[] Hash)[] Entries);
 }
 
 /// <summary>Who is calling, read from the authenticated principal.</summary>
@@ -134,6 +173,10 @@ public sealed class Caller
 
     /// <summary>Whether the caller may act for <paramref name="unitCode"/>.</summary>
     public bool ActsFor(string unitCode) => IsAdministrator || Units.Contains(unitCode);
+
+    /// <summary>A caller acting outside HTTP (the importer, the fault suite, background runs).</summary>
+    public static Caller Of(string name, string role, IEnumerable<string> units) =>
+        new(name, role, units.ToHashSet(StringComparer.Ordinal));
 
     /// <summary>Reads the caller from a request's user.</summary>
     public static Caller From(ClaimsPrincipal user) => new(

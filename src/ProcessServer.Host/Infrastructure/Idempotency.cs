@@ -1,15 +1,11 @@
-using System.Security.Cryptography;
-using System.Text;
-using Microsoft.EntityFrameworkCore;
-using ProcessServer.Persistence;
-using ProcessServer.Persistence.Entities;
+using ProcessServer.Host.Transitions;
 
 namespace ProcessServer.Host.Infrastructure;
 
 /// <summary>
-/// Idempotency-Key handling. The first successful response to a key is stored in the same
-/// transaction as the change it describes, so a retry after a timeout or crash either finds the
-/// stored answer or finds nothing changed — never a half state.
+/// The HTTP side of state changes: reads Idempotency-Key and If-Match, and turns a handler's
+/// <see cref="TransitionOutcome"/> into a response. The rules themselves (one transaction, the
+/// stored first answer, stale versions) live in <see cref="DossierTransitions"/>.
 /// </summary>
 public static class Idempotency
 {
@@ -19,92 +15,91 @@ public static class Idempotency
     /// <summary>Response header marking a replayed answer.</summary>
     public const string ReplayedHeader = "Idempotent-Replayed";
 
-    /// <summary>Reads and checks the header; returns the key, null when absent, or a problem.</summary>
-    public static (string? Key, IResult? Problem) ReadKey(HttpRequest request)
+    /// <summary>Reads the Idempotency-Key header: the token, null when absent (and not required), or a problem.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="body">The request body as sent (part of the fingerprint).</param>
+    /// <param name="required">Whether a missing key is refused.</param>
+    public static (IdempotencyToken? Token, IResult? Problem) ReadToken(HttpRequest request, string body, bool required)
     {
         var key = request.Headers[Header].ToString().Trim();
         if (key.Length == 0)
         {
-            return (null, null);
+            return required
+                ? (null, Problems.Validation("Idempotency-Key required", new Dictionary<string, string[]>
+                {
+                    [Header] = ["Send an Idempotency-Key header (e.g. a new UUID per request) so a retried request cannot be applied twice."],
+                }))
+                : (null, null);
         }
 
-        return key.Length > 128
-            ? (null, Problems.Result(400, "Idempotency-Key too long", "The Idempotency-Key header must be at most 128 characters; a UUID is a good choice."))
-            : (key, null);
+        return key.Length > IdempotencyToken.MaxKeyLength
+            ? (null, Problems.Result(400, "Idempotency-Key too long", $"The Idempotency-Key header must be at most {IdempotencyToken.MaxKeyLength} characters; a UUID is a good choice."))
+            : (IdempotencyToken.For(key, $"{request.Method} {request.Path}", body), null);
     }
 
-    /// <summary>A digest of what the request asks for, to catch a key reused for another request.</summary>
-    public static string Fingerprint(HttpRequest request, string body) =>
-        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{request.Method} {request.Path}\n{body}")));
-
-    /// <summary>Looks for the stored answer to a key; returns a replay, a conflict problem, or null to proceed.</summary>
-    public static async Task<IResult?> TryReplayAsync(ProcessServerDbContext db, string scope, string key, string fingerprint, CancellationToken cancellationToken)
+    /// <summary>Reads If-Match as a dossier version: the version, null when absent (and not required), or a problem.</summary>
+    public static (int? Version, IResult? Problem) ReadIfMatch(HttpRequest request, bool required)
     {
-        var record = await db.IdempotencyRecords.AsNoTracking()
-            .SingleOrDefaultAsync(r => r.Scope == scope && r.Key == key, cancellationToken);
-        if (record is null)
+        var ifMatch = request.Headers.IfMatch.ToString();
+        if (string.IsNullOrWhiteSpace(ifMatch))
         {
-            return null;
+            return required
+                ? (null, Problems.Result(428, "If-Match required",
+                    "Send If-Match with the dossier's version (the ETag of GET /api/dossiers/{id}, or dossierVersion in the inbox) so a change made meanwhile is not overwritten."))
+                : (null, null);
         }
 
-        return record.RequestFingerprint == fingerprint
-            ? new ReplayResult(record)
-            : Problems.Result(422, "Idempotency-Key reused",
-                $"The Idempotency-Key '{key}' was already used for a different request. Use a new key for a new request.");
-    }
-
-    /// <summary>Stages the record of a first response.</summary>
-    public static void Stage(ProcessServerDbContext db, string scope, string key, string fingerprint, int status, string body, string? etag, string? location, DateTime now) =>
-        db.IdempotencyRecords.Add(new IdempotencyRecord
+        var text = ifMatch.Trim();
+        if (text.StartsWith("W/", StringComparison.Ordinal))
         {
-            Scope = scope,
-            Key = key,
-            RequestFingerprint = fingerprint,
-            StatusCode = status,
-            ResponseBody = body,
-            ETag = etag,
-            Location = location,
-            CreatedAt = now,
-        });
-
-    /// <summary>Whether a failed save collided with a concurrent request using the same key.</summary>
-    public static async Task<bool> KeyTakenAsync(ProcessServerDbContext db, string scope, string key, CancellationToken cancellationToken)
-    {
-        db.ChangeTracker.Clear();
-        return await db.IdempotencyRecords.AnyAsync(r => r.Scope == scope && r.Key == key, cancellationToken);
-    }
-
-    private sealed class ReplayResult(IdempotencyRecord record) : IResult
-    {
-        public Task ExecuteAsync(HttpContext httpContext)
-        {
-            var response = httpContext.Response;
-            response.StatusCode = record.StatusCode;
-            response.ContentType = "application/json; charset=utf-8";
-            response.Headers[ReplayedHeader] = "true";
-            if (record.ETag is not null)
-            {
-                response.Headers.ETag = record.ETag;
-            }
-
-            if (record.Location is not null)
-            {
-                response.Headers.Location = record.Location;
-            }
-
-            return response.WriteAsync(record.ResponseBody);
+            text = text[2..];
         }
+
+        return int.TryParse(text.Trim().Trim('"'), out var version)
+            ? (version, null)
+            : (null, Problems.Result(400, "If-Match not understood", $"If-Match '{ifMatch}' is not a dossier version; send the ETag as received, e.g. \"3\"."));
+    }
+
+    /// <summary>The response for a handler's outcome.</summary>
+    public static IResult ToHttpResult(this TransitionOutcome outcome) => outcome.Answer is { } answer
+        ? new StoredJsonResult(answer.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, answer.Body, answer.ETag, answer.Location, answer.Replayed)
+        : outcome.Refusal!.ToHttpResult();
+
+    /// <summary>The problem response for a refusal.</summary>
+    public static IResult ToHttpResult(this Refusal refusal)
+    {
+        if (refusal.Kind == RefusalKind.Invalid && refusal.Errors is { } errors)
+        {
+            return Problems.Validation(refusal.Title, errors.ToDictionary(e => e.Key, e => e.Value));
+        }
+
+        var status = refusal.Kind switch
+        {
+            RefusalKind.Invalid => StatusCodes.Status400BadRequest,
+            RefusalKind.NotFound => StatusCodes.Status404NotFound,
+            RefusalKind.Forbidden => StatusCodes.Status403Forbidden,
+            RefusalKind.Conflict => StatusCodes.Status409Conflict,
+            RefusalKind.PreconditionRequired => StatusCodes.Status428PreconditionRequired,
+            _ => StatusCodes.Status422UnprocessableEntity,
+        };
+        return Problems.Result(status, refusal.Title, refusal.Detail, refusal.Extensions?.ToDictionary(e => e.Key, e => e.Value));
     }
 }
 
 /// <summary>A JSON response whose body text is fixed, so the stored idempotent answer and the first answer are byte-identical.</summary>
-public sealed class StoredJsonResult(int status, string body, string? etag, string? location) : IResult
+public sealed class StoredJsonResult(int status, string body, string? etag, string? location, bool replayed = false) : IResult
 {
+    /// <inheritdoc />
     public Task ExecuteAsync(HttpContext httpContext)
     {
         var response = httpContext.Response;
         response.StatusCode = status;
         response.ContentType = "application/json; charset=utf-8";
+        if (replayed)
+        {
+            response.Headers[Idempotency.ReplayedHeader] = "true";
+        }
+
         if (etag is not null)
         {
             response.Headers.ETag = etag;

@@ -15,6 +15,7 @@ using ProcessServer.Host.Features.Procedures;
 using ProcessServer.Host.Features.ProcedureVersions;
 using ProcessServer.Host.Features.ReceiveDossier;
 using ProcessServer.Host.Features.Reports;
+using ProcessServer.Host.Transitions;
 using ProcessServer.Persistence;
 using Serilog;
 
@@ -31,8 +32,7 @@ public static class ServerSetup
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger, dispose: true);
 
-        var server = configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
-        CheckConfiguration(server);
+        StartupChecks.Run(configuration, builder.Environment);
         builder.Services.Configure<ServerOptions>(configuration.GetSection(ServerOptions.Section));
 
         var store = configuration.GetSection("Database").Get<StoreOptions>() ?? new StoreOptions();
@@ -49,6 +49,13 @@ public static class ServerSetup
         builder.Services.Configure<TimeOptions>(configuration.GetSection($"{ServerOptions.Section}:Time"));
         builder.Services.AddSingleton<CalendarStore>();
         builder.Services.AddScoped<DossierMigrationService>();
+        builder.Services.AddScoped<DossierTransitions>();
+        builder.Services.AddScoped<ReceiveDossierHandler>();
+        builder.Services.AddScoped<CompleteTaskHandler>();
+        builder.Services.AddScoped<ApologyHandler>();
+        builder.Services.AddScoped<MigrateDossierHandler>();
+        builder.Services.AddSingleton<MigrationRunner>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<MigrationRunner>());
         builder.AddReporting();
         builder.AddElsaStudio();
 
@@ -61,6 +68,9 @@ public static class ServerSetup
             .AddPolicy(Policies.AnyRole, p => p.RequireRole(Roles.All));
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.Configure<LimitOptions>(configuration.GetSection(LimitOptions.Section));
+        builder.Services.AddSingleton<FieldLimits>();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
@@ -92,6 +102,7 @@ public static class ServerSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestLogging>();
+        app.UseBodyLimits();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -134,34 +145,5 @@ public static class ServerSetup
             : Path.Combine(AppContext.BaseDirectory, options.WorkflowsPath);
         await SampleProcedures.LoadAsync(db, services.GetRequiredService<WorkflowCompiler>(), folder,
             services.GetRequiredService<TimeProvider>(), app.Logger, cancellationToken);
-    }
-
-    private static void CheckConfiguration(ServerOptions options)
-    {
-        var problems = new List<string>();
-        var unitCodes = options.Units.Select(u => u.Code).ToHashSet(StringComparer.Ordinal);
-        foreach (var key in options.ApiKeys)
-        {
-            if (string.IsNullOrWhiteSpace(key.Name) || string.IsNullOrWhiteSpace(key.Key))
-            {
-                problems.Add("every ProcessServer:ApiKeys entry needs a Name and a Key");
-            }
-
-            if (!Roles.All.Contains(key.Role))
-            {
-                problems.Add($"API key '{key.Name}' has role '{key.Role}'; use one of {string.Join(", ", Roles.All)}");
-            }
-
-            problems.AddRange(key.Units.Where(u => !unitCodes.Contains(u))
-                .Select(u => $"API key '{key.Name}' names unit '{u}', which is not in ProcessServer:Units"));
-        }
-
-        problems.AddRange(options.ApiKeys.GroupBy(k => k.Key).Where(g => g.Count() > 1)
-            .Select(g => $"API keys {string.Join(", ", g.Select(k => k.Name))} share the same secret"));
-
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("ProcessServer configuration is not valid: " + string.Join("; ", problems));
-        }
     }
 }

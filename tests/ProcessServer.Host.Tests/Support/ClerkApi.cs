@@ -70,6 +70,31 @@ public static class ClerkApi
         return JsonNode.Parse(body)!.AsObject();
     }
 
+    /// <summary>Starts a migration run (202) and follows GET /api/migrations/{id} until the background run completes.</summary>
+    public static async Task<JsonObject> ExecuteMigrationAsync(HttpClient admin, string planId)
+    {
+        var started = await admin.PostAsync($"/api/migrations/{planId}/execute", null);
+        started.StatusCode.Should().Be(System.Net.HttpStatusCode.Accepted, await started.Content.ReadAsStringAsync());
+        return await AwaitMigrationAsync(admin, planId);
+    }
+
+    /// <summary>Follows GET /api/migrations/{id} until the run is Completed (the run is in the background).</summary>
+    public static async Task<JsonObject> AwaitMigrationAsync(HttpClient admin, string planId)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var status = JsonNode.Parse(await admin.GetStringAsync($"/api/migrations/{planId}"))!.AsObject();
+            if (status["status"]!.GetValue<string>() == "Completed" || DateTime.UtcNow > deadline)
+            {
+                status["status"]!.GetValue<string>().Should().Be("Completed", "the background run should finish within two minutes");
+                return status;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public static JsonObject OpenTask(JsonObject dossier, string activityId)
     {
         var tasks = dossier["currentTasks"]!.AsArray().Where(t => t!["activityId"]!.GetValue<string>() == activityId).ToList();

@@ -218,26 +218,21 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
             return await PublishUnchangedAsync(latest, publish, cancellationToken);
         }
 
-        var (saved, error) = await lifecycle.SaveAsync(model, null, publish: false, cancellationToken);
-        if (error is not null)
+        // One transaction saves and publishes; a definition that cannot run yet is still saved as a
+        // draft (the administrator's edits are kept) and the problems are returned.
+        var (saved, error) = await lifecycle.SaveAsync(model, null, new SaveRequest(publish, KeepDraftWhenNotPublishable: true), cancellationToken);
+        if (saved is null)
         {
-            return ToStudio(error, "The procedure was not saved");
+            return ToStudio(error!, "The procedure was not saved");
         }
 
-        IReadOnlyList<DefinitionError> problems = saved!.Problems;
-        if (publish)
+        if (error is not null)
         {
-            var (_, publishError) = await lifecycle.PublishAsync(definitionId, saved.Version, cancellationToken);
-            if (publishError is not null)
-            {
-                return ToStudio(publishError, "The procedure was saved as a draft but not published");
-            }
-
-            problems = [];
+            return ToStudio(error, "The procedure was saved as a draft but not published");
         }
 
         var row = await FindByIdAsync(saved.Id, cancellationToken);
-        return StudioJson.Ok(SaveResponse(row!, alreadyPublished: false, problems));
+        return StudioJson.Ok(SaveResponse(row!, alreadyPublished: false, saved.Problems));
     }
 
     /// <summary>Publishes the latest version (the definition list's Publish).</summary>

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Execution;
-using ProcessServer.Host.Features.Calendar;
 using ProcessServer.Host.Features.ProcedureVersions;
 using ProcessServer.Host.Infrastructure;
+using ProcessServer.Host.Transitions;
 using ProcessServer.Persistence;
 using ProcessServer.Persistence.Entities;
 
@@ -18,11 +18,10 @@ public sealed class DossierMigrationService(
     ProcessServerDbContext db,
     WorkflowCache workflows,
     WriteGate gate,
-    CalendarStore calendars,
-    TimeProvider clock,
-    ILogger<DossierMigrationService> logger)
+    TimeProvider clock)
 {
-    private const int MaxAttemptsPerDossier = 5;
+    /// <summary>Status of a plan whose run has started and not finished.</summary>
+    public const string Running = "Running";
 
     /// <summary>Validates and stores a plan.</summary>
     public async Task<(MigrationPlanView? Plan, IDictionary<string, string[]>? Errors)> CreateAsync(MigrationPlanRequest request, Caller caller, CancellationToken ct)
@@ -124,48 +123,121 @@ public sealed class DossierMigrationService(
             items.Add(Item(dossier, plan, analysis.CanMigrate ? "Migrates" : "Blocked", analysis));
         }
 
-        return new DryRunView(plan.Id, new MigrationCounts(items.Count, items.Count(i => i.Outcome == "Migrates"), items.Count(i => i.Outcome == "Blocked"), 0), items);
+        return new DryRunView(plan.Id, new MigrationCounts(items.Count, items.Count(i => i.Outcome == "Migrates"), items.Count(i => i.Outcome == "Blocked"), 0, 0, 0), items);
     }
 
-    /// <summary>Runs the plan: each dossier in its own transaction; re-running skips dossiers already moved.</summary>
-    public async Task<MigrationPlanView?> ExecuteAsync(string planId, Caller caller, CancellationToken ct)
+    /// <summary>
+    /// Starts a durable run of the plan: lists the candidates as pending results and marks the plan
+    /// Running, in one transaction; <see cref="MigrationRunner"/> then moves them in the background
+    /// and resumes after a restart. One run per plan at a time.
+    /// </summary>
+    /// <returns>The plan as it starts, or a refusal (unknown plan, a run already in progress).</returns>
+    public async Task<(MigrationPlanView? Plan, Refusal? Refusal)> StartAsync(string planId, Caller caller, CancellationToken ct)
     {
-        var plan = await db.MigrationPlans.SingleOrDefaultAsync(p => p.Id == planId, ct);
-        if (plan is null)
+        using var pass = await gate.EnterAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var now = clock.GetUtcNow().UtcDateTime;
+
+        // The conditional update is the claim: of two executes at once, only one finds the plan idle.
+        var claimed = await db.MigrationPlans.Where(p => p.Id == planId && p.Status != Running)
+            .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, Running)
+                .SetProperty(p => p.ExecutedBy, caller.Name)
+                .SetProperty(p => p.StartedAt, now)
+                .SetProperty(p => p.FinishedAt, (DateTime?)null), ct);
+        if (claimed == 0)
         {
-            return null;
+            return await db.MigrationPlans.AnyAsync(p => p.Id == planId, ct)
+                ? (null, new Refusal(RefusalKind.Conflict, "The plan is already running",
+                    $"A run of migration plan '{planId}' is in progress; follow it with GET /api/migrations/{planId}. Execute again once it has completed."))
+                : (null, new Refusal(RefusalKind.NotFound, "Migration plan not found", $"No migration plan has id '{planId}'."));
         }
 
-        var candidates = await CandidatesAsync(plan, ct);
-        plan.Status = "Running";
-        plan.ExecutedBy = caller.Name;
-        plan.StartedAt = clock.GetUtcNow().UtcDateTime;
-        plan.FinishedAt = null;
-        plan.Candidates = candidates.Count;
-        plan.AlreadyMigrated = await db.MigrationResults.CountAsync(r => r.PlanId == planId && r.Outcome == "Migrated", ct);
-        plan.Migrated = 0;
-        plan.Blocked = 0;
-        await db.SaveChangesAsync(ct);
-        db.ChangeTracker.Clear();
-
-        foreach (var candidate in candidates)
+        var plan = await db.MigrationPlans.AsNoTracking().SingleAsync(p => p.Id == planId, ct);
+        var results = await db.MigrationResults.Where(r => r.PlanId == planId).ToDictionaryAsync(r => r.DossierId, ct);
+        foreach (var row in results.Values.Where(r => r.Outcome is not (MigrationOutcomes.Migrated or MigrationOutcomes.Closed)))
         {
-            // Counters move after each dossier so GET /api/migrations/{id} shows progress while it runs.
-            switch (await MigrateOneAsync(planId, candidate.Id, caller, ct))
+            // Blocked before (or left pending by an older server): decide again on this run.
+            row.Outcome = MigrationOutcomes.Pending;
+        }
+
+        foreach (var candidate in await CandidatesAsync(plan, ct))
+        {
+            if (!results.ContainsKey(candidate.Id))
             {
-                case "Migrated":
-                    await db.MigrationPlans.Where(p => p.Id == planId).ExecuteUpdateAsync(s => s.SetProperty(p => p.Migrated, p => p.Migrated + 1), ct);
-                    break;
-                case "Blocked":
-                    await db.MigrationPlans.Where(p => p.Id == planId).ExecuteUpdateAsync(s => s.SetProperty(p => p.Blocked, p => p.Blocked + 1), ct);
-                    break;
+                db.MigrationResults.Add(new MigrationResult
+                {
+                    PlanId = planId,
+                    DossierId = candidate.Id,
+                    Outcome = MigrationOutcomes.Pending,
+                    FromVersion = candidate.DefinitionVersion,
+                    ToVersion = candidate.DefinitionVersion,
+                    At = now,
+                });
             }
         }
 
-        await db.MigrationPlans.Where(p => p.Id == planId).ExecuteUpdateAsync(
-            s => s.SetProperty(p => p.Status, "Completed").SetProperty(p => p.FinishedAt, clock.GetUtcNow().UtcDateTime), ct);
-        return await ViewAsync(planId, ct);
+        await db.SaveChangesAsync(ct);
+
+        // Every dossier the plan has ever listed is a candidate of this run; those moved by an
+        // earlier run are counted apart, so candidates = migrated + blocked + already migrated + closed.
+        var alreadyMigrated = results.Values.Count(r => r.Outcome == MigrationOutcomes.Migrated);
+        var candidates = await db.MigrationResults.CountAsync(r => r.PlanId == planId, ct);
+        await db.MigrationPlans.Where(p => p.Id == planId).ExecuteUpdateAsync(s => s
+            .SetProperty(p => p.Candidates, candidates)
+            .SetProperty(p => p.AlreadyMigrated, alreadyMigrated)
+            .SetProperty(p => p.Migrated, 0)
+            .SetProperty(p => p.Blocked, 0), ct);
+        await transaction.CommitAsync(ct);
+        db.ChangeTracker.Clear();
+        return (await ViewAsync(planId, ct), null);
     }
+
+    /// <summary>
+    /// Moves the plan's pending dossiers one by one (each in its own transaction with its result
+    /// row, so a kill loses nothing and a restart resumes where it stopped), then completes the plan.
+    /// </summary>
+    public async Task RunPendingAsync(string planId, MigrateDossierHandler handler, CancellationToken ct)
+    {
+        var plan = await db.MigrationPlans.AsNoTracking().SingleOrDefaultAsync(p => p.Id == planId, ct);
+        if (plan is not { Status: Running })
+        {
+            return;
+        }
+
+        var caller = Caller.Of(plan.ExecutedBy ?? plan.CreatedBy, Roles.Administrator, []);
+        while (true)
+        {
+            var next = await db.MigrationResults.AsNoTracking()
+                .Where(r => r.PlanId == planId && r.Outcome == MigrationOutcomes.Pending)
+                .OrderBy(r => r.At).ThenBy(r => r.DossierId)
+                .Select(r => r.DossierId)
+                .FirstOrDefaultAsync(ct);
+            if (next is null)
+            {
+                break;
+            }
+
+            var (outcome, result) = await handler.HandleAsync(planId, next, caller, ct);
+            if (outcome is null)
+            {
+                // Deleted, or kept changing under five attempts: record why instead of looping on it.
+                await db.MigrationResults.Where(r => r.PlanId == planId && r.DossierId == next && r.Outcome == MigrationOutcomes.Pending)
+                    .ExecuteUpdateAsync(s => s.SetProperty(r => r.Outcome, MigrationOutcomes.Blocked)
+                        .SetProperty(r => r.Reason, result.Refusal!.Detail), ct);
+            }
+        }
+
+        var counts = await CountsAsync(planId, ct);
+        await db.MigrationPlans.Where(p => p.Id == planId && p.Status == Running).ExecuteUpdateAsync(s => s
+            .SetProperty(p => p.Status, "Completed")
+            .SetProperty(p => p.FinishedAt, clock.GetUtcNow().UtcDateTime)
+            .SetProperty(p => p.Migrated, counts.Migrated)
+            .SetProperty(p => p.Blocked, counts.Blocked), ct);
+    }
+
+    /// <summary>Ids of plans whose run was not finished (to resume after a restart).</summary>
+    public Task<List<string>> RunningPlansAsync(CancellationToken ct) =>
+        db.MigrationPlans.AsNoTracking().Where(p => p.Status == Running).Select(p => p.Id).ToListAsync(ct);
 
     /// <summary>A plan with its counts and per-dossier results.</summary>
     public async Task<MigrationPlanView?> ViewAsync(string planId, CancellationToken ct)
@@ -194,77 +266,36 @@ public sealed class DossierMigrationService(
             plan.ExecutedBy,
             plan.StartedAt,
             plan.FinishedAt,
-            new MigrationCounts(plan.Candidates, plan.Migrated, plan.Blocked, plan.AlreadyMigrated),
+            await CountsAsync(planId, ct),
             results.Select(x => new MigrationItem(x.r.DossierId, x.ReceiptCode, x.r.FromVersion, x.r.ToVersion, x.r.Outcome,
-                x.r.Outcome == "Blocked" ? $"blocked: {x.r.Reason}" : Describe(Moves(x.r.MovesJson)),
-                Moves(x.r.MovesJson), x.r.Reason is null ? [] : x.r.Reason.Split("; "))).ToList());
+                x.r.Outcome switch
+                {
+                    MigrationOutcomes.Blocked => $"blocked: {x.r.Reason}",
+                    MigrationOutcomes.Closed => $"closed: {x.r.Reason}",
+                    MigrationOutcomes.Pending => "pending",
+                    _ => Describe(Moves(x.r.MovesJson)),
+                },
+                Moves(x.r.MovesJson), x.r.Outcome == MigrationOutcomes.Blocked && x.r.Reason is not null ? x.r.Reason.Split("; ") : [])).ToList());
     }
 
-    private async Task<string> MigrateOneAsync(string planId, string dossierId, Caller caller, CancellationToken ct)
+    /// <summary>
+    /// The run's counts from its result rows, so they always add up: candidates = migrated +
+    /// blocked + already migrated + closed meanwhile + pending.
+    /// </summary>
+    private async Task<MigrationCounts> CountsAsync(string planId, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
-        {
-            using var pass = await gate.EnterAsync(ct);
-            var plan = await db.MigrationPlans.AsNoTracking().SingleAsync(p => p.Id == planId, ct);
-            var dossier = await db.Dossiers.SingleAsync(d => d.Id == dossierId, ct);
-            var sources = JsonSerializer.Deserialize<List<int>>(plan.SourceVersionsJson)!;
-            if (!sources.Contains(dossier.DefinitionVersion) || DefinitionLifecycle.ClosedStatuses.Contains(dossier.Status))
-            {
-                // Moved or finished since the candidates were listed: nothing to do.
-                db.ChangeTracker.Clear();
-                return "Skipped";
-            }
-
-            var analysis = await AnalyzeAsync(plan, dossier, ct);
-            var now = clock.GetUtcNow().UtcDateTime;
-            var fromVersion = dossier.DefinitionVersion;
-            var result = await db.MigrationResults.SingleOrDefaultAsync(r => r.PlanId == planId && r.DossierId == dossierId, ct);
-            if (result is null)
-            {
-                result = new MigrationResult { PlanId = planId, DossierId = dossierId, Outcome = string.Empty };
-                db.MigrationResults.Add(result);
-            }
-
-            result.FromVersion = fromVersion;
-            result.At = now;
-            result.MovesJson = JsonSerializer.Serialize(analysis.Moves.Select(m => new MoveView(m.TaskId, m.From, m.To)), JsonBody.Options);
-            if (!analysis.CanMigrate)
-            {
-                result.Outcome = "Blocked";
-                result.ToVersion = fromVersion;
-                result.Reason = string.Join("; ", analysis.BlockedReasons);
-            }
-            else
-            {
-                var target = await db.WorkflowDefinitions.AsNoTracking().SingleAsync(d => d.Id == plan.TargetVersionId, ct);
-                var targetWorkflow = await workflows.GetAsync(db, target.Id, ct);
-                var mapping = JsonSerializer.Deserialize<Dictionary<string, string>>(plan.MappingJson)!;
-                var policy = Enum.Parse<StepTimePolicy>(plan.TimePolicy);
-                var state = DossierMigrator.Apply(targetWorkflow, DossierState.FromJson(dossier.StateJson), analysis, mapping, policy, now,
-                    await calendars.CurrentAsync(db, ct));
-                var rows = await DossierWriter.LoadRowsAsync(db, dossierId, ct);
-                var data = DossierMigrator.Describe(analysis, fromVersion, target.Version, policy);
-                data["planId"] = planId;
-                DossierWriter.StageMigration(db, dossier, rows.OpenTasks, rows.Deadlines, rows.NextSequence,
-                    state, target, caller.Name, data, now);
-                result.Outcome = "Migrated";
-                result.ToVersion = target.Version;
-                result.Reason = null;
-            }
-
-            try
-            {
-                await db.SaveChangesAsync(ct);
-                Log.DossierMigrationResult(logger, dossierId, plan.ProcedureCode, fromVersion, result.ToVersion, result.Outcome);
-                db.ChangeTracker.Clear();
-                return result.Outcome;
-            }
-            catch (DbUpdateConcurrencyException) when (attempt < MaxAttemptsPerDossier)
-            {
-                // A clerk completed a task meanwhile: decide again on the dossier as it is now.
-                db.ChangeTracker.Clear();
-            }
-        }
+        var plan = await db.MigrationPlans.AsNoTracking().SingleAsync(p => p.Id == planId, ct);
+        var byOutcome = await db.MigrationResults.AsNoTracking().Where(r => r.PlanId == planId)
+            .GroupBy(r => r.Outcome).Select(g => new { g.Key, Count = g.Count() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        int Count(string outcome) => byOutcome.GetValueOrDefault(outcome);
+        var already = Math.Min(plan.AlreadyMigrated, Count(MigrationOutcomes.Migrated));
+        return new MigrationCounts(
+            byOutcome.Values.Sum(),
+            Count(MigrationOutcomes.Migrated) - already,
+            Count(MigrationOutcomes.Blocked),
+            already,
+            Count(MigrationOutcomes.Closed),
+            Count(MigrationOutcomes.Pending));
     }
 
     private async Task<MigrationAnalysis> AnalyzeAsync(MigrationPlan plan, Dossier dossier, CancellationToken ct)

@@ -35,12 +35,23 @@ public static class MigrateDossiersEndpoints
             .Produces<DryRunView>()
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        group.MapPost("/{id}/execute", async (string id, HttpContext http, DossierMigrationService migrations, CancellationToken ct) =>
-                await migrations.ExecuteAsync(id, Caller.From(http.User), ct) is { } view ? TypedResults.Ok(view) : NotFound(id))
+        group.MapPost("/{id}/execute", async (string id, HttpContext http, DossierMigrationService migrations, MigrationRunner runner, CancellationToken ct) =>
+            {
+                var (plan, refusal) = await migrations.StartAsync(id, Caller.From(http.User), ct);
+                if (refusal is not null)
+                {
+                    return refusal.ToHttpResult();
+                }
+
+                runner.Wake(id);
+                return TypedResults.Accepted($"/api/migrations/{id}", plan);
+            })
             .WithName("ExecuteMigration")
-            .WithSummary("Migrate each dossier in its own transaction; blocked ones stay on their version; re-running skips dossiers already moved")
-            .Produces<MigrationPlanView>()
-            .ProducesProblem(StatusCodes.Status404NotFound);
+            .WithSummary("Start a run in the background: each dossier moves in its own transaction; blocked ones stay on their version; re-running skips dossiers already moved")
+            .WithDescription("Answers 202 at once with the plan (status Running, every candidate pending); follow GET /api/migrations/{id} until status is Completed. The run survives the client giving up and a server restart. A second execute while one runs gets 409.")
+            .Produces<MigrationPlanView>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
 
         group.MapGet("/{id}", async (string id, DossierMigrationService migrations, CancellationToken ct) =>
                 await migrations.ViewAsync(id, ct) is { } view ? TypedResults.Ok(view) : NotFound(id))

@@ -44,8 +44,14 @@ public sealed record MigrationPlanView(
     MigrationCounts Counts,
     IReadOnlyList<MigrationItem> Results);
 
-/// <summary>Counts of a run (or of a dry run).</summary>
-public sealed record MigrationCounts(int Candidates, int Migrated, int Blocked, int AlreadyMigrated);
+/// <summary>Counts of a run (or of a dry run); candidates = migrated + blocked + alreadyMigrated + closedMeanwhile + pending.</summary>
+/// <param name="Candidates">Dossiers the plan takes.</param>
+/// <param name="Migrated">Moved by this run.</param>
+/// <param name="Blocked">Left on their version; each result says why.</param>
+/// <param name="AlreadyMigrated">Moved by an earlier run of the plan.</param>
+/// <param name="ClosedMeanwhile">Returned or stopped after the run listed them.</param>
+/// <param name="Pending">Not handled yet (the run is in progress).</param>
+public sealed record MigrationCounts(int Candidates, int Migrated, int Blocked, int AlreadyMigrated, int ClosedMeanwhile, int Pending);
 
 /// <summary>One dossier's verdict.</summary>
 /// <param name="DossierId">Dossier.</param>

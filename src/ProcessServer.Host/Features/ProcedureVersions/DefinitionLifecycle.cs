@@ -53,13 +53,32 @@ public sealed record LifecycleError(int Status, string Title, string Detail, IRe
 /// ran on. A version's content never changes once it has been published, which is what lets a
 /// dossier always run to the end on the exact version it was received under.
 /// </summary>
+/// <remarks>
+/// Every change is one transaction that takes the procedure's lock (<see cref="ProcedureLock"/>),
+/// reads the version flags afresh and changes them with set-based updates, never through tracked
+/// rows that another request may have changed meanwhile; the database's unique indexes (one
+/// published, one latest per procedure) back this up. Definitions are checked and compiled before
+/// the SQLite write gate is entered, so a large definition never holds up clerks' transitions.
+/// </remarks>
 public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompiler compiler, WorkflowCache cache, WriteGate gate, TimeProvider clock)
 {
     /// <summary>Statuses of dossiers that no longer run.</summary>
     public static readonly string[] ClosedStatuses = ["Returned", "Stopped"];
 
+    /// <summary>How often a publish re-reads a draft that was edited while it was being checked.</summary>
+    private const int PublishAttempts = 5;
+
     /// <summary>Saves a definition to its latest version (a new draft when that one is locked), optionally publishing it.</summary>
-    public async Task<(VersionSummary? Saved, LifecycleError? Error)> SaveAsync(JsonObject body, string? routeCode, bool publish, CancellationToken cancellationToken)
+    public Task<(VersionSummary? Saved, LifecycleError? Error)> SaveAsync(JsonObject body, string? routeCode, bool publish, CancellationToken cancellationToken) =>
+        SaveAsync(body, routeCode, new SaveRequest(publish), cancellationToken);
+
+    /// <summary>
+    /// Saves a definition to its latest version (a new draft when that one is locked). With
+    /// <see cref="SaveRequest.Publish"/> the saved version is published in the same transaction;
+    /// when it cannot run, nothing is written, or with <see cref="SaveRequest.KeepDraftWhenNotPublishable"/>
+    /// the draft is written and the error returned beside it.
+    /// </summary>
+    public async Task<(VersionSummary? Saved, LifecycleError? Error)> SaveAsync(JsonObject body, string? routeCode, SaveRequest request, CancellationToken cancellationToken)
     {
         var (document, error) = Prepare(body, routeCode);
         if (error is not null)
@@ -67,52 +86,80 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
             return (null, error);
         }
 
-        using var pass = await gate.EnterAsync(cancellationToken);
-        var versions = await db.WorkflowDefinitions.Where(d => d.DefinitionId == document!.DefinitionId).ToListAsync(cancellationToken);
-        var latest = versions.FirstOrDefault(v => v.IsLatest) ?? versions.OrderByDescending(v => v.Version).FirstOrDefault();
-        var now = clock.GetUtcNow().UtcDateTime;
-
-        WorkflowDefinitionVersion row;
-        if (latest is not null && latest.PublishedAt is null)
+        var definitionId = document!.DefinitionId;
+        var check = Check(document);
+        LifecycleError? publishError = null;
+        var publish = request.Publish;
+        if (publish && !check.Succeeded)
         {
-            row = latest;
-            Write(row, document!, row.Version);
-            cache.Forget(row.Id);
-        }
-        else
-        {
-            var number = versions.Count == 0 ? 1 : versions.Max(v => v.Version) + 1;
-            row = new WorkflowDefinitionVersion
-            {
-                Id = $"{document!.DefinitionId}-v{number}",
-                DefinitionId = document.DefinitionId,
-                Version = number,
-                Name = document.Name,
-                Json = string.Empty,
-                CreatedAt = now,
-            };
-            Write(row, document, number);
-            foreach (var other in versions)
-            {
-                other.IsLatest = false;
-            }
-
-            row.IsLatest = true;
-            db.WorkflowDefinitions.Add(row);
-            versions.Add(row);
-        }
-
-        if (publish)
-        {
-            var publishError = Publish(row, versions, now);
-            if (publishError is not null)
+            publishError = NotRunnable(definitionId, null, check.Errors);
+            if (!request.KeepDraftWhenNotPublishable)
             {
                 return (null, publishError);
             }
+
+            publish = false;
         }
 
-        await db.SaveChangesAsync(cancellationToken);
-        return (await SummaryAsync(row, cancellationToken), null);
+        // The content is serialised before the gate for the version it will most likely get; inside
+        // the gate it is serialised again only if another save took that version meanwhile.
+        var predicted = Target(definitionId, await HeadersAsync(definitionId, cancellationToken));
+        var predictedJson = Serialize(document, predicted);
+
+        WorkflowDefinitionVersion saved;
+        using (await gate.EnterAsync(cancellationToken))
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await ProcedureLock.AcquireAsync(db, definitionId, cancellationToken);
+            var versions = await HeadersAsync(definitionId, cancellationToken);
+            if (request.MustBeNew && versions.Count > 0)
+            {
+                return (null, new LifecycleError(409, "Procedure code taken", $"A procedure with the code '{definitionId}' already exists; choose another code."));
+            }
+
+            var target = Target(definitionId, versions);
+            var json = target == predicted ? predictedJson : Serialize(document, target);
+            var now = clock.GetUtcNow().UtcDateTime;
+            if (target.Existing is { } draft)
+            {
+                await db.WorkflowDefinitions.Where(d => d.Id == draft.Id && d.PublishedAt == null)
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.Json, json).SetProperty(d => d.Name, document.Name), cancellationToken);
+                saved = draft;
+                saved.Json = json;
+                saved.Name = document.Name;
+            }
+            else
+            {
+                await db.WorkflowDefinitions.Where(d => d.DefinitionId == definitionId && d.IsLatest)
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.IsLatest, false), cancellationToken);
+                saved = new WorkflowDefinitionVersion
+                {
+                    Id = target.Id,
+                    DefinitionId = definitionId,
+                    Version = target.Number,
+                    Name = document.Name,
+                    Json = json,
+                    CreatedAt = now,
+                    IsLatest = true,
+                };
+                db.WorkflowDefinitions.Add(saved);
+                await db.SaveChangesAsync(cancellationToken);
+                db.Entry(saved).State = EntityState.Detached;
+            }
+
+            if (publish)
+            {
+                await MarkPublishedAsync(definitionId, saved.Id, now, cancellationToken);
+                saved.IsPublished = true;
+                saved.IsLatest = true;
+                saved.PublishedAt ??= now;
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        cache.Forget(saved.Id);
+        return (await SummaryAsync(saved, check.Errors, cancellationToken), publishError);
     }
 
     /// <summary>Replaces the content of one exact version; refused with 409 once the version has been published.</summary>
@@ -124,86 +171,156 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
             return (null, error);
         }
 
-        using var pass = await gate.EnterAsync(cancellationToken);
-        var row = await db.WorkflowDefinitions.SingleOrDefaultAsync(d => d.DefinitionId == code && d.Version == version, cancellationToken);
-        if (row is null)
+        var check = Check(document!);
+        var id = $"{code}-v{version}";
+        var existing = (await HeadersAsync(code, cancellationToken)).FirstOrDefault(v => v.Version == version);
+        var json = Serialize(document!, new SaveTarget(existing?.Id ?? id, version, existing));
+
+        WorkflowDefinitionVersion row;
+        using (await gate.EnterAsync(cancellationToken))
         {
-            return (null, NotFound(code, version));
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await ProcedureLock.AcquireAsync(db, code, cancellationToken);
+            var found = (await HeadersAsync(code, cancellationToken)).FirstOrDefault(v => v.Version == version);
+            if (found is null)
+            {
+                return (null, NotFound(code, version));
+            }
+
+            if (found.PublishedAt is not null)
+            {
+                return (null, Locked(found));
+            }
+
+            if (found.Id != existing?.Id)
+            {
+                json = Serialize(document!, new SaveTarget(found.Id, version, found));
+            }
+
+            await db.WorkflowDefinitions.Where(d => d.Id == found.Id && d.PublishedAt == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Json, json).SetProperty(d => d.Name, document!.Name), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            row = found;
+            row.Json = json;
+            row.Name = document!.Name;
         }
 
-        if (row.PublishedAt is not null)
-        {
-            return (null, Locked(row));
-        }
-
-        Write(row, document!, row.Version);
         cache.Forget(row.Id);
-        await db.SaveChangesAsync(cancellationToken);
-        return (await SummaryAsync(row, cancellationToken), null);
+        return (await SummaryAsync(row, check.Errors, cancellationToken), null);
     }
 
     /// <summary>Publishes a version (the latest when <paramref name="version"/> is null).</summary>
     public async Task<(VersionSummary? Published, LifecycleError? Error)> PublishAsync(string code, int? version, CancellationToken cancellationToken)
     {
-        using var pass = await gate.EnterAsync(cancellationToken);
-        var versions = await db.WorkflowDefinitions.Where(d => d.DefinitionId == code).ToListAsync(cancellationToken);
-        var row = version is null ? versions.FirstOrDefault(v => v.IsLatest) : versions.FirstOrDefault(v => v.Version == version);
-        if (row is null)
+        for (var attempt = 1; ; attempt++)
         {
-            return (null, NotFound(code, version));
-        }
+            var headers = await HeadersAsync(code, cancellationToken);
+            var header = version is null ? headers.FirstOrDefault(v => v.IsLatest) ?? headers.MaxBy(v => v.Version) : headers.FirstOrDefault(v => v.Version == version);
+            if (header is null)
+            {
+                return (null, NotFound(code, version));
+            }
 
-        var error = Publish(row, versions, clock.GetUtcNow().UtcDateTime);
-        if (error is not null)
-        {
-            return (null, error);
-        }
+            // Checked outside the gate; the content is compared again inside it, so a draft edited
+            // meanwhile is checked again rather than published unchecked.
+            var json = await ContentAsync(header.Id, cancellationToken);
+            if (json is null)
+            {
+                continue;
+            }
 
-        await db.SaveChangesAsync(cancellationToken);
-        return (await SummaryAsync(row, cancellationToken), null);
+            var check = Check(json);
+            if (!check.Succeeded)
+            {
+                return (null, NotRunnable(code, header.Version, check.Errors));
+            }
+
+            using (await gate.EnterAsync(cancellationToken))
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                await ProcedureLock.AcquireAsync(db, code, cancellationToken);
+                if (!string.Equals(await ContentAsync(header.Id, cancellationToken), json, StringComparison.Ordinal))
+                {
+                    if (attempt < PublishAttempts)
+                    {
+                        continue;
+                    }
+
+                    return (null, new LifecycleError(409, "The version keeps changing",
+                        $"Version {header.Version} of '{code}' was changed while it was being published; publish it again."));
+                }
+
+                var now = clock.GetUtcNow().UtcDateTime;
+                await MarkPublishedAsync(code, header.Id, now, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+                header.IsPublished = true;
+                header.IsLatest = true;
+                header.PublishedAt ??= now;
+                header.Json = json;
+            }
+
+            return (await SummaryAsync(header, [], cancellationToken), null);
+        }
     }
 
     /// <summary>Retracts the published version: new dossiers cannot start until a version is published again; running ones go on.</summary>
     public async Task<(VersionSummary? Retracted, LifecycleError? Error)> RetractAsync(string code, CancellationToken cancellationToken)
     {
-        using var pass = await gate.EnterAsync(cancellationToken);
-        var row = await db.WorkflowDefinitions.FirstOrDefaultAsync(d => d.DefinitionId == code && d.IsPublished, cancellationToken);
-        if (row is null)
+        WorkflowDefinitionVersion? row;
+        using (await gate.EnterAsync(cancellationToken))
         {
-            return (null, new LifecycleError(409, "Nothing to retract", $"Procedure '{code}' has no published version."));
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await ProcedureLock.AcquireAsync(db, code, cancellationToken);
+            row = (await HeadersAsync(code, cancellationToken)).Where(v => v.IsPublished).MaxBy(v => v.Version);
+            if (row is null)
+            {
+                return (null, new LifecycleError(409, "Nothing to retract", $"Procedure '{code}' has no published version."));
+            }
+
+            // Every published flag goes, so a store that ever held two cannot keep one behind.
+            await db.WorkflowDefinitions.Where(d => d.DefinitionId == code && d.IsPublished)
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.IsPublished, false), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            row.IsPublished = false;
         }
 
-        row.IsPublished = false;
-        await db.SaveChangesAsync(cancellationToken);
-        return (await SummaryAsync(row, cancellationToken), null);
+        return (await SummaryAsync(row, null, cancellationToken), null);
     }
 
     /// <summary>Deletes a draft. Published versions and versions any dossier ran on are never deleted.</summary>
     public async Task<LifecycleError?> DeleteVersionAsync(string code, int version, CancellationToken cancellationToken)
     {
-        using var pass = await gate.EnterAsync(cancellationToken);
-        var versions = await db.WorkflowDefinitions.Where(d => d.DefinitionId == code).ToListAsync(cancellationToken);
-        var row = versions.FirstOrDefault(v => v.Version == version);
-        if (row is null)
+        string id;
+        using (await gate.EnterAsync(cancellationToken))
         {
-            return NotFound(code, version);
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await ProcedureLock.AcquireAsync(db, code, cancellationToken);
+            var versions = await HeadersAsync(code, cancellationToken);
+            var row = versions.FirstOrDefault(v => v.Version == version);
+            if (row is null)
+            {
+                return NotFound(code, version);
+            }
+
+            if (row.PublishedAt is not null || await db.Dossiers.AnyAsync(d => d.DefinitionVersionId == row.Id, cancellationToken))
+            {
+                return new LifecycleError(409, "Version kept",
+                    $"Version {version} of '{code}' has been published and dossiers may depend on it; only drafts that were never published can be deleted.");
+            }
+
+            await db.WorkflowDefinitions.Where(d => d.Id == row.Id).ExecuteDeleteAsync(cancellationToken);
+            var rest = versions.Where(v => v.Id != row.Id).ToList();
+            if (rest.Count > 0 && !rest.Any(v => v.IsLatest))
+            {
+                var newest = rest.MaxBy(v => v.Version)!.Id;
+                await db.WorkflowDefinitions.Where(d => d.Id == newest).ExecuteUpdateAsync(s => s.SetProperty(d => d.IsLatest, true), cancellationToken);
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+            id = row.Id;
         }
 
-        if (row.PublishedAt is not null || await db.Dossiers.AnyAsync(d => d.DefinitionVersionId == row.Id, cancellationToken))
-        {
-            return new LifecycleError(409, "Version kept",
-                $"Version {version} of '{code}' has been published and dossiers may depend on it; only drafts that were never published can be deleted.");
-        }
-
-        db.WorkflowDefinitions.Remove(row);
-        versions.Remove(row);
-        if (row.IsLatest && versions.Count > 0)
-        {
-            versions.MaxBy(v => v.Version)!.IsLatest = true;
-        }
-
-        cache.Forget(row.Id);
-        await db.SaveChangesAsync(cancellationToken);
+        cache.Forget(id);
         return null;
     }
 
@@ -217,42 +334,73 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
         }
 
         var counts = await CountsAsync(code, cancellationToken);
-        return rows.Select(r => ToSummary(r, counts)).ToList();
+        return rows.Select(r => ToSummary(r, null, counts)).ToList();
     }
 
     /// <summary>Summary of one stored version.</summary>
     public async Task<VersionSummary> SummaryAsync(WorkflowDefinitionVersion row, CancellationToken cancellationToken) =>
-        ToSummary(row, await CountsAsync(row.DefinitionId, cancellationToken));
+        ToSummary(row, null, await CountsAsync(row.DefinitionId, cancellationToken));
 
-    private LifecycleError? Publish(WorkflowDefinitionVersion row, List<WorkflowDefinitionVersion> versions, DateTime now)
+    private async Task<VersionSummary> SummaryAsync(WorkflowDefinitionVersion row, IReadOnlyList<DefinitionError>? problems, CancellationToken cancellationToken) =>
+        ToSummary(row, problems, await CountsAsync(row.DefinitionId, cancellationToken));
+
+    /// <summary>The versions of a procedure without their content, read afresh (never from the change tracker).</summary>
+    private Task<List<WorkflowDefinitionVersion>> HeadersAsync(string code, CancellationToken cancellationToken) =>
+        db.WorkflowDefinitions.AsNoTracking().Where(d => d.DefinitionId == code)
+            .Select(d => new WorkflowDefinitionVersion
+            {
+                Id = d.Id,
+                DefinitionId = d.DefinitionId,
+                Version = d.Version,
+                Name = d.Name,
+                IsLatest = d.IsLatest,
+                IsPublished = d.IsPublished,
+                Json = string.Empty,
+                CreatedAt = d.CreatedAt,
+                PublishedAt = d.PublishedAt,
+            })
+            .ToListAsync(cancellationToken);
+
+    private Task<string?> ContentAsync(string id, CancellationToken cancellationToken) =>
+        db.WorkflowDefinitions.AsNoTracking().Where(d => d.Id == id).Select(d => d.Json).SingleOrDefaultAsync(cancellationToken);
+
+    /// <summary>The latest version while it is a draft, else the next version number.</summary>
+    private static SaveTarget Target(string definitionId, List<WorkflowDefinitionVersion> versions)
     {
-        var result = compiler.Compile(WorkflowDefinitionDocument.Parse(row.Json));
-        if (!result.Succeeded)
+        var latest = versions.FirstOrDefault(v => v.IsLatest) ?? versions.MaxBy(v => v.Version);
+        if (latest is { PublishedAt: null })
         {
-            return new LifecycleError(422, "The procedure cannot be published",
-                $"Version {row.Version} of '{row.DefinitionId}' cannot run: {string.Join("; ", result.Errors.Select(e => e.Message))}", result.Errors);
+            return new SaveTarget(latest.Id, latest.Version, latest);
         }
 
-        foreach (var other in versions)
-        {
-            other.IsPublished = other == row;
-            other.IsLatest = other == row;
-        }
-
-        row.PublishedAt ??= now;
-        return null;
+        var number = versions.Count == 0 ? 1 : versions.Max(v => v.Version) + 1;
+        return new SaveTarget($"{definitionId}-v{number}", number, null);
     }
 
-    private static void Write(WorkflowDefinitionVersion row, WorkflowDefinitionDocument document, int number)
+    /// <summary>One version published and latest, every other one neither, in the current transaction.</summary>
+    private async Task MarkPublishedAsync(string code, string id, DateTime now, CancellationToken cancellationToken)
     {
-        document.Id = row.Id;
-        document.Version = number;
+        // Flags are cleared first: the unique indexes allow one published and one latest at any moment.
+        await db.WorkflowDefinitions.Where(d => d.DefinitionId == code && d.Id != id && (d.IsPublished || d.IsLatest))
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.IsPublished, false).SetProperty(d => d.IsLatest, false), cancellationToken);
+        await db.WorkflowDefinitions.Where(d => d.Id == id)
+            .ExecuteUpdateAsync(s => s.SetProperty(d => d.IsPublished, true).SetProperty(d => d.IsLatest, true).SetProperty(d => d.PublishedAt, d => d.PublishedAt ?? now), cancellationToken);
+    }
+
+    private CompileResult Check(WorkflowDefinitionDocument document) => compiler.Compile(document);
+
+    private CompileResult Check(string json) => compiler.Compile(WorkflowDefinitionDocument.Parse(json));
+
+    private static string Serialize(WorkflowDefinitionDocument document, SaveTarget target)
+    {
+        var copy = document.Clone();
+        copy.Id = target.Id;
+        copy.Version = target.Number;
 
         // Flags live in columns; the stored JSON is content only, so publishing never rewrites it.
-        document.Json.Remove("isLatest");
-        document.Json.Remove("isPublished");
-        row.Name = document.Name;
-        row.Json = document.ToJsonString();
+        copy.Json.Remove("isLatest");
+        copy.Json.Remove("isPublished");
+        return copy.ToJsonString();
     }
 
     private static (WorkflowDefinitionDocument? Document, LifecycleError? Error) Prepare(JsonObject body, string? routeCode)
@@ -297,19 +445,34 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
         return rows.ToDictionary(r => r.Key, r => (r.InFlight, r.Total), StringComparer.Ordinal);
     }
 
-    private VersionSummary ToSummary(WorkflowDefinitionVersion row, Dictionary<string, (int InFlight, int Total)> counts)
+    private VersionSummary ToSummary(WorkflowDefinitionVersion row, IReadOnlyList<DefinitionError>? problems, Dictionary<string, (int InFlight, int Total)> counts)
     {
         counts.TryGetValue(row.Id, out var count);
-        IReadOnlyList<DefinitionError> problems = row.PublishedAt is null
-            ? compiler.Compile(WorkflowDefinitionDocument.Parse(row.Json)).Errors
-            : [];
+        problems = row.PublishedAt is not null ? [] : problems ?? (row.Json.Length > 0 ? Check(row.Json).Errors : []);
         return new VersionSummary(row.DefinitionId, row.Id, row.Version, row.Name, row.IsLatest, row.IsPublished,
             row.PublishedAt is not null, row.CreatedAt, row.PublishedAt, count.InFlight, count.Total, problems);
     }
+
+    private static LifecycleError NotRunnable(string code, int? version, IReadOnlyList<DefinitionError> errors) => new(422, "The procedure cannot be published",
+        $"{(version is null ? "The procedure" : $"Version {version} of '{code}'")} cannot run: {string.Join("; ", errors.Select(e => e.Message))}", errors);
 
     private static LifecycleError NotFound(string code, int? version) => new(404, "Version not found",
         version is null ? $"Procedure '{code}' does not exist." : $"Procedure '{code}' has no version {version}.");
 
     private static LifecycleError Locked(WorkflowDefinitionVersion row) => new(409, "Published versions are immutable",
         $"Version {row.Version} of '{row.DefinitionId}' has been published, so its content can never change (dossiers run on it). Save to the procedure instead: PUT /api/procedures/{row.DefinitionId}/draft creates version N+1 as a draft.");
+
+    /// <summary>Where a save goes: an existing draft, or a new version number.</summary>
+    private sealed record SaveTarget(string Id, int Number, WorkflowDefinitionVersion? Existing)
+    {
+        public bool Equals(SaveTarget? other) => other is not null && other.Id == Id && other.Number == Number && (other.Existing is null) == (Existing is null);
+
+        public override int GetHashCode() => HashCode.Combine(Id, Number, Existing is null);
+    }
 }
+
+/// <summary>What a save asks for.</summary>
+/// <param name="Publish">Publish the saved version in the same transaction.</param>
+/// <param name="KeepDraftWhenNotPublishable">When it cannot be published, still save it as a draft (the designer keeps edits).</param>
+/// <param name="MustBeNew">The definition id must not exist yet (a new procedure, "Save As").</param>
+public sealed record SaveRequest(bool Publish, bool KeepDraftWhenNotPublishable = false, bool MustBeNew = false);

@@ -43,7 +43,7 @@ public static class ProceduresEndpoint
             .Select(g => new ProcedureSummary(
                 g.Key,
                 g.OrderByDescending(r => r.Version).First().Name,
-                g.Where(r => r.IsPublished).Select(r => (int?)r.Version).FirstOrDefault(),
+                g.Where(r => r.IsPublished).Select(r => (int?)r.Version).Max(),
                 g.Max(r => r.Version)))
             .OrderBy(p => p.Code, StringComparer.Ordinal)
             .ToList();
@@ -62,7 +62,7 @@ public static class ProceduresEndpoint
     private static async Task<IResult> GetDefinitionAsync(string code, int? version, ProcessServerDbContext db, CancellationToken cancellationToken)
     {
         var query = db.WorkflowDefinitions.AsNoTracking().Where(d => d.DefinitionId == code);
-        query = version is null ? query.Where(d => d.IsPublished) : query.Where(d => d.Version == version);
+        query = version is null ? query.Where(d => d.IsPublished).OrderByDescending(d => d.Version) : query.Where(d => d.Version == version);
         var row = await query.Select(d => new { d.Json, d.IsLatest, d.IsPublished }).FirstOrDefaultAsync(cancellationToken);
         return row is null
             ? Problems.Result(404, "Procedure not found", version is null

@@ -1,0 +1,95 @@
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using ProcessServer.Engine.Execution;
+using ProcessServer.Host.Infrastructure;
+using ProcessServer.Host.Transitions;
+using ProcessServer.Persistence;
+using EngineCompleteTask = ProcessServer.Engine.Execution.CompleteTask;
+
+namespace ProcessServer.Host.Features.CompleteTask;
+
+/// <summary>A clerk's completion of a task.</summary>
+/// <param name="TaskId">The task.</param>
+/// <param name="Outcome">One of the task's allowed outcomes.</param>
+/// <param name="Comment">Handler's note, kept in the journal.</param>
+/// <param name="Data">Values for dossier variables.</param>
+public sealed record CompleteTaskCommand(string TaskId, string? Outcome, string? Comment, IReadOnlyDictionary<string, JsonNode?>? Data);
+
+/// <summary>
+/// Completes a task: the caller must work for the task's unit; the engine decides what opens next.
+/// Used by the clerk API and by in-process callers (importer, fault suite) alike.
+/// </summary>
+public sealed class CompleteTaskHandler(
+    ProcessServerDbContext db,
+    DossierTransitions transitions,
+    WorkflowInterpreter interpreter,
+    FieldLimits limits,
+    ILoggerFactory loggers)
+{
+    private readonly ILogger _logger = loggers.CreateLogger("ProcessServer.Transitions");
+
+    /// <summary>Completes the task, or says why not.</summary>
+    /// <param name="command">What the clerk decided.</param>
+    /// <param name="caller">Who decided.</param>
+    /// <param name="expectedVersion">The dossier version the clerk decided on (If-Match).</param>
+    /// <param name="idempotency">The clerk's Idempotency-Key.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public async Task<TransitionOutcome> HandleAsync(
+        CompleteTaskCommand command,
+        Caller caller,
+        int? expectedVersion,
+        IdempotencyToken? idempotency,
+        CancellationToken cancellationToken)
+    {
+        var task = await db.Tasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == command.TaskId, cancellationToken);
+        if (task is null)
+        {
+            return TransitionOutcome.Refused(new Refusal(RefusalKind.NotFound, "Task not found",
+                $"No task has id '{command.TaskId}'. Take task ids from GET /api/inbox or the dossier's currentTasks."));
+        }
+
+        if (!caller.ActsFor(task.UnitCode))
+        {
+            return TransitionOutcome.Refused(new Refusal(RefusalKind.Forbidden, "Not your unit",
+                $"Task '{task.Title}' belongs to unit {task.UnitCode}; you work for {string.Join(", ", caller.Units)}."));
+        }
+
+        if (string.IsNullOrWhiteSpace(command.Outcome))
+        {
+            return TransitionOutcome.Refused(Refusal.Field("Outcome required", "outcome",
+                "outcome is required, e.g. \"Done\"; the task's allowedOutcomes lists the choices."));
+        }
+
+        var tooLong = new Dictionary<string, string[]>();
+        limits.Comment(tooLong, "comment", command.Comment);
+        limits.Variables(tooLong, "data", command.Data);
+        if (tooLong.Count > 0)
+        {
+            return TransitionOutcome.Refused(Refusal.Invalid("The completion is too large", tooLong));
+        }
+
+        var outcome = command.Outcome.Trim();
+        return await transitions.RunAsync(
+            new TransitionCall(task.DossierId, caller, expectedVersion, idempotency),
+            input =>
+            {
+                TransitionResult result;
+                try
+                {
+                    result = interpreter.Complete(input.Workflow, input.State,
+                        new EngineCompleteTask(task.Id, outcome, caller.Name, command.Comment, command.Data, input.Now, input.Time));
+                }
+                catch (TransitionException ex)
+                {
+                    return TransitionDecision.Refuse(ex.Error is TransitionError.OutcomeNotAllowed or TransitionError.InvalidData
+                        ? new Refusal(RefusalKind.Unprocessable, "Not allowed for this step", ex.Message)
+                        : new Refusal(RefusalKind.Conflict, "The task cannot be completed", ex.Message));
+                }
+
+                return TransitionDecision.Apply(result).Then(dossier => Log.TaskCompleted(_logger,
+                    dossier.Id, dossier.ProcedureCode, dossier.DefinitionVersion, task.Id, task.ActivityId, caller.Name, outcome,
+                    dossier.Status, result.State.Tasks.Count));
+            },
+            cancellationToken);
+    }
+}

@@ -1,0 +1,301 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using ProcessServer.Engine.Definitions;
+using ProcessServer.Engine.Execution;
+using ProcessServer.Host.Features.Calendar;
+using ProcessServer.Host.Features.Views;
+using ProcessServer.Host.Infrastructure;
+using ProcessServer.Persistence;
+using ProcessServer.Persistence.Entities;
+
+namespace ProcessServer.Host.Transitions;
+
+/// <summary>
+/// The caller's Idempotency-Key and a digest of what the request asks for. The digest catches a key
+/// reused for a different request; any caller (HTTP, importer, fault suite) computes it the same way.
+/// </summary>
+/// <param name="Key">The caller's key (at most 128 characters).</param>
+/// <param name="Fingerprint">Digest of the operation and its payload.</param>
+public sealed record IdempotencyToken(string Key, string Fingerprint)
+{
+    /// <summary>Longest key accepted.</summary>
+    public const int MaxKeyLength = 128;
+
+    /// <summary>A token whose fingerprint digests <paramref name="operation"/> and <paramref name="payload"/>.</summary>
+    /// <param name="key">The caller's key.</param>
+    /// <param name="operation">What is asked, e.g. "POST /api/tasks/{id}/complete".</param>
+    /// <param name="payload">The request's content as sent.</param>
+    public static IdempotencyToken For(string key, string operation, string payload) =>
+        new(key, Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{operation}\n{payload}"))));
+}
+
+/// <summary>A state change of an existing dossier as asked for.</summary>
+/// <param name="DossierRef">Dossier id or receipt code.</param>
+/// <param name="Caller">Who asks.</param>
+/// <param name="ExpectedVersion">The dossier version the caller decided on; a different current version is refused as stale.</param>
+/// <param name="Idempotency">The caller's Idempotency-Key, when given.</param>
+public sealed record TransitionCall(string DossierRef, Caller Caller, int? ExpectedVersion = null, IdempotencyToken? Idempotency = null);
+
+/// <summary>Everything a handler decides on, read under the write gate.</summary>
+/// <param name="Dossier">The dossier row (tracked).</param>
+/// <param name="State">Its engine state.</param>
+/// <param name="Workflow">The definition version it runs on.</param>
+/// <param name="Time">The current working calendar.</param>
+/// <param name="Rows">Its open task rows, deadline rows and journal.</param>
+/// <param name="Now">Server time of the change (UTC).</param>
+/// <param name="Caller">Who asks.</param>
+/// <param name="Db">The context the change is staged on (for rows a custom change adds).</param>
+public sealed record TransitionInput(
+    Dossier Dossier,
+    DossierState State,
+    CompiledWorkflow Workflow,
+    TimeContext Time,
+    TransitionRows Rows,
+    DateTime Now,
+    Caller Caller,
+    ProcessServerDbContext Db);
+
+/// <summary>What a handler decided: refuse, apply an engine result, or stage its own rows.</summary>
+public sealed class TransitionDecision
+{
+    private TransitionDecision(Refusal? refusal, TransitionResult? result, Func<TransitionInput, IReadOnlyList<JournalEntry>>? stage)
+    {
+        Refusal = refusal;
+        Result = result;
+        CustomStage = stage;
+    }
+
+    /// <summary>The refusal, when nothing is to change.</summary>
+    public Refusal? Refusal { get; }
+
+    /// <summary>The engine's result, staged by <see cref="DossierWriter.Stage"/>.</summary>
+    public TransitionResult? Result { get; }
+
+    /// <summary>A change that is not an engine step (e.g. a migration), staged by the handler.</summary>
+    public Func<TransitionInput, IReadOnlyList<JournalEntry>>? CustomStage { get; }
+
+    /// <summary>Runs after the change is durably committed (logging).</summary>
+    public Action<Dossier>? Committed { get; private init; }
+
+    /// <summary>Refuses; nothing is written.</summary>
+    public static TransitionDecision Refuse(Refusal refusal) => new(refusal, null, null);
+
+    /// <summary>Applies an engine transition.</summary>
+    public static TransitionDecision Apply(TransitionResult result) => new(null, result, null);
+
+    /// <summary>Stages rows the handler builds itself, returning the journal entries added.</summary>
+    public static TransitionDecision Stage(Func<TransitionInput, IReadOnlyList<JournalEntry>> stage) => new(null, null, stage);
+
+    /// <summary>Adds an action run once the change is committed.</summary>
+    public TransitionDecision Then(Action<Dossier> committed) => new(Refusal, Result, CustomStage) { Committed = committed };
+}
+
+/// <summary>
+/// The one write path of dossier state changes. Every use-case handler (receive, complete,
+/// apology, migrate, and the acts built on them) goes through it, so these rules hold everywhere:
+/// <list type="bullet">
+/// <item>one change is one transaction: dossier row, task rows, deadlines, journal entries and the
+/// stored answer land together or not at all;</item>
+/// <item>the dossier's Version column decides between concurrent changes; the loser is told the
+/// dossier changed, never overwrites;</item>
+/// <item>an Idempotency-Key is checked before and again under the write gate, so a duplicate that
+/// arrives while the first is in flight gets the first answer, not a conflict;</item>
+/// <item>the answer is built once, from what was written, and stored with the change.</item>
+/// </list>
+/// </summary>
+public sealed class DossierTransitions(
+    ProcessServerDbContext db,
+    WorkflowCache workflows,
+    CalendarStore calendars,
+    WriteGate gate,
+    TimeProvider clock)
+{
+    /// <summary>Status code stored with the answer of an accepted change to an existing dossier.</summary>
+    internal const int AnswerOk = 200;
+
+    /// <summary>Status code stored with the answer of a receipt.</summary>
+    internal const int AnswerCreated = 201;
+
+    /// <summary>Runs a state change of an existing dossier.</summary>
+    /// <param name="call">Which dossier, who asks, the version decided on and the Idempotency-Key.</param>
+    /// <param name="decide">The handler's decision on the dossier as it is now.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public Task<TransitionOutcome> RunAsync(TransitionCall call, Func<TransitionInput, TransitionDecision> decide, CancellationToken cancellationToken) =>
+        RunAsync(call, (input, _) => Task.FromResult(decide(input)), cancellationToken);
+
+    /// <summary>Runs a state change of an existing dossier whose decision reads more rows.</summary>
+    /// <param name="call">Which dossier, who asks, the version decided on and the Idempotency-Key.</param>
+    /// <param name="decide">The handler's decision on the dossier as it is now.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public async Task<TransitionOutcome> RunAsync(
+        TransitionCall call,
+        Func<TransitionInput, CancellationToken, Task<TransitionDecision>> decide,
+        CancellationToken cancellationToken)
+    {
+        if (await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } early)
+        {
+            return early;
+        }
+
+        using var pass = await gate.EnterAsync(cancellationToken);
+
+        // Again under the gate: a duplicate that waited here while the first request was being
+        // written must get the first answer, not "the dossier changed meanwhile".
+        if (await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } replay)
+        {
+            return replay;
+        }
+
+        var dossier = await db.Dossiers.SingleOrDefaultAsync(d => d.Id == call.DossierRef || d.ReceiptCode == call.DossierRef, cancellationToken);
+        if (dossier is null)
+        {
+            return TransitionOutcome.Refused(new Refusal(RefusalKind.NotFound, "Dossier not found", $"No dossier has id or receipt code '{call.DossierRef}'."));
+        }
+
+        if (call.ExpectedVersion is { } expected && dossier.Version != expected)
+        {
+            return TransitionOutcome.Refused(Refusal.Stale(dossier.ReceiptCode, dossier.Version, dossier.Status));
+        }
+
+        var readVersion = dossier.Version;
+        var now = clock.GetUtcNow().UtcDateTime;
+        var input = new TransitionInput(
+            dossier,
+            DossierState.FromJson(dossier.StateJson),
+            await workflows.GetAsync(db, dossier.DefinitionVersionId, cancellationToken),
+            await calendars.CurrentAsync(db, cancellationToken),
+            await DossierWriter.LoadRowsAsync(db, dossier.Id, cancellationToken),
+            now,
+            call.Caller,
+            db);
+
+        TransitionDecision decision;
+        try
+        {
+            decision = await decide(input, cancellationToken);
+        }
+        catch (TransitionException ex)
+        {
+            decision = TransitionDecision.Refuse(FromEngine(ex));
+        }
+
+        if (decision.Refusal is { } refusal)
+        {
+            db.ChangeTracker.Clear();
+            return TransitionOutcome.Refused(refusal);
+        }
+
+        var added = decision.Result is { } result
+            ? DossierWriter.Stage(db, dossier, input.Rows.OpenTasks, input.Rows.Deadlines, input.Rows.NextSequence, result, now)
+            : decision.CustomStage!(input);
+        var answer = await AnswerAsync(dossier, input.Rows.Journal.Concat(added), created: false, location: null, now, cancellationToken);
+        StageAnswer(call.Caller, call.Idempotency, answer, now);
+
+        if (await CommitAsync(call.Caller, call.Idempotency, dossier.Id, readVersion, cancellationToken) is { } lost)
+        {
+            return lost;
+        }
+
+        decision.Committed?.Invoke(dossier);
+        return TransitionOutcome.Accepted(answer);
+    }
+
+    /// <summary>The stored answer to the caller's key, a refusal for a key reused differently, or null to proceed.</summary>
+    public async Task<TransitionOutcome?> ReplayAsync(Caller caller, IdempotencyToken? token, CancellationToken cancellationToken)
+    {
+        if (token is null)
+        {
+            return null;
+        }
+
+        var record = await db.IdempotencyRecords.AsNoTracking()
+            .SingleOrDefaultAsync(r => r.Scope == caller.Name && r.Key == token.Key, cancellationToken);
+        if (record is null)
+        {
+            return null;
+        }
+
+        return record.RequestFingerprint == token.Fingerprint
+            ? TransitionOutcome.Accepted(new TransitionAnswer(record.StatusCode == AnswerCreated, record.ResponseBody, record.ETag, record.Location, Replayed: true))
+            : TransitionOutcome.Refused(new Refusal(RefusalKind.Unprocessable, "Idempotency-Key reused",
+                $"The Idempotency-Key '{token.Key}' was already used for a different request. Use a new key for a new request."));
+    }
+
+    /// <summary>Builds the answer (the dossier view) from the rows as they will be written.</summary>
+    internal async Task<TransitionAnswer> AnswerAsync(Dossier dossier, IEnumerable<JournalEntry> journal, bool created, string? location, DateTime now, CancellationToken cancellationToken)
+    {
+        var name = await DossierViews.ProcedureNameAsync(db, dossier.DefinitionVersionId, cancellationToken);
+        var body = DossierViews.Serialize(DossierViews.Build(dossier, name, journal, now));
+        return new TransitionAnswer(created, body, DossierViews.ETag(dossier.Version), location, Replayed: false);
+    }
+
+    /// <summary>Stages the answer under the caller's key, in the same transaction as the change.</summary>
+    internal void StageAnswer(Caller caller, IdempotencyToken? token, TransitionAnswer answer, DateTime now)
+    {
+        if (token is null)
+        {
+            return;
+        }
+
+        db.IdempotencyRecords.Add(new IdempotencyRecord
+        {
+            Scope = caller.Name,
+            Key = token.Key,
+            RequestFingerprint = token.Fingerprint,
+            StatusCode = answer.Created ? AnswerCreated : AnswerOk,
+            ResponseBody = answer.Body,
+            ETag = answer.ETag,
+            Location = answer.Location,
+            CreatedAt = now,
+        });
+    }
+
+    /// <summary>
+    /// Commits the staged change. Returns null when it landed; otherwise what the caller is told:
+    /// the first answer when a concurrent request with the same key won, or "changed meanwhile"
+    /// when another change of the dossier won. Anything else is a fault and propagates.
+    /// </summary>
+    /// <param name="caller">Who asks.</param>
+    /// <param name="token">The caller's key.</param>
+    /// <param name="dossierId">The dossier changed, or null for a receipt (a new dossier).</param>
+    /// <param name="readVersion">The version the change was decided on.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    internal async Task<TransitionOutcome?> CommitAsync(Caller caller, IdempotencyToken? token, string? dossierId, int readVersion, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return null;
+        }
+        catch (DbUpdateException)
+        {
+            db.ChangeTracker.Clear();
+            if (await ReplayAsync(caller, token, cancellationToken) is { } replay)
+            {
+                return replay;
+            }
+
+            if (dossierId is null)
+            {
+                throw;
+            }
+
+            // On PostgreSQL a concurrent change of the same dossier can surface as a duplicate
+            // journal key rather than as a concurrency conflict: both mean someone else was first.
+            var current = await db.Dossiers.AsNoTracking().SingleAsync(d => d.Id == dossierId, cancellationToken);
+            if (current.Version != readVersion)
+            {
+                return TransitionOutcome.Refused(Refusal.Stale(current.ReceiptCode, current.Version, current.Status));
+            }
+
+            throw;
+        }
+    }
+
+    private static Refusal FromEngine(TransitionException ex) => ex.Error switch
+    {
+        TransitionError.OutcomeNotAllowed or TransitionError.InvalidData => new Refusal(RefusalKind.Unprocessable, "Not allowed for this step", ex.Message),
+        _ => new Refusal(RefusalKind.Conflict, "Not possible in the dossier's current state", ex.Message),
+    };
+}

@@ -1,0 +1,105 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using FluentAssertions;
+using ProcessServer.Host.Tests.Support;
+
+namespace ProcessServer.Host.Tests;
+
+/// <summary>
+/// The server started as an operator starts it (<c>dotnet ProcessServer.Host.dll</c>, no environment
+/// name, so Production): it refuses keys anyone could guess and takes the operator's keys and units
+/// as the whole lists.
+/// </summary>
+public sealed class ProductionStartTests : IDisposable
+{
+    private readonly TempDatabase _folder = new();
+
+    [Fact]
+    public async Task Started_without_an_environment_name_the_server_refuses_development_empty_and_short_keys_naming_each_entry_and_the_fix()
+    {
+        var shortSecret = "only-twenty-chars-ok";
+        using var server = HostProcess.Start(_folder.Folder, environment: null,
+            "--ProcessServer:ApiKeys:0:Name=admin", "--ProcessServer:ApiKeys:0:Key=dev-admin-key", "--ProcessServer:ApiKeys:0:Role=Administrator",
+            "--ProcessServer:ApiKeys:1:Name=reporter", "--ProcessServer:ApiKeys:1:Key=", "--ProcessServer:ApiKeys:1:Role=Reporter",
+            "--ProcessServer:ApiKeys:2:Name=province", $"--ProcessServer:ApiKeys:2:Key={shortSecret}", "--ProcessServer:ApiKeys:2:Role=Reporter",
+            "--ProcessServer:ApiKeys:3:Name=strong", $"--ProcessServer:ApiKeys:3:Key={NewKey()}", "--ProcessServer:ApiKeys:3:Role=Administrator");
+
+        (await server.ExitsWithinAsync(TimeSpan.FromSeconds(60))).Should().BeTrue("the server must not start with guessable keys; it is serving instead:\n" + server.Output);
+        server.ExitCode.Should().Be(1);
+        var message = server.Errors;
+        message.Should().Contain("ProcessServer refuses to start (environment Production)");
+        message.Should().Contain("ProcessServer:ApiKeys:0 (\"admin\", from the command line) is the development key 'dev-admin-key'");
+        message.Should().Contain("ProcessServer:ApiKeys:1 (\"reporter\", from the command line) has an empty Key");
+        message.Should().Contain("ProcessServer:ApiKeys:2 (\"province\", from the command line) has a key of 20 characters; outside Development a key needs at least 32");
+        message.Should().Contain("openssl rand -base64 32").And.Contain("ProcessServer__ApiKeys__2__Key");
+        message.Should().NotContain("\"strong\"", "a good key is not a problem");
+        message.Should().NotContain(shortSecret, "a secret, even a weak one, is not printed to logs");
+        message.Should().NotContain("   at ", "the operator gets the reasons, not a stack trace");
+    }
+
+    [Fact]
+    public async Task Started_without_an_environment_name_and_no_keys_the_server_refuses_and_points_at_the_sample()
+    {
+        using var server = HostProcess.Start(_folder.Folder);
+
+        (await server.ExitsWithinAsync(TimeSpan.FromSeconds(60))).Should().BeTrue("a production server without keys would accept the development keys or nobody:\n" + server.Output);
+        server.ExitCode.Should().Be(1);
+        server.Errors.Should().Contain("No API keys are configured").And.Contain("appsettings.Units-and-keys.json");
+    }
+
+    [Fact]
+    public async Task Following_the_sample_a_production_server_knows_only_the_operators_keys_and_units()
+    {
+        // What appsettings.samples/README.md says: copy the sample as appsettings.Production.json and fill in the keys.
+        var sample = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "appsettings.samples", "appsettings.Units-and-keys.json")))!;
+        var keys = sample["ProcessServer"]!["ApiKeys"]!.AsArray();
+        keys.Select(k => k!["Key"]!.GetValue<string>()).Should().OnlyContain(k => k.Length == 0, "the sample holds no secret anyone could copy");
+        foreach (var key in keys)
+        {
+            key!["Key"] = NewKey();
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(_folder.Folder, "appsettings.Production.json"), sample.ToJsonString());
+        var admin = keys[0]!["Key"]!.GetValue<string>();
+
+        using var server = HostProcess.Start(_folder.Folder);
+        await server.WaitUntilServingAsync();
+
+        foreach (var development in new[] { Keys.Admin, Keys.Counter, Keys.Tax, Keys.Insurance })
+        {
+            using var client = server.Client(development);
+            (await client.GetAsync("/api/procedures")).StatusCode.Should().Be(HttpStatusCode.Unauthorized, $"{development} is a development key");
+        }
+
+        using var operatorClient = server.Client(admin);
+        (await operatorClient.GetAsync("/api/procedures")).StatusCode.Should().Be(HttpStatusCode.OK);
+
+        // The units are the sample's three, not those merged with the development units by position.
+        var receive = await operatorClient.PostAsJsonAsync("/api/dossiers", new
+        {
+            procedureCode = "birth-registration",
+            applicant = ClerkApi.Applicant(),
+            channel = "direct",
+            receivingUnit = "HCC-BINHSON",
+        });
+        receive.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await receive.Content.ReadAsStringAsync()).Should().Contain("known units: HCC-TINH, HCC-XA-A, UBND-XA-A.");
+    }
+
+    public void Dispose() => _folder.Dispose();
+
+    private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "ProcessServer.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("ProcessServer.sln not found above the test folder");
+    }
+}
