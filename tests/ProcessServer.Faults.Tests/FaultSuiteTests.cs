@@ -42,6 +42,15 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Two_eight_and_thirty_two_concurrent_completions_through_the_use_case_handler_in_process_complete_it_exactly_once()
+    {
+        var report = await ConcurrentCompletions.RunAsync(new ConcurrentCompletions.Options([2, 8, 32], Rounds: 3, Seed: FaultSeeds.Completions, InProcess: true), Log);
+
+        Passed(report);
+        report.Figure("rounds").Should().Be(18);
+    }
+
+    [Fact]
     public async Task Concurrent_publishes_leave_at_most_one_published_and_exactly_one_latest_version()
     {
         var report = await ConcurrentPublishes.RunAsync(new ConcurrentPublishes.Options([2, 8, 16], Rounds: 4, Seed: FaultSeeds.Publishes), Log);

@@ -63,15 +63,22 @@ public sealed class FaultHost : IAsyncDisposable
     public bool IsRunning => _process is { HasExited: false };
 
     /// <summary>
-    /// Prepares a server: the host's own appsettings.json with the API keys replaced by fresh ones
+    /// Prepares a server: the host's own appsettings.json with the shipped units and fresh API keys
     /// (a configuration array cannot be replaced from the command line, only merged by index), plus
-    /// <paramref name="configure"/>'s changes, written to the server's content root.
+    /// <paramref name="configure"/>'s changes, written to the server's content root, where the server
+    /// finds no appsettings.{Environment}.json: its keys are only these.
     /// </summary>
     public static FaultHost Create(string name, FaultLog log, string environment = "Production", Action<JsonObject>? configure = null)
     {
         var settings = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "appsettings.json")))!.AsObject();
         var server = settings["ProcessServer"]!.AsObject();
-        var units = server["Units"]!.AsArray().Select(u => u!["Code"]!.GetValue<string>()).ToList();
+
+        // The shipped units (configuration data, kept with the development settings) unless the
+        // base settings name some; the development keys are never copied.
+        var shipped = JsonNode.Parse(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "appsettings.Development.json")))!["ProcessServer"]!;
+        var unitList = (server["Units"] ?? shipped["Units"])!.DeepClone().AsArray();
+        server["Units"] = unitList;
+        var units = unitList.Select(u => u!["Code"]!.GetValue<string>()).ToList();
         var keys = KeyRing.For(units);
         server["ApiKeys"] = keys.ToSettings();
         configure?.Invoke(settings);

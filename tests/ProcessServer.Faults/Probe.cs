@@ -176,13 +176,17 @@ public sealed class Answer
 
     public required string Body { get; init; }
 
-    public required HttpResponseHeaders Headers { get; init; }
+    /// <summary>Response headers; none for answers of in-process handler calls.</summary>
+    public HttpResponseHeaders? Headers { get; init; }
+
+    /// <summary>For in-process handler calls: whether the answer was the stored first one.</summary>
+    public bool ReplayedFlag { get; init; }
 
     public HttpContentHeaders? ContentHeaders { get; init; }
 
     public TimeSpan Elapsed { get; init; }
 
-    public bool Replayed => Headers.TryGetValues("Idempotent-Replayed", out var v) && v.Contains("true");
+    public bool Replayed => ReplayedFlag || (Headers is not null && Headers.TryGetValues("Idempotent-Replayed", out var v) && v.Contains("true"));
 
     public bool IsSuccess => Status is >= 200 and < 300;
 
@@ -203,7 +207,7 @@ public sealed class Answer
     /// <summary>Retry-After of a 429, bounded so a scenario never stalls on a misconfigured limiter.</summary>
     public TimeSpan RetryAfter()
     {
-        var delta = Headers.RetryAfter?.Delta;
+        var delta = Headers?.RetryAfter?.Delta;
         return delta is { } d ? TimeSpan.FromSeconds(Math.Clamp(d.TotalSeconds, 0.05, 5)) : TimeSpan.FromMilliseconds(500);
     }
 }

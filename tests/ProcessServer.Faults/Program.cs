@@ -7,7 +7,7 @@ using ProcessServer.Faults.Scenarios;
 // SQLite file, prints its figures and exits with 1 when it found a loss, a duplicate, a cross-unit
 // access, a 5xx or another failure.
 //   dotnet run -c Release --project tests/ProcessServer.Faults -- kill [cycles=55] [seed]
-//   dotnet run -c Release --project tests/ProcessServer.Faults -- completions [rounds=20] [seed]
+//   dotnet run -c Release --project tests/ProcessServer.Faults -- completions [rounds=20] [seed]   (over HTTP, then through the handler in process)
 //   dotnet run -c Release --project tests/ProcessServer.Faults -- publishes [rounds=10] [seed]
 //   dotnet run -c Release --project tests/ProcessServer.Faults -- definitions [mutations=20000] [seed] [max string=40000000] [max activities=10000]
 //   dotnet run -c Release --project tests/ProcessServer.Faults -- requests [requests=20000] [seed]
@@ -27,6 +27,7 @@ switch (mode)
         break;
     case "completions":
         reports.Add(await ConcurrentCompletions.RunAsync(new ConcurrentCompletions.Options([2, 8, 32], Arg(1, 20), Arg(2, FaultSeeds.Completions)), log));
+        reports.Add(await ConcurrentCompletions.RunAsync(new ConcurrentCompletions.Options([2, 8, 32], Arg(1, 20), Arg(2, FaultSeeds.Completions), InProcess: true), log));
         break;
     case "publishes":
         reports.Add(await ConcurrentPublishes.RunAsync(new ConcurrentPublishes.Options([2, 8, 16], Arg(1, 12), Arg(2, FaultSeeds.Publishes)), log));
@@ -46,6 +47,7 @@ switch (mode)
         int Seed(int fixedSeed) => seed == 0 ? fixedSeed : seed;
         reports.Add(await KillUnderLoad.RunAsync(new KillUnderLoad.Options(55, Seed(FaultSeeds.Kill)), log));
         reports.Add(await ConcurrentCompletions.RunAsync(new ConcurrentCompletions.Options([2, 8, 32], 20, Seed(FaultSeeds.Completions)), log));
+        reports.Add(await ConcurrentCompletions.RunAsync(new ConcurrentCompletions.Options([2, 8, 32], 20, Seed(FaultSeeds.Completions), InProcess: true), log));
         reports.Add(await ConcurrentPublishes.RunAsync(new ConcurrentPublishes.Options([2, 8, 16], 12, Seed(FaultSeeds.Publishes)), log));
         reports.Add(await DefinitionFuzz.RunAsync(new DefinitionFuzz.Options(20_000, Seed(FaultSeeds.Definitions), 40_000_000, 10_000), log));
         reports.Add(await RequestFuzz.RunAsync(new RequestFuzz.Options(20_000, Seed(FaultSeeds.Requests)), log));

@@ -1,10 +1,7 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.Configuration;
-using ProcessServer.Host.Infrastructure;
 
 namespace ProcessServer.Faults;
 
@@ -36,22 +33,8 @@ public static partial class RouteCatalog
     /// </summary>
     public static async Task<List<Route>> FromRouteTableAsync(FaultHost host)
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
-        {
-            ApplicationName = "ProcessServer.Host",
-            ContentRootPath = host.Folder,
-            EnvironmentName = host.Environment,
-        });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Database:ConnectionString"] = $"Data Source={host.DatabaseFile}",
-            ["Serilog:WriteTo:1:Args:path"] = Path.Combine(host.Folder, "logs", "route-table-.json"),
-            ["Serilog:MinimumLevel:Default"] = "Warning",
-        });
-        builder.AddProcessServer();
-        await using var app = builder.Build();
-        app.UseProcessServer();
-        return [.. ((IEndpointRouteBuilder)app).DataSources
+        await using var server = InProcessServer.Build(host);
+        return [.. ((IEndpointRouteBuilder)server.App).DataSources
             .SelectMany(source => source.Endpoints)
             .OfType<RouteEndpoint>()
             .SelectMany(endpoint => (endpoint.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? ["GET"])
