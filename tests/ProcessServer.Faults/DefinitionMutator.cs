@@ -161,7 +161,7 @@ public sealed class DefinitionMutator(int maxHugeChars, int maxActivities)
                 tree["variables"] = variables;
                 string[] types = ["Int32", "Int64", "Decimal", "Boolean", "String", "DateTime", "Object", "String[]", "Foo", ""];
                 var type = types[rng.Next(types.Length)];
-                var name = variables.Count > 0 && rng.Next(2) == 0 ? variables[0]!["name"]?.DeepClone() : JsonValue.Create("counter");
+                var name = variables.Count > 0 && rng.Next(2) == 0 ? Child(variables[0], "name")?.DeepClone() : JsonValue.Create("counter");
                 var variable = new JsonObject { ["id"] = "v" + rng.Next(1000), ["name"] = name, ["typeName"] = type, ["isArray"] = false, ["value"] = rng.Next(2) == 0 ? Raw(RawNumbers[rng.Next(RawNumbers.Length)]) : WrongKind(rng) };
                 variables.Add(variable);
                 if (rng.Next(2) == 0)
@@ -209,18 +209,22 @@ public sealed class DefinitionMutator(int maxHugeChars, int maxActivities)
 
             case 11:
             {
-                if (tree["root"]?["connections"] is not JsonArray { Count: > 0 } connections)
+                if (Child(tree["root"], "connections") is not JsonArray { Count: > 0 } connections)
                 {
                     goto default;
                 }
 
-                var connection = connections[rng.Next(connections.Count)]!;
+                if (connections[rng.Next(connections.Count)] is not JsonObject connection)
+                {
+                    goto default;
+                }
+
                 var what = rng.Next(4);
                 switch (what)
                 {
                     case 0: connection["target"] = new JsonObject { ["activity"] = "missing-" + rng.Next(100), ["port"] = "In" }; break;
                     case 1: connection["target"] = connection["source"]?.DeepClone(); break;
-                    case 2: connection["source"] = new JsonObject { ["activity"] = connection["source"]?["activity"]?.DeepClone(), ["port"] = "NoSuchPort" }; break;
+                    case 2: connection["source"] = new JsonObject { ["activity"] = Child(connection["source"], "activity")?.DeepClone(), ["port"] = "NoSuchPort" }; break;
                     default: connection["source"] = null; break;
                 }
 
@@ -249,14 +253,19 @@ public sealed class DefinitionMutator(int maxHugeChars, int maxActivities)
 
             case 13:
             {
-                if (tree["root"]?["activities"] is not JsonArray { Count: > 0 } activities)
+                if (Child(tree["root"], "activities") is not JsonArray { Count: > 0 } activities)
                 {
                     goto default;
                 }
 
                 string[] types = ["Elsa.WriteLine", "ProcessServer.Nope", "", "Elsa.Flowchart", "ProcessServer.ReceiveDossier", new string('T', 5000)];
                 var type = types[rng.Next(types.Length)];
-                activities[rng.Next(activities.Count)]!["type"] = type;
+                if (activities[rng.Next(activities.Count)] is not JsonObject activity)
+                {
+                    goto default;
+                }
+
+                activity["type"] = type;
                 return $"an activity of type '{Probe.Shorten(type, 30)}'";
             }
 
@@ -313,7 +322,7 @@ public sealed class DefinitionMutator(int maxHugeChars, int maxActivities)
 
             case 17:
             {
-                if (tree["root"]?["activities"] is not JsonArray activities || tree["root"]?["connections"] is not JsonArray connections)
+                if (Child(tree["root"], "activities") is not JsonArray activities || Child(tree["root"], "connections") is not JsonArray connections)
                 {
                     goto default;
                 }
@@ -376,6 +385,9 @@ public sealed class DefinitionMutator(int maxHugeChars, int maxActivities)
         _raw.Add((marker, raw));
         return JsonValue.Create(marker);
     }
+
+    /// <summary>A property of an object; null for anything else (earlier mutations change kinds).</summary>
+    private static JsonNode? Child(JsonNode? node, string key) => node is JsonObject o ? o[key] : null;
 
     private static JsonNode? WrongKind(Random rng) => rng.Next(10) switch
     {
@@ -462,7 +474,7 @@ public sealed class DefinitionMutator(int maxHugeChars, int maxActivities)
         var parts = path.Split('.');
         for (var i = 0; i < parts.Length - 1 && node is not null; i++)
         {
-            node = int.TryParse(parts[i], CultureInfo.InvariantCulture, out var index) ? node is JsonArray a && index < a.Count ? a[index] : null : node[parts[i]];
+            node = int.TryParse(parts[i], CultureInfo.InvariantCulture, out var index) ? node is JsonArray a && index < a.Count ? a[index] : null : Child(node, parts[i]);
         }
 
         var last = parts[^1];

@@ -25,12 +25,13 @@ public sealed class FaultLog(Action<string> write)
 /// </summary>
 public sealed partial class FaultReport(string scenario, int seed, FaultLog log)
 {
-    private const int ProblemsShown = 25;
+    private const int ShownPerCategory = 12;
     private const int ShownPerKind = 2;
     private readonly ConcurrentQueue<string> _problems = new();
     private readonly ConcurrentDictionary<string, long> _counts = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
     private readonly ConcurrentDictionary<string, int> _kinds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _categories = new(StringComparer.Ordinal);
     private long _attempts;
     private long _unanswered;
     private long _failures;
@@ -93,6 +94,9 @@ public sealed partial class FaultReport(string scenario, int seed, FaultLog log)
 
     public void Fail(string what, Probe? request = null, Answer? answer = null) => Record(ref _failures, "FAILURE", what, request, answer);
 
+    /// <summary>The scenario could not go on; always printed, whatever was printed before.</summary>
+    public void Stopped(Exception exception) => Record(ref _failures, "STOPPED", $"the run stopped: {exception}", null, null, always: true);
+
     public void LostChange(string what, Probe? request = null) => Record(ref _lost, "LOST", what, request, null);
 
     public void DuplicatedChange(string what, Probe? request = null) => Record(ref _duplicated, "DUPLICATED", what, request, null);
@@ -135,14 +139,15 @@ public sealed partial class FaultReport(string scenario, int seed, FaultLog log)
         }
     }
 
-    private void Record(ref long counter, string kind, string what, Probe? request, Answer? answer)
+    private void Record(ref long counter, string kind, string what, Probe? request, Answer? answer, bool always = false)
     {
         Interlocked.Increment(ref counter);
         Interlocked.Increment(ref _problemCount);
 
-        // The same problem found again (numbers aside) is counted, not printed again.
+        // The same problem found again (numbers aside) is counted, not printed again; each category
+        // prints a dozen at most, so one flood of 5xx does not hide a loss.
         var signature = Digits().Replace($"{kind} {what} {request?.Method} {request?.Note}", "#");
-        if (_kinds.AddOrUpdate(signature, 1, (_, n) => n + 1) > ShownPerKind || _problems.Count >= ProblemsShown)
+        if (!always && (_kinds.AddOrUpdate(signature, 1, (_, n) => n + 1) > ShownPerKind || _categories.AddOrUpdate(kind, 1, (_, n) => n + 1) > ShownPerCategory))
         {
             return;
         }

@@ -9,7 +9,7 @@ using ProcessServer.Faults.Scenarios;
 //   dotnet run -c Release --project tests/ProcessServer.Faults -- kill [cycles=55] [seed]
 //   dotnet run -c Release --project tests/ProcessServer.Faults -- completions [rounds=20] [seed]   (over HTTP, then through the handler in process)
 //   dotnet run -c Release --project tests/ProcessServer.Faults -- publishes [rounds=10] [seed]
-//   dotnet run -c Release --project tests/ProcessServer.Faults -- definitions [mutations=20000] [seed] [max string=40000000] [max activities=10000]
+//   dotnet run -c Release --project tests/ProcessServer.Faults -- definitions [mutations=20000] [seed] [max string=40000000] [max activities=10000] [first mutant=0]
 //   dotnet run -c Release --project tests/ProcessServer.Faults -- requests [requests=20000] [seed]
 //   dotnet run -c Release --project tests/ProcessServer.Faults -- access [seed]
 //   dotnet run -c Release --project tests/ProcessServer.Faults -- all [seed]
@@ -33,7 +33,7 @@ switch (mode)
         reports.Add(await ConcurrentPublishes.RunAsync(new ConcurrentPublishes.Options([2, 8, 16], Arg(1, 12), Arg(2, FaultSeeds.Publishes)), log));
         break;
     case "definitions":
-        reports.Add(await DefinitionFuzz.RunAsync(new DefinitionFuzz.Options(Arg(1, 20_000), Arg(2, FaultSeeds.Definitions), Arg(3, 40_000_000), Arg(4, 10_000)), log));
+        reports.Add(await DefinitionFuzz.RunAsync(new DefinitionFuzz.Options(Arg(1, 20_000), Arg(2, FaultSeeds.Definitions), Arg(3, 40_000_000), Arg(4, 10_000), Arg(5, 0)), log));
         break;
     case "requests":
         reports.Add(await RequestFuzz.RunAsync(new RequestFuzz.Options(Arg(1, 20_000), Arg(2, FaultSeeds.Requests)), log));

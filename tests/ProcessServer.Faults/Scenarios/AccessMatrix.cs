@@ -78,9 +78,9 @@ public static class AccessMatrix
             report.Count("calls", calls.Count);
             report.Count("refusals checked", calls.Count(c => c.Expect != Expect.Allowed));
         }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            report.Fail($"the run stopped: {ex.Message}");
+            report.Stopped(ex);
         }
         finally
         {

@@ -72,9 +72,9 @@ public static class ConcurrentCompletions
                 }
             }
         }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            report.Fail($"the run stopped: {ex.Message}");
+            report.Stopped(ex);
         }
         finally
         {

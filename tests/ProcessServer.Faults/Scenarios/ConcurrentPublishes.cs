@@ -42,9 +42,9 @@ public static class ConcurrentPublishes
                 }
             }
         }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            report.Fail($"the run stopped: {ex.Message}");
+            report.Stopped(ex);
         }
         finally
         {

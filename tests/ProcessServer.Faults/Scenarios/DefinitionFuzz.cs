@@ -20,7 +20,8 @@ public static class DefinitionFuzz
     /// <param name="Seed">Seed; mutant i is made from seed and i alone, so it can be made again.</param>
     /// <param name="MaxHugeChars">Longest huge string a mutant carries.</param>
     /// <param name="MaxActivities">Most activities a mutant adds.</param>
-    public sealed record Options(int Mutations, int Seed, int MaxHugeChars = 1_000_000, int MaxActivities = 2_000);
+    /// <param name="First">Number of the first mutant (to make one again: its number, and Mutations 1).</param>
+    public sealed record Options(int Mutations, int Seed, int MaxHugeChars = 1_000_000, int MaxActivities = 2_000, int First = 0);
 
     private const int ListCheckEvery = 100;
     private const int PublishedCheckEvery = 250;
@@ -43,7 +44,7 @@ public static class DefinitionFuzz
             var publishedContent = PublishedContent(store);
             Probe? last = null;
 
-            for (var i = 0; i < options.Mutations && !cancellationToken.IsCancellationRequested; i++)
+            for (var i = options.First; i < options.First + options.Mutations && !cancellationToken.IsCancellationRequested; i++)
             {
                 var rng = new Random(unchecked((options.Seed * 7919) + i));
                 var sample = rng.Next(samples.Count);
@@ -110,9 +111,9 @@ public static class DefinitionFuzz
             await CheckListsAsync(host, client, report, codes, "at the end", last, cancellationToken);
             CheckPublishedUnchanged(store, publishedContent, report, "at the end");
         }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            report.Fail($"the run stopped: {ex.Message}");
+            report.Stopped(ex);
         }
         finally
         {

@@ -75,9 +75,9 @@ public static class KillUnderLoad
             host.Kill();
             await run.VerifyStoreAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            report.Fail($"the run stopped: {ex.Message}");
+            report.Stopped(ex);
         }
         finally
         {

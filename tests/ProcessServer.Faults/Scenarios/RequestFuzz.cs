@@ -62,9 +62,9 @@ public static class RequestFuzz
 
             await StillWorksAsync(host, client, report, cancellationToken);
         }
-        catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            report.Fail($"the run stopped: {ex.Message}");
+            report.Stopped(ex);
         }
         finally
         {
