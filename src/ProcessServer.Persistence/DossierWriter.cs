@@ -102,6 +102,7 @@ public static class DossierWriter
             StartedAt = e.StartedAt,
             CompletedAt = e.CompletedAt,
             DataJson = e.Data?.ToJsonString(),
+            RecordedAt = now,
         }).ToList();
         db.Journal.AddRange(entries);
         SyncDeadlines(db, dossier.Id, state, deadlines);
@@ -157,6 +158,7 @@ public static class DossierWriter
         dossier.Verdict = state.Verdict?.ToString();
         dossier.CalendarVersion = state.CalendarVersion;
         dossier.SupplementRequests = state.SupplementRequests;
+        dossier.StopKind = state.StopKind?.ToString();
     }
 
     /// <summary>
@@ -209,6 +211,8 @@ public static class DossierWriter
             Actor = actor,
             Comment = $"moved from version {data["fromVersion"]} to version {target.Version}",
             DataJson = data.ToJsonString(),
+            RecordedAt = now,
+            RecordedBy = actor,
         };
         db.Journal.Add(entry);
         return entry;

@@ -12,8 +12,14 @@ public static class Roles
     /// <summary>Reads run data for reports.</summary>
     public const string Reporter = "Reporter";
 
+    /// <summary>
+    /// Leads one or more units: works their dossiers like a clerk, and in addition accepts withdrawals,
+    /// returns dossiers without resolution or for rework, forces completion, records late entries.
+    /// </summary>
+    public const string Leader = "Leader";
+
     /// <summary>All roles.</summary>
-    public static readonly string[] All = [Administrator, Clerk, Reporter];
+    public static readonly string[] All = [Administrator, Clerk, Reporter, Leader];
 }
 
 /// <summary>One API key from configuration.</summary>

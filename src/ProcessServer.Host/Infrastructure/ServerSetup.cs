@@ -7,6 +7,14 @@ using ProcessServer.Host.Features.Apology;
 using ProcessServer.Host.Features.Calendar;
 using ProcessServer.Host.Features.CompleteTask;
 using ProcessServer.Host.Features.Deadlines;
+using ProcessServer.Host.Features.ForceCompletion;
+using ProcessServer.Host.Features.HistoryImport;
+using ProcessServer.Host.Features.LateEntries;
+using ProcessServer.Host.Features.RefuseAtCounter;
+using ProcessServer.Host.Features.RepairDossier;
+using ProcessServer.Host.Features.ReturnForRework;
+using ProcessServer.Host.Features.ReturnWithoutResolution;
+using ProcessServer.Host.Features.Withdrawal;
 using ProcessServer.Host.Features.ElsaStudio;
 using ProcessServer.Host.Features.GetDossier;
 using ProcessServer.Host.Features.Inbox;
@@ -54,6 +62,16 @@ public static class ServerSetup
         builder.Services.AddScoped<CompleteTaskHandler>();
         builder.Services.AddScoped<ApologyHandler>();
         builder.Services.AddScoped<MigrateDossierHandler>();
+        builder.Services.Configure<LateEntryOptions>(configuration.GetSection(LateEntryOptions.Section));
+        builder.Services.AddSingleton<LateEntryRules>();
+        builder.Services.AddScoped<RefuseAtCounterHandler>();
+        builder.Services.AddScoped<RequestWithdrawalHandler>();
+        builder.Services.AddScoped<AcceptWithdrawalHandler>();
+        builder.Services.AddScoped<ReturnWithoutResolutionHandler>();
+        builder.Services.AddScoped<ForceCompletionHandler>();
+        builder.Services.AddScoped<ReturnForReworkHandler>();
+        builder.Services.AddScoped<RepairHandlers>();
+        builder.AddHistoryImport();
         builder.Services.AddSingleton<MigrationRunner>();
         builder.Services.AddHostedService(services => services.GetRequiredService<MigrationRunner>());
         builder.AddReporting();
@@ -62,7 +80,8 @@ public static class ServerSetup
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Clerk, p => p.RequireRole(Roles.Clerk, Roles.Administrator))
+            .AddPolicy(Policies.Clerk, p => p.RequireRole(Roles.Clerk, Roles.Leader, Roles.Administrator))
+            .AddPolicy(Policies.Leader, p => p.RequireRole(Roles.Leader, Roles.Administrator))
             .AddPolicy(Policies.Administrator, p => p.RequireRole(Roles.Administrator))
             .AddPolicy(Policies.Reporter, p => p.RequireRole(Roles.Reporter, Roles.Administrator))
             .AddPolicy(Policies.AnyRole, p => p.RequireRole(Roles.All));
@@ -121,6 +140,14 @@ public static class ServerSetup
         app.MapElsaStudio();
         CalendarEndpoints.Map(app);
         ApologyEndpoint.Map(app);
+        RefuseAtCounterEndpoint.Map(app);
+        WithdrawalEndpoints.Map(app);
+        ReturnWithoutResolutionEndpoint.Map(app);
+        ForceCompletionEndpoint.Map(app);
+        ReturnForReworkEndpoint.Map(app);
+        RepairEndpoints.Map(app);
+        LateEntriesEndpoint.Map(app);
+        HistoryImportEndpoints.Map(app);
         app.MapReporting();
         DeadlineEndpoints.Map(app);
         return app;

@@ -35,7 +35,9 @@ public sealed record IdempotencyToken(string Key, string Fingerprint)
 /// <param name="Caller">Who asks.</param>
 /// <param name="ExpectedVersion">The dossier version the caller decided on; a different current version is refused as stale.</param>
 /// <param name="Idempotency">The caller's Idempotency-Key, when given.</param>
-public sealed record TransitionCall(string DossierRef, Caller Caller, int? ExpectedVersion = null, IdempotencyToken? Idempotency = null);
+/// <param name="OccurredAt">When the act happened, for a late (paper) entry; null for now. Checked by <see cref="LateEntryRules"/>.</param>
+public sealed record TransitionCall(string DossierRef, Caller Caller, int? ExpectedVersion = null, IdempotencyToken? Idempotency = null,
+    DateTimeOffset? OccurredAt = null);
 
 /// <summary>Everything a handler decides on, read under the write gate.</summary>
 /// <param name="Dossier">The dossier row (tracked).</param>
@@ -54,7 +56,14 @@ public sealed record TransitionInput(
     TransitionRows Rows,
     DateTime Now,
     Caller Caller,
-    ProcessServerDbContext Db);
+    ProcessServerDbContext Db)
+{
+    /// <summary>When the act happened (UTC): <see cref="Now"/>, or the earlier time of a late entry. Engine commands run at this instant.</summary>
+    public DateTime OccurredAt { get; init; } = Now;
+
+    /// <summary>Null for an act recorded as it happens; <see cref="EntryModes.BackDated"/> for a late entry.</summary>
+    public string? EntryMode { get; init; }
+}
 
 /// <summary>What a handler decided: refuse, apply an engine result, or stage its own rows.</summary>
 public sealed class TransitionDecision
@@ -109,7 +118,8 @@ public sealed class DossierTransitions(
     WorkflowCache workflows,
     CalendarStore calendars,
     WriteGate gate,
-    TimeProvider clock)
+    TimeProvider clock,
+    LateEntryRules lateEntries)
 {
     /// <summary>Status code stored with the answer of an accepted change to an existing dossier.</summary>
     internal const int AnswerOk = 200;
@@ -160,15 +170,27 @@ public sealed class DossierTransitions(
 
         var readVersion = dossier.Version;
         var now = clock.GetUtcNow().UtcDateTime;
+        var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id, cancellationToken);
+        var (when, late) = lateEntries.Resolve(call.OccurredAt, call.Caller, now, rows.Journal.Count == 0 ? null : rows.Journal.Max(j => j.Timestamp));
+        if (late is not null)
+        {
+            db.ChangeTracker.Clear();
+            return TransitionOutcome.Refused(late);
+        }
+
         var input = new TransitionInput(
             dossier,
             DossierState.FromJson(dossier.StateJson),
             await workflows.GetAsync(db, dossier.DefinitionVersionId, cancellationToken),
             await calendars.CurrentAsync(db, cancellationToken),
-            await DossierWriter.LoadRowsAsync(db, dossier.Id, cancellationToken),
+            rows,
             now,
             call.Caller,
-            db);
+            db)
+        {
+            OccurredAt = when!.At,
+            EntryMode = when.EntryMode,
+        };
 
         TransitionDecision decision;
         try
@@ -189,6 +211,7 @@ public sealed class DossierTransitions(
         var added = decision.Result is { } result
             ? DossierWriter.Stage(db, dossier, input.Rows.OpenTasks, input.Rows.Deadlines, input.Rows.NextSequence, result, now)
             : decision.CustomStage!(input);
+        Recorded(added, call.Caller, input.EntryMode);
         var answer = await AnswerAsync(dossier, input.Rows.Journal.Concat(added), created: false, location: null, now, cancellationToken);
         StageAnswer(call.Caller, call.Idempotency, answer, now);
 
@@ -199,6 +222,16 @@ public sealed class DossierTransitions(
 
         decision.Committed?.Invoke(dossier);
         return TransitionOutcome.Accepted(answer);
+    }
+
+    /// <summary>Marks journal entries with who recorded them and how (live, late, imported).</summary>
+    internal static void Recorded(IEnumerable<JournalEntry> entries, Caller caller, string? entryMode)
+    {
+        foreach (var entry in entries)
+        {
+            entry.RecordedBy ??= caller.Name;
+            entry.EntryMode ??= entryMode;
+        }
     }
 
     /// <summary>The stored answer to the caller's key, a refusal for a key reused differently, or null to proceed.</summary>

@@ -120,10 +120,10 @@ public sealed class StudioInstances(ProcessServerDbContext db)
             query = query.Where(d => d.ReceiptCode.Contains(term) || d.ApplicantName.Contains(term) || d.Id == term || d.ProcedureCode.Contains(term));
         }
 
-        // Status filters on the status column: Returned and Stopped are the finished dossiers.
+        // Status filters on the status column: Returned, Stopped and Refused are the finished dossiers.
         var statuses = StudioJson.Strings(filter, "statuses").Concat(StudioJson.Strings(filter, "status")).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var subStatuses = StudioJson.Strings(filter, "subStatuses").Concat(StudioJson.Strings(filter, "subStatus")).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        string[] closed = ["Returned", "Stopped"];
+        string[] closed = ["Returned", "Stopped", "Refused"];
         if (statuses.Count == 1)
         {
             query = statuses.Contains("Finished") ? query.Where(d => closed.Contains(d.Status)) : query.Where(d => !closed.Contains(d.Status));
@@ -140,6 +140,7 @@ public sealed class StudioInstances(ProcessServerDbContext db)
             if (subStatuses.Contains("Cancelled"))
             {
                 wanted.Add("Stopped");
+                wanted.Add("Refused");
             }
 
             query = subStatuses.Contains("Suspended")
@@ -489,7 +490,7 @@ public sealed class StudioInstances(ProcessServerDbContext db)
     private static string Status(DossierState state) => state.IsFinished ? "Finished" : "Running";
 
     private static string SubStatus(DossierState state) => state.IsFinished
-        ? state.Stage == DossierStage.Stopped ? "Cancelled" : "Finished"
+        ? state.Stage is DossierStage.Stopped or DossierStage.Refused ? "Cancelled" : "Finished"
         : "Suspended";
 
     private static DateTime? FinishedAt(Dossier dossier, DossierState state) =>

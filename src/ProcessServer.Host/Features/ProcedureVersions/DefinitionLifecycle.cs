@@ -63,7 +63,7 @@ public sealed record LifecycleError(int Status, string Title, string Detail, IRe
 public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompiler compiler, WorkflowCache cache, WriteGate gate, TimeProvider clock)
 {
     /// <summary>Statuses of dossiers that no longer run.</summary>
-    public static readonly string[] ClosedStatuses = ["Returned", "Stopped"];
+    public static readonly string[] ClosedStatuses = ["Returned", "Stopped", "Refused"];
 
     /// <summary>How often a publish re-reads a draft that was edited while it was being checked.</summary>
     private const int PublishAttempts = 5;

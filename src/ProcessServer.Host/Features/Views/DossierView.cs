@@ -93,7 +93,7 @@ public sealed record TaskView(
     DateTime? WarnAt,
     string DeadlineStatus);
 
-/// <summary>A journal entry.</summary>
+/// <summary>A journal entry. <c>Timestamp</c> is when the act happened (occurred-at); <c>RecordedAt</c> when it was written down, by <c>RecordedBy</c>.</summary>
 public sealed record JournalView(
     int Sequence,
     DateTime Timestamp,
@@ -107,7 +107,10 @@ public sealed record JournalView(
     string? Comment,
     DateTime? StartedAt,
     DateTime? CompletedAt,
-    JsonNode? Data);
+    JsonNode? Data,
+    DateTime RecordedAt,
+    string? RecordedBy,
+    string? EntryMode);
 
 /// <summary>Builds <see cref="DossierView"/>s.</summary>
 public static class DossierViews
@@ -153,7 +156,7 @@ public static class DossierViews
                 t.Status.ToString(), t.TimeLimitDays, t.CreatedAt, t.CurrentOutcomes, t.DueAt, t.WarnAt, DeadlineStatus(t, now))).ToList(),
             journal.OrderBy(j => j.Sequence).Select(j => new JournalView(j.Sequence, j.Timestamp, j.Type, j.ActivityId,
                 j.ActivityName, j.TaskId, j.UnitCode, j.Actor, j.Outcome, j.Comment, j.StartedAt, j.CompletedAt,
-                j.DataJson is null ? null : JsonNode.Parse(j.DataJson))).ToList(),
+                j.DataJson is null ? null : JsonNode.Parse(j.DataJson), j.RecordedAt, j.RecordedBy, j.EntryMode)).ToList(),
             new JsonObject(state.Variables.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))),
             dossier.ResultReadyAt,
             dossier.ReturnedAt,
@@ -166,6 +169,7 @@ public static class DossierViews
     public static string LimitStatus(DossierState state, DateTime now) => state switch
     {
         { Stage: DossierStage.Stopped } => "Stopped",
+        { Stage: DossierStage.Refused } => "Refused",
         { Verdict: { } verdict } => verdict.ToString(),
         { DueAt: null } => "NoLimit",
         { OpenPause: not null } => "Paused",
