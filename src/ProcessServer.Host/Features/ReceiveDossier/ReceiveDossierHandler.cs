@@ -57,6 +57,12 @@ public sealed partial class ReceiveDossierHandler(
         ReceiveDossierRequest request, Caller caller, DateTime now, DateTimeOffset? occurredAt, string timeField)
     {
         var errors = Validate(request, units);
+        var (when, late) = lateEntries.Resolve(occurredAt, caller, now, previousEvent: null, timeField);
+        foreach (var (field, messages) in late is { Kind: RefusalKind.Invalid, Errors: { } timeErrors } ? timeErrors : new Dictionary<string, string[]>())
+        {
+            errors[field] = messages;
+        }
+
         if (errors.Count > 0)
         {
             return (null, null, null, Refusal.Invalid("The dossier cannot be received as sent", errors));
@@ -69,7 +75,6 @@ public sealed partial class ReceiveDossierHandler(
                 $"You receive dossiers for {string.Join(", ", caller.Units)}, not for '{unit}'."));
         }
 
-        var (when, late) = lateEntries.Resolve(occurredAt, caller, now, previousEvent: null, timeField);
         return late is not null ? (null, null, null, late) : (request, unit, when, null);
     }
 
