@@ -52,8 +52,7 @@ public static class HistoryImportEndpoints
         group.MapPost("/", StartAsync)
             .WithName("StartImport")
             .WithSummary("Upload a history file (JSON Lines, format processserver-history v1) and run it in the background")
-            .WithDescription("Body: the file itself (application/x-ndjson). ?dryRun=true reports per line what would be created or why it is refused, storing nothing. ?fileName= names the run. Answers 202 with the run; follow GET /api/imports/{id}. A line already imported is left unchanged, so a re-run changes nothing. The format: docs/history-import.md.")
-            .Accepts<string>("application/x-ndjson")
+            .WithDescription("Body: the file itself, any content type (application/x-ndjson suggested; curl --data-binary @file.jsonl works as is). ?dryRun=true reports per line what would be created or why it is refused, storing nothing. ?fileName= names the run. Answers 202 with the run; follow GET /api/imports/{id}. A line already imported is left unchanged, so a re-run changes nothing. The format: docs/history-import.md.")
             .Produces<ImportRunView>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest);
 
