@@ -11,9 +11,6 @@ public sealed record DossierActRequest(string? Reason, DateTimeOffset? OccurredA
 /// <summary>What the handlers of acts off the happy path share: who may act on a dossier, reasons, engine refusals.</summary>
 public static class DossierActs
 {
-    /// <summary>Longest written reason kept (the journal's comment column holds 4000).</summary>
-    public const int MaxReasonLength = 2000;
-
     /// <summary>Whether the caller works for the unit that received the dossier or one that holds it now (administrators: always).</summary>
     public static bool Holds(Caller caller, TransitionInput input) =>
         caller.IsAdministrator
@@ -29,13 +26,18 @@ public static class DossierActs
     public static Refusal RoleRequired(Caller caller, string act, params string[] roles) => new(RefusalKind.Forbidden, "Not allowed for your role",
         $"{act} needs the role {string.Join(" or ", roles)}; you are {(caller.Role.Length == 0 ? "without a role" : caller.Role)}.");
 
-    /// <summary>A required written reason: null when fine, otherwise the field error.</summary>
-    public static Refusal? CheckReason(string? reason, string what, string field = "reason") =>
-        string.IsNullOrWhiteSpace(reason)
-            ? Refusal.Field("Reason required", field, $"{field} is required: {what}.")
-            : reason.Trim().Length > MaxReasonLength
-                ? Refusal.Field("Reason too long", field, $"{field} is {reason.Trim().Length} characters; at most {MaxReasonLength} are kept.")
-                : null;
+    /// <summary>A required written reason within the configured comment length: null when fine, otherwise the field error.</summary>
+    public static Refusal? CheckReason(FieldLimits limits, string? reason, string what, string field = "reason")
+    {
+        if (string.IsNullOrWhiteSpace(reason))
+        {
+            return Refusal.Field("Reason required", field, $"{field} is required: {what}.");
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        limits.Comment(errors, field, reason.Trim());
+        return errors.Count == 0 ? null : Refusal.Invalid("Reason too long", errors);
+    }
 
     /// <summary>An engine refusal as the caller sees it: 422 where the procedure makes it impossible, 409 where the dossier's state does.</summary>
     public static Refusal FromEngine(TransitionException ex, string title) => ex.Error switch

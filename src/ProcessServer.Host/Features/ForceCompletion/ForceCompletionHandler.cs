@@ -17,7 +17,7 @@ public sealed record ForceCompletionRequest(string? Reason, DateTimeOffset? Resu
 /// the result is judged at its real ready time and the dossier ends returned (national status 10),
 /// with the reason in the journal. Leaders of the dossier's units and administrators.
 /// </summary>
-public sealed class ForceCompletionHandler(DossierTransitions transitions, WorkflowInterpreter interpreter, LateEntryRules lateEntries)
+public sealed class ForceCompletionHandler(FieldLimits limits, DossierTransitions transitions, WorkflowInterpreter interpreter, LateEntryRules lateEntries)
 {
     /// <summary>Forces the completion, or says why not.</summary>
     public async Task<TransitionOutcome> HandleAsync(string dossierRef, ForceCompletionRequest request, Caller caller, int? expectedVersion,
@@ -28,7 +28,7 @@ public sealed class ForceCompletionHandler(DossierTransitions transitions, Workf
             return TransitionOutcome.Refused(DossierActs.RoleRequired(caller, "Forcing a completion", Roles.Leader, Roles.Administrator));
         }
 
-        if (DossierActs.CheckReason(request.Reason, "why the dossier's steps could not be closed although the result was delivered") is { } invalid)
+        if (DossierActs.CheckReason(limits, request.Reason, "why the dossier's steps could not be closed although the result was delivered") is { } invalid)
         {
             return TransitionOutcome.Refused(invalid);
         }

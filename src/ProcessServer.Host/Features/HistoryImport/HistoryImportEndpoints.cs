@@ -54,7 +54,9 @@ public static class HistoryImportEndpoints
             .WithSummary("Upload a history file (JSON Lines, format processserver-history v1) and run it in the background")
             .WithDescription("Body: the file itself, any content type (application/x-ndjson suggested; curl --data-binary @file.jsonl works as is). ?dryRun=true reports per line what would be created or why it is refused, storing nothing. ?fileName= names the run. Answers 202 with the run; follow GET /api/imports/{id}. A line already imported is left unchanged, so a re-run changes nothing. The format: docs/history-import.md.")
             .Produces<ImportRunView>(StatusCodes.Status202Accepted)
-            .ProducesProblem(StatusCodes.Status400BadRequest);
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .TakesImportBody();
 
         group.MapGet("/{id}", async (string id, ProcessServerDbContext db, TimeProvider clock, CancellationToken ct) =>
                 await db.ImportRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, ct) is { } run

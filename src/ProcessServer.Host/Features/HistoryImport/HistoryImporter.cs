@@ -78,6 +78,7 @@ public sealed partial class HistoryImporter(
     ReturnWithoutResolutionHandler returns,
     UnitDirectory units,
     VietnamTime zone,
+    FieldLimits limits,
     WriteGate gate,
     TimeProvider clock,
     IOptions<ImportOptions> options,
@@ -505,8 +506,8 @@ public sealed partial class HistoryImporter(
         return (new Plan(line, d.Ref!.Trim(), digest, published, workflow, shape, unit, receivedAt.Value, start, steps), null);
     }
 
-    private static string Reason(HistoryEvent e, string fallback) =>
-        Limit(string.IsNullOrWhiteSpace(e.Reason) ? e.Comment ?? fallback : e.Reason.Trim(), DossierActs.MaxReasonLength);
+    private string Reason(HistoryEvent e, string fallback) =>
+        Limit(string.IsNullOrWhiteSpace(e.Reason) ? e.Comment ?? fallback : e.Reason.Trim(), limits.Current.MaxCommentLength);
 
     private static string Limit(string text, int length) => text.Length <= length ? text : text[..length];
 

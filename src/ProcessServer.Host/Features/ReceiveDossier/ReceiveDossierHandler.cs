@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Execution;
@@ -25,6 +24,7 @@ public sealed partial class ReceiveDossierHandler(
     VietnamTime time,
     TimeProvider clock,
     LateEntryRules lateEntries,
+    FieldLimits limits,
     ILoggerFactory loggers)
 {
     private const int MaxAttempts = 5;
@@ -57,6 +57,9 @@ public sealed partial class ReceiveDossierHandler(
         ReceiveDossierRequest request, Caller caller, DateTime now, DateTimeOffset? occurredAt, string timeField)
     {
         var errors = Validate(request, units);
+        limits.Name(errors, "applicant.name", request.Applicant?.Name?.Trim());
+        limits.Variables(errors, "data", request.Data);
+        limits.Instant(errors, timeField, occurredAt);
         var (when, late) = lateEntries.Resolve(occurredAt, caller, now, previousEvent: null, timeField);
         foreach (var (field, messages) in late is { Kind: RefusalKind.Invalid, Errors: { } timeErrors } ? timeErrors : new Dictionary<string, string[]>())
         {
@@ -176,7 +179,7 @@ public sealed partial class ReceiveDossierHandler(
         var dossier = new Dossier
         {
             Id = Guid.CreateVersion7().ToString(),
-            ReceiptCode = await NextReceiptCodeAsync(unit, time.ToLocal(receivedAt), cancellationToken),
+            ReceiptCode = await ReceiptCodes.NextAsync(db, unit, time.ToLocal(receivedAt), cancellationToken),
             ProcedureCode = published.Code,
             DefinitionVersionId = published.Id,
             DefinitionVersion = published.Version,
@@ -214,9 +217,9 @@ public sealed partial class ReceiveDossierHandler(
         }
         else
         {
-            if (string.IsNullOrWhiteSpace(request.Applicant.Name) || request.Applicant.Name.Trim().Length > 200)
+            if (string.IsNullOrWhiteSpace(request.Applicant.Name))
             {
-                Add("applicant.name", "applicant.name is required (at most 200 characters).");
+                Add("applicant.name", "applicant.name is required: the applicant's full name.");
             }
 
             if (string.IsNullOrWhiteSpace(request.Applicant.IdNumber) || !IdNumberPattern().IsMatch(request.Applicant.IdNumber.Trim()))
@@ -245,22 +248,6 @@ public sealed partial class ReceiveDossierHandler(
         }
 
         return errors;
-    }
-
-    private async Task<string> NextReceiptCodeAsync(string unit, DateTime localReceipt, CancellationToken cancellationToken)
-    {
-        var day = localReceipt.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-        // The local view first: the importer numbers many dossiers of one day before it commits.
-        var counter = db.ReceiptCounters.Local.FirstOrDefault(c => c.UnitCode == unit && c.Day == day)
-            ?? await db.ReceiptCounters.SingleOrDefaultAsync(c => c.UnitCode == unit && c.Day == day, cancellationToken);
-        if (counter is null)
-        {
-            counter = new ReceiptCounter { UnitCode = unit, Day = day, LastNumber = 0 };
-            db.ReceiptCounters.Add(counter);
-        }
-
-        counter.LastNumber++;
-        return $"{unit}-{day[2..]}-{counter.LastNumber:0000}";
     }
 
     [GeneratedRegex(@"^[A-Za-z0-9]{6,20}$")]

@@ -25,14 +25,14 @@ public sealed record CounterRefusalRequest(
 /// form 03 and is kept for the national portal, but it was never received, so no clock starts and the
 /// period report does not count it as received.
 /// </summary>
-public sealed class RefuseAtCounterHandler(ReceiveDossierHandler receipts, TimeProvider clock)
+public sealed class RefuseAtCounterHandler(FieldLimits limits, ReceiveDossierHandler receipts, TimeProvider clock)
 {
     /// <summary>Records the refusal, or says why not.</summary>
     public async Task<TransitionOutcome> HandleAsync(CounterRefusalRequest request, Caller caller, IdempotencyToken? idempotency, CancellationToken cancellationToken)
     {
         var asReceipt = new ReceiveDossierRequest(request.ProcedureCode, request.Applicant, request.Channel, request.ReceivingUnit, null, null);
         var (valid, unit, when, refusal) = receipts.Check(asReceipt, caller, clock.GetUtcNow().UtcDateTime, request.RefusedAt, "refusedAt");
-        refusal ??= DossierActs.CheckReason(request.Reason, "why the application cannot be received, as printed on form 03");
+        refusal ??= DossierActs.CheckReason(limits, request.Reason, "why the application cannot be received, as printed on form 03");
         if (refusal is not null)
         {
             return TransitionOutcome.Refused(refusal);

@@ -30,7 +30,7 @@ public sealed record SetVariableRequest(string? Name, JsonNode? Value, string? R
 /// step; what the definition makes impossible (a target that is no step, one branch of an open
 /// fork, a join that would wait forever) is refused with the reason.
 /// </summary>
-public sealed class RepairHandlers(DossierTransitions transitions, WorkflowInterpreter interpreter)
+public sealed class RepairHandlers(FieldLimits limits, DossierTransitions transitions, WorkflowInterpreter interpreter)
 {
     /// <summary>Moves the dossier (or one of its open tasks) to a step.</summary>
     public Task<TransitionOutcome> MoveAsync(string dossierRef, MoveToStepRequest request, Caller caller, int? expectedVersion, IdempotencyToken? idempotency,
@@ -53,8 +53,16 @@ public sealed class RepairHandlers(DossierTransitions transitions, WorkflowInter
         CancellationToken cancellationToken) =>
         string.IsNullOrWhiteSpace(request.Name)
             ? Refused(Refusal.Field("Variable required", "name", "name is required: the dossier variable to set (the dossier's variables)."))
+            : TooLarge(request) is { } tooLarge ? Refused(tooLarge)
             : RunAsync(dossierRef, request.Reason, caller, expectedVersion, idempotency, (input, act) =>
                 interpreter.Set(input.Workflow, input.State, new EngineSetVariable(act, request.Name.Trim(), request.Value)), cancellationToken);
+
+    private Refusal? TooLarge(SetVariableRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        limits.Variables(errors, "value", new Dictionary<string, JsonNode?> { [request.Name!.Trim()] = request.Value });
+        return errors.Count == 0 ? null : Refusal.Invalid("The value is too large", errors);
+    }
 
     private static Task<TransitionOutcome> Refused(Refusal refusal) => Task.FromResult(TransitionOutcome.Refused(refusal));
 
@@ -66,7 +74,7 @@ public sealed class RepairHandlers(DossierTransitions transitions, WorkflowInter
             return TransitionOutcome.Refused(DossierActs.RoleRequired(caller, "Repairing a dossier", Roles.Administrator));
         }
 
-        if (DossierActs.CheckReason(reason, "why the dossier needs the repair (it stays in its journal)") is { } invalid)
+        if (DossierActs.CheckReason(limits, reason, "why the dossier needs the repair (it stays in its journal)") is { } invalid)
         {
             return TransitionOutcome.Refused(invalid);
         }

@@ -15,7 +15,7 @@ public sealed record ReturnForReworkRequest(string? ToStep, string? Reason, stri
 /// j &lt; k) from any step, whether or not the definition drew a ReturnForRework port there. The
 /// overall clock keeps running; the step left is cancelled, not completed, and no step runs twice at once.
 /// </summary>
-public sealed class ReturnForReworkHandler(DossierTransitions transitions, WorkflowInterpreter interpreter)
+public sealed class ReturnForReworkHandler(FieldLimits limits, DossierTransitions transitions, WorkflowInterpreter interpreter)
 {
     /// <summary>Sends the dossier back, or says why not.</summary>
     public async Task<TransitionOutcome> HandleAsync(string dossierRef, ReturnForReworkRequest request, Caller caller, int? expectedVersion,
@@ -31,7 +31,7 @@ public sealed class ReturnForReworkHandler(DossierTransitions transitions, Workf
             return TransitionOutcome.Refused(Refusal.Field("Step required", "toStep", "toStep is required: the activity id of the earlier step to redo, e.g. \"check\"."));
         }
 
-        if (DossierActs.CheckReason(request.Reason, "what must be redone, for the processing control slip (form 05)") is { } invalid)
+        if (DossierActs.CheckReason(limits, request.Reason, "what must be redone, for the processing control slip (form 05)") is { } invalid)
         {
             return TransitionOutcome.Refused(invalid);
         }

@@ -9,7 +9,7 @@ namespace ProcessServer.Host.Features.ReturnWithoutResolution;
 /// (national status 8): open tasks are cancelled and the clock stops. The definition needs no
 /// Reject port for it; the period report counts it apart from withdrawals.
 /// </summary>
-public sealed class ReturnWithoutResolutionHandler(DossierTransitions transitions, WorkflowInterpreter interpreter)
+public sealed class ReturnWithoutResolutionHandler(FieldLimits limits, DossierTransitions transitions, WorkflowInterpreter interpreter)
 {
     /// <summary>Returns the dossier, or says why not.</summary>
     public async Task<TransitionOutcome> HandleAsync(string dossierRef, DossierActRequest request, Caller caller, int? expectedVersion,
@@ -20,7 +20,7 @@ public sealed class ReturnWithoutResolutionHandler(DossierTransitions transition
             return TransitionOutcome.Refused(DossierActs.RoleRequired(caller, "Returning a dossier without resolution", Roles.Leader, Roles.Administrator));
         }
 
-        if (DossierActs.CheckReason(request.Reason, "the written reasons the dossier is returned without resolution, as told to the applicant") is { } invalid)
+        if (DossierActs.CheckReason(limits, request.Reason, "the written reasons the dossier is returned without resolution, as told to the applicant") is { } invalid)
         {
             return TransitionOutcome.Refused(invalid);
         }

@@ -9,13 +9,13 @@ namespace ProcessServer.Host.Features.Withdrawal;
 /// clock stops until a leader accepts it. Any clerk of the receiving unit or of a unit holding the
 /// dossier records it; no activity in the definition is needed.
 /// </summary>
-public sealed class RequestWithdrawalHandler(DossierTransitions transitions, WorkflowInterpreter interpreter)
+public sealed class RequestWithdrawalHandler(FieldLimits limits, DossierTransitions transitions, WorkflowInterpreter interpreter)
 {
     /// <summary>Records the request, or says why not.</summary>
     public async Task<TransitionOutcome> HandleAsync(string dossierRef, DossierActRequest request, Caller caller, int? expectedVersion,
         IdempotencyToken? idempotency, CancellationToken cancellationToken)
     {
-        if (DossierActs.CheckReason(request.Reason, "the applicant's written request to withdraw, as they gave it") is { } invalid)
+        if (DossierActs.CheckReason(limits, request.Reason, "the applicant's written request to withdraw, as they gave it") is { } invalid)
         {
             return TransitionOutcome.Refused(invalid);
         }
@@ -36,7 +36,7 @@ public sealed class RequestWithdrawalHandler(DossierTransitions transitions, Wor
 /// A leader accepts the applicant's withdrawal: processing stops (national status 8), counted as
 /// withdrawn in the period report, apart from returns without resolution.
 /// </summary>
-public sealed class AcceptWithdrawalHandler(DossierTransitions transitions, WorkflowInterpreter interpreter)
+public sealed class AcceptWithdrawalHandler(FieldLimits limits, DossierTransitions transitions, WorkflowInterpreter interpreter)
 {
     /// <summary>Accepts the withdrawal, or says why not.</summary>
     public async Task<TransitionOutcome> HandleAsync(string dossierRef, DossierActRequest request, Caller caller, int? expectedVersion,
@@ -47,7 +47,7 @@ public sealed class AcceptWithdrawalHandler(DossierTransitions transitions, Work
             return TransitionOutcome.Refused(DossierActs.RoleRequired(caller, "Accepting a withdrawal", Roles.Leader, Roles.Administrator));
         }
 
-        if (DossierActs.CheckReason(request.Reason, "the notice to the applicant that processing stops at their request") is { } invalid)
+        if (DossierActs.CheckReason(limits, request.Reason, "the notice to the applicant that processing stops at their request") is { } invalid)
         {
             return TransitionOutcome.Refused(invalid);
         }
