@@ -121,12 +121,12 @@ namespace ProcessServer.Persistence.Migrations
             migrationBuilder.CreateIndex(
                 name: "IX_Journal_EntryMode_Timestamp",
                 table: "Journal",
-                columns: new[] { "EntryMode", "Timestamp" });
+                columns: ["EntryMode", "Timestamp"]);
 
             migrationBuilder.CreateIndex(
                 name: "IX_Dossiers_Report_Stopped",
                 table: "Dossiers",
-                columns: new[] { "StoppedAt", "ReceivedAt", "ReceivingUnit", "FieldCode", "StopKind", "Channel" });
+                columns: ["StoppedAt", "ReceivedAt", "ReceivingUnit", "FieldCode", "StopKind", "Channel"]);
 
             migrationBuilder.CreateIndex(
                 name: "IX_ImportedDossiers_DossierId",
@@ -136,7 +136,7 @@ namespace ProcessServer.Persistence.Migrations
             migrationBuilder.CreateIndex(
                 name: "IX_ImportLineResults_RunId_Outcome_LineNumber",
                 table: "ImportLineResults",
-                columns: new[] { "RunId", "Outcome", "LineNumber" });
+                columns: ["RunId", "Outcome", "LineNumber"]);
         }
 
         /// <inheritdoc />
@@ -178,7 +178,7 @@ namespace ProcessServer.Persistence.Migrations
             migrationBuilder.CreateIndex(
                 name: "IX_Dossiers_Report_Stopped",
                 table: "Dossiers",
-                columns: new[] { "StoppedAt", "ReceivedAt", "ReceivingUnit", "FieldCode" });
+                columns: ["StoppedAt", "ReceivedAt", "ReceivingUnit", "FieldCode"]);
         }
     }
 }

@@ -470,7 +470,7 @@ public sealed class StudioInstances(ProcessServerDbContext db)
         JournalEventTypes.DossierReceived => $"Dossier received at {ReceivingUnit(entry)}",
         JournalEventTypes.TaskCreated => $"Waiting for {entry.UnitCode}",
         JournalEventTypes.TaskCompleted => $"{entry.Outcome} by {entry.Actor}{(string.IsNullOrWhiteSpace(entry.Comment) ? string.Empty : $": {entry.Comment}")}",
-        JournalEventTypes.TaskCancelled => "Cancelled: the workflow ended first",
+        JournalEventTypes.TaskCancelled => string.IsNullOrWhiteSpace(entry.Comment) ? "Cancelled: the workflow ended first" : $"Cancelled by {entry.Actor}: {entry.Comment}",
         JournalEventTypes.SupplementRequested => $"Supplement requested by {entry.Actor}{(string.IsNullOrWhiteSpace(entry.Comment) ? string.Empty : $": {entry.Comment}")}",
         JournalEventTypes.SupplementReceived => $"Supplement received ({entry.Actor})",
         JournalEventTypes.DecisionTaken => $"Decision: {entry.Outcome}",
@@ -479,8 +479,12 @@ public sealed class StudioInstances(ProcessServerDbContext db)
         JournalEventTypes.VariableSet => "Variable set",
         JournalEventTypes.ResultReady => "Result ready at the counter",
         JournalEventTypes.ResultReturned => "Result returned to the applicant",
-        JournalEventTypes.DossierStopped => $"Processing stopped{(string.IsNullOrWhiteSpace(entry.Comment) ? string.Empty : $": {entry.Comment}")}",
+        JournalEventTypes.DossierStopped => $"Processing stopped{(entry.Outcome is null ? string.Empty : $" ({entry.Outcome})")}{(string.IsNullOrWhiteSpace(entry.Comment) ? string.Empty : $": {entry.Comment}")}",
         JournalEventTypes.WorkflowFinished => "Workflow finished",
+        JournalEventTypes.WithdrawalRequested => $"The applicant asked to withdraw ({entry.Actor}): {entry.Comment}",
+        JournalEventTypes.DossierRefused => $"Refused at the counter by {entry.Actor}: {entry.Comment}",
+        JournalEventTypes.CompletionForced => $"Completion forced by {entry.Actor}: {entry.Comment}",
+        JournalEventTypes.DossierRepaired => $"Repair ({entry.Outcome}) by {entry.Actor}: {entry.Comment}",
         _ => entry.Comment,
     };
 
