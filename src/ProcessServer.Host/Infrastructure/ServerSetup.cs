@@ -36,9 +36,11 @@ public static class ServerSetup
     public static WebApplicationBuilder AddProcessServer(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
-        var logger = new LoggerConfiguration().ReadFrom.Configuration(configuration).CreateLogger();
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSerilog(logger, dispose: true);
+        // Sinks, levels and enrichers come from the Serilog section of the configuration. Each host
+        // gets a logger of its own (tests run several servers in one process); the static one
+        // stays the bootstrap logger of Program.cs.
+        builder.Services.AddSerilog((services, logger) => logger.ReadFrom.Configuration(configuration).ReadFrom.Services(services),
+            preserveStaticLogger: true);
 
         StartupChecks.Run(configuration, builder.Environment);
         builder.Services.Configure<ServerOptions>(configuration.GetSection(ServerOptions.Section));
@@ -120,7 +122,7 @@ public static class ServerSetup
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseMiddleware<RequestLogging>();
+        app.UseProcessServerRequestLogging();
         app.UseBodyLimits();
         app.UseAuthentication();
         app.UseAuthorization();

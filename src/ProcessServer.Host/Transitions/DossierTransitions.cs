@@ -258,6 +258,7 @@ public sealed class DossierTransitions(
     /// <summary>Builds the answer (the dossier view) from the rows as they will be written.</summary>
     internal async Task<TransitionAnswer> AnswerAsync(Dossier dossier, IEnumerable<JournalEntry> journal, bool created, string? location, DateTime now, CancellationToken cancellationToken)
     {
+        RequestLogging.Dossier(dossier.Id, dossier.ReceiptCode, dossier.ProcedureCode, dossier.DefinitionVersion);
         var name = await DossierViews.ProcedureNameAsync(db, dossier.DefinitionVersionId, cancellationToken);
         var body = DossierViews.Serialize(DossierViews.Build(dossier, name, journal, now));
         return new TransitionAnswer(created, body, DossierViews.ETag(dossier.Version), location, Replayed: false);
