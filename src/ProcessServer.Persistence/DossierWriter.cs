@@ -109,6 +109,7 @@ public static class DossierWriter
             ActorId = actor.Id,
             ActorName = actor.Name,
             ActedForUnit = actor.ActedForUnit,
+            RecordedAt = now,
         }).ToList();
         db.Journal.AddRange(entries);
         SyncDeadlines(db, dossier.Id, state, deadlines);
@@ -183,6 +184,7 @@ public static class DossierWriter
         dossier.Verdict = state.Verdict?.ToString();
         dossier.CalendarVersion = state.CalendarVersion;
         dossier.SupplementRequests = state.SupplementRequests;
+        dossier.StopKind = state.StopKind?.ToString();
     }
 
     /// <summary>
@@ -239,6 +241,8 @@ public static class DossierWriter
             ActorId = actor.Id,
             ActorName = actor.Name,
             ActedForUnit = actor.ActedForUnit,
+            RecordedAt = now,
+            RecordedBy = actor.Name,
         };
         db.Journal.Add(entry);
         return entry;

@@ -28,6 +28,9 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
     public DbSet<Person> People => Set<Person>();
     public DbSet<PersonUnit> PersonUnits => Set<PersonUnit>();
     public DbSet<AuditEntry> Audit => Set<AuditEntry>();
+    public DbSet<ImportRun> ImportRuns => Set<ImportRun>();
+    public DbSet<ImportLineResult> ImportLineResults => Set<ImportLineResult>();
+    public DbSet<ImportedDossier> ImportedDossiers => Set<ImportedDossier>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -131,6 +134,7 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
         ConfigureTime(modelBuilder);
         ConfigureReporting(modelBuilder);
         ConfigurePeople(modelBuilder);
+        ConfigureOffPath(modelBuilder);
 
         modelBuilder.Entity<ReceiptCounter>(b =>
         {
@@ -197,7 +201,7 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
         {
             b.HasIndex(x => new { x.ReceivedAt, x.ReceivingUnit, x.FieldCode, x.Channel }).HasDatabaseName("IX_Dossiers_Report_Received");
             b.HasIndex(x => new { x.ResultReadyAt, x.ReceivedAt, x.ReceivingUnit, x.FieldCode, x.Verdict }).HasDatabaseName("IX_Dossiers_Report_Resolved");
-            b.HasIndex(x => new { x.StoppedAt, x.ReceivedAt, x.ReceivingUnit, x.FieldCode }).HasDatabaseName("IX_Dossiers_Report_Stopped");
+            b.HasIndex(x => new { x.StoppedAt, x.ReceivedAt, x.ReceivingUnit, x.FieldCode, x.StopKind, x.Channel }).HasDatabaseName("IX_Dossiers_Report_Stopped");
             b.HasIndex(x => new { x.ResultReadyAt, x.StoppedAt, x.ReceivedAt, x.ReceivingUnit, x.FieldCode, x.AppointmentAt }).HasDatabaseName("IX_Dossiers_Report_Running");
         });
 
@@ -284,6 +288,55 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
             b.Property(x => x.ActedForUnit).HasMaxLength(64);
             b.HasIndex(x => x.At);
             b.HasIndex(x => new { x.Action, x.At });
+        });
+    }
+
+    /// <summary>Stop kinds, late entries and history imports (migration OffPathLateEntryImport).</summary>
+    private static void ConfigureOffPath(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Dossier>(b => b.Property(x => x.StopKind).HasMaxLength(32));
+        modelBuilder.Entity<JournalEntry>(b =>
+        {
+            b.Property(x => x.RecordedBy).HasMaxLength(128);
+            b.Property(x => x.EntryMode).HasMaxLength(16);
+            b.HasIndex(x => new { x.EntryMode, x.Timestamp }).HasDatabaseName("IX_Journal_EntryMode_Timestamp");
+        });
+
+        modelBuilder.Entity<ImportRun>(b =>
+        {
+            b.ToTable("ImportRuns");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).HasMaxLength(64);
+            b.Property(x => x.FileName).HasMaxLength(400);
+            b.Property(x => x.FilePath).HasMaxLength(1000);
+            b.Property(x => x.Status).HasMaxLength(32);
+            b.Property(x => x.CreatedBy).HasMaxLength(128);
+            b.Property(x => x.Error).HasMaxLength(4000);
+        });
+
+        modelBuilder.Entity<ImportLineResult>(b =>
+        {
+            b.ToTable("ImportLineResults");
+            b.HasKey(x => new { x.RunId, x.LineNumber });
+            b.Property(x => x.RunId).HasMaxLength(64);
+            b.Property(x => x.SourceRef).HasMaxLength(128);
+            b.Property(x => x.Outcome).HasMaxLength(32);
+            b.Property(x => x.DossierId).HasMaxLength(64);
+            b.Property(x => x.ReceiptCode).HasMaxLength(64);
+            b.Property(x => x.Detail).HasMaxLength(4000);
+            b.HasIndex(x => new { x.RunId, x.Outcome, x.LineNumber });
+            b.HasOne<ImportRun>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ImportedDossier>(b =>
+        {
+            b.ToTable("ImportedDossiers");
+            b.HasKey(x => x.SourceRef);
+            b.Property(x => x.SourceRef).HasMaxLength(128);
+            b.Property(x => x.DossierId).HasMaxLength(64);
+            b.Property(x => x.Digest).HasMaxLength(64);
+            b.Property(x => x.RunId).HasMaxLength(64);
+            b.HasOne<Dossier>().WithMany().HasForeignKey(x => x.DossierId).OnDelete(DeleteBehavior.Restrict);
         });
     }
 

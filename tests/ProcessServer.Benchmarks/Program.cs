@@ -12,6 +12,7 @@ using System.Text.Json.Nodes;
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- deadlines [dossiers]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- per-trigger [triggers] [seconds]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- definitions [activities]
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- import [dossiers]
 var mode = args.Length > 0 ? args[0] : "throughput";
 if (mode == "odata") { await ODataBenchmark.RunAsync(args); return; }
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
@@ -20,6 +21,13 @@ if (mode == "deadlines")
 {
     // Builds its own database and starts the server itself (twice): see DeadlinesBenchmark.
     await DeadlinesBenchmark.RunAsync(Arg(1, 100_000));
+    return;
+}
+
+if (mode == "import")
+{
+    // History import of a legacy file through POST /api/imports: see ImportBenchmark.
+    await ImportBenchmark.RunAsync(Arg(1, 100_000));
     return;
 }
 

@@ -101,7 +101,7 @@ public static class DossierMigrator
         var arrivals = MapArrivals(state, target, mapping, reasons);
         if (reasons.Count == 0)
         {
-            reasons.AddRange(OrphanedBranches(target, moves.Select(m => m.To).ToList(), arrivals));
+            reasons.AddRange(FlowGraph.OrphanedBranches(target, moves.Select(m => m.To).ToList(), arrivals));
         }
 
         return new MigrationAnalysis(reasons.Count == 0 ? moves : [], reasons);
@@ -210,42 +210,5 @@ public static class DossierMigrator
         }
 
         return result;
-    }
-
-    /// <summary>
-    /// A join in the target that an open task can reach must be able to receive every one of its
-    /// branches: each incoming branch is either already arrived or reachable from an open task.
-    /// Otherwise the dossier would wait at the join forever.
-    /// </summary>
-    private static IEnumerable<string> OrphanedBranches(CompiledWorkflow target, IReadOnlyList<string> openActivities,
-        Dictionary<string, Dictionary<string, int>> arrivals)
-    {
-        var reachable = new HashSet<string>(StringComparer.Ordinal);
-        var queue = new Queue<string>(openActivities);
-        while (queue.Count > 0)
-        {
-            var id = queue.Dequeue();
-            if (!reachable.Add(id))
-            {
-                continue;
-            }
-
-            foreach (var connection in target.Connections.Where(c => c.Source == id))
-            {
-                queue.Enqueue(connection.Target);
-            }
-        }
-
-        foreach (var join in target.Activities.Values.Where(a => a.Type.Kind == ActivityKind.Join && (reachable.Contains(a.Id) || arrivals.ContainsKey(a.Id))))
-        {
-            arrivals.TryGetValue(join.Id, out var arrived);
-            foreach (var branch in target.Incoming[join.Id])
-            {
-                if (arrived?.ContainsKey(branch.Key) != true && !reachable.Contains(branch.Source))
-                {
-                    yield return $"a fork branch would be orphaned: join '{join.Id}' waits for the branch from '{branch.Source}', which no open task reaches";
-                }
-            }
-        }
     }
 }

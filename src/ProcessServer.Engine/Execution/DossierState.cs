@@ -22,8 +22,44 @@ public enum DossierStage
     /// <summary>The result was handed to the applicant (terminal).</summary>
     Returned,
 
-    /// <summary>Processing stopped without a result (terminal).</summary>
+    /// <summary>Processing stopped without a result (terminal); <see cref="DossierState.StopKind"/> says why.</summary>
     Stopped,
+
+    /// <summary>Refused at the counter check (form 03): never received, the clock never started (terminal).</summary>
+    Refused,
+}
+
+/// <summary>Why a dossier ended without a result; the period report keeps each in a column of its own.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<StopKind>))]
+public enum StopKind
+{
+    /// <summary>Not eligible, or the procedure ended without a result: returned with written reasons (national 8).</summary>
+    ReturnedWithoutResolution,
+
+    /// <summary>The applicant withdrew and a leader accepted it (national 7, then 8).</summary>
+    Withdrawn,
+
+    /// <summary>Refused at the counter check (national 3).</summary>
+    RefusedAtReceipt,
+}
+
+/// <summary>The applicant's written request to withdraw (national status 7 until a leader accepts it).</summary>
+public sealed class WithdrawalRecord
+{
+    /// <summary>When the request was made (UTC).</summary>
+    public DateTime RequestedAt { get; set; }
+
+    /// <summary>Who recorded the request.</summary>
+    public string RequestedBy { get; set; } = string.Empty;
+
+    /// <summary>The applicant's reason, as written.</summary>
+    public string Reason { get; set; } = string.Empty;
+
+    /// <summary>When a leader accepted it (UTC); null while it waits.</summary>
+    public DateTime? AcceptedAt { get; set; }
+
+    /// <summary>The leader who accepted it.</summary>
+    public string? AcceptedBy { get; set; }
 }
 
 /// <summary>State of a pending task.</summary>
@@ -200,13 +236,24 @@ public sealed class DossierState
     [JsonConverter(typeof(JsonStringEnumConverter<Time.Verdict>))]
     public Time.Verdict? Verdict { get; set; }
 
+    /// <summary>Why processing stopped without a result, once it has.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<StopKind>))]
+    public StopKind? StopKind { get; set; }
+
+    /// <summary>The applicant's withdrawal request, once made.</summary>
+    public WithdrawalRecord? Withdrawal { get; set; }
+
+    /// <summary>Whether the applicant asked to withdraw and no leader has accepted it yet (national status 7).</summary>
+    [JsonIgnore]
+    public bool WithdrawalPending => Withdrawal is { AcceptedAt: null } && !IsClosed;
+
     /// <summary>The open pause, if the clock is stopped now.</summary>
     [JsonIgnore]
     public ClockPause? OpenPause => Pauses.LastOrDefault(p => p.EndedAt is null);
 
-    /// <summary>Whether the dossier is closed (returned or stopped): nothing can change it any more.</summary>
+    /// <summary>Whether the dossier is closed (returned, stopped or refused): nothing can change it any more.</summary>
     [JsonIgnore]
-    public bool IsClosed => Stage is DossierStage.Returned or DossierStage.Stopped;
+    public bool IsClosed => Stage is DossierStage.Returned or DossierStage.Stopped or DossierStage.Refused;
 
     /// <summary>The unit that handles work addressed to <paramref name="unitCode"/> now, following reorganisations.</summary>
     public string HandlingUnit(string unitCode)

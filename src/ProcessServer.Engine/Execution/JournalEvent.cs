@@ -56,6 +56,18 @@ public static class JournalEventTypes
     /// <summary>An administrator moved the dossier to another definition version.</summary>
     public const string DossierMigrated = "DossierMigrated";
 
+    /// <summary>The applicant asked in writing to withdraw the dossier (national status 7).</summary>
+    public const string WithdrawalRequested = "WithdrawalRequested";
+
+    /// <summary>Refused at the counter check (form 03, national status 3); the dossier was never received.</summary>
+    public const string DossierRefused = "DossierRefused";
+
+    /// <summary>An administrator closed a dossier whose result was delivered but whose steps could not close.</summary>
+    public const string CompletionForced = "CompletionForced";
+
+    /// <summary>An administrator repaired the dossier (moved it to a step, cancelled a task, set a variable).</summary>
+    public const string DossierRepaired = "DossierRepaired";
+
     /// <summary>The workflow has nothing left to run.</summary>
     public const string WorkflowFinished = "WorkflowFinished";
 

@@ -56,7 +56,7 @@ public sealed record TransitionResult(
 /// no I/O, no clock, no randomness except the task-id factory, so the caller can persist the
 /// whole result in one transaction and tests can replay it exactly.
 /// </summary>
-public sealed class WorkflowInterpreter
+public sealed partial class WorkflowInterpreter
 {
     /// <summary>Automatic activities run per transition before the definition is judged to loop forever.</summary>
     public const int MaxAutomaticSteps = 10_000;
@@ -110,6 +110,12 @@ public sealed class WorkflowInterpreter
                 $"the dossier is closed ({DossierStatusRules.Derive(current)}); nothing can be completed any more");
         }
 
+        if (current.WithdrawalPending)
+        {
+            throw new TransitionException(TransitionError.ActNotAllowed,
+                $"the applicant asked to withdraw on {current.Withdrawal!.RequestedAt:yyyy-MM-dd HH:mm} UTC; a leader must accept the withdrawal or return the dossier without resolution before anything else happens");
+        }
+
         var state = current.Clone();
         var task = state.Tasks.FirstOrDefault(t => t.Id == command.TaskId)
             ?? throw new TransitionException(TransitionError.TaskNotPending,
@@ -154,6 +160,7 @@ public sealed class WorkflowInterpreter
         {
             { IsClosed: true } => "the dossier is closed",
             { Stage: DossierStage.ResultReady } => "the result is already ready",
+            { WithdrawalPending: true } => "the applicant asked to withdraw",
             { Apology: not null } => $"an apology was already issued on {current.Apology.IssuedAt:yyyy-MM-dd}; a new date may be set only once",
             { DueAt: null } => "the procedure has no time limit",
             _ when now >= current.DueAt => $"the due date {current.DueAt:yyyy-MM-dd HH:mm} UTC has passed; the apology must come before it",
@@ -179,7 +186,7 @@ public sealed class WorkflowInterpreter
     }
 
     /// <summary>The mutable context of one transition.</summary>
-    private sealed class Run(WorkflowInterpreter interpreter, CompiledWorkflow workflow, DossierState state, string actor, DateTime now, TimeContext? time)
+    private sealed partial class Run(WorkflowInterpreter interpreter, CompiledWorkflow workflow, DossierState state, string actor, DateTime now, TimeContext? time)
     {
         private readonly List<JournalEvent> _events = [];
         private readonly List<PendingTask> _created = [];
@@ -295,7 +302,7 @@ public sealed class WorkflowInterpreter
             var connected = workflow.Outgoing[(activity.Id, outcome)].Any();
             if (outcome == Outcomes.Reject && !connected)
             {
-                Stop($"'{task.Title}' rejected the dossier");
+                Stop(StopKind.ReturnedWithoutResolution, $"'{task.Title}' rejected the dossier");
                 return;
             }
 
@@ -451,11 +458,12 @@ public sealed class WorkflowInterpreter
 
             var open = state.OpenPause;
             var running = !state.IsClosed && state.Stage != DossierStage.ResultReady;
-            var paused = running && state.Tasks.Count > 0 && state.Tasks.All(t =>
-                t.Kind == TaskKind.Payment || t.Status == PendingTaskStatus.AwaitingSupplement || t.PausesClock);
+            var paused = running && (state.WithdrawalPending || (state.Tasks.Count > 0 && state.Tasks.All(t =>
+                t.Kind == TaskKind.Payment || t.Status == PendingTaskStatus.AwaitingSupplement || t.PausesClock)));
             if (paused && open is null)
             {
-                var reason = state.Tasks.Any(t => t.Status == PendingTaskStatus.AwaitingSupplement) ? PauseReason.Supplement
+                var reason = state.WithdrawalPending ? PauseReason.Withdrawal
+                    : state.Tasks.Any(t => t.Status == PendingTaskStatus.AwaitingSupplement) ? PauseReason.Supplement
                     : state.Tasks.Any(t => t.Kind == TaskKind.Payment) ? PauseReason.Payment
                     : PauseReason.OutsideLimit;
                 state.Pauses.Add(new ClockPause { Reason = reason, StartedAt = now, DueBefore = state.DueAt });
@@ -533,16 +541,19 @@ public sealed class WorkflowInterpreter
             }
         }
 
-        private void Stop(string reason)
+        private void Stop(StopKind kind, string reason, JsonObject? data = null)
         {
             state.Stage = DossierStage.Stopped;
             state.StoppedAt = now;
+            state.StopKind = kind;
             _events.Add(new JournalEvent
             {
                 Type = JournalEventTypes.DossierStopped,
                 Timestamp = now,
                 Actor = actor,
+                Outcome = kind.ToString(),
                 Comment = reason,
+                Data = data,
             });
             EndWorkflow(null);
         }
@@ -577,6 +588,7 @@ public sealed class WorkflowInterpreter
             {
                 state.Stage = DossierStage.Stopped;
                 state.StoppedAt = now;
+                state.StopKind = StopKind.ReturnedWithoutResolution;
                 _events.Add(new JournalEvent
                 {
                     Type = JournalEventTypes.DossierStopped,
@@ -584,6 +596,7 @@ public sealed class WorkflowInterpreter
                     ActivityId = finish?.Id,
                     ActivityType = finish?.Type.TypeName,
                     Actor = actor,
+                    Outcome = nameof(StopKind.ReturnedWithoutResolution),
                     Comment = "the procedure ended without a result",
                 });
             }

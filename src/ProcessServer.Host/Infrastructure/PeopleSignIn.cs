@@ -50,6 +50,7 @@ public static class PeopleSignIn
         var unit = new UnitRequirement();
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Clerk, p => p.RequireRole(Roles.Clerk, Roles.Leader, Roles.Administrator).AddRequirements(unit))
+            .AddPolicy(Policies.Leader, p => p.RequireRole(Roles.Leader, Roles.Administrator).AddRequirements(unit))
             .AddPolicy(Policies.Administrator, p => p.RequireRole(Roles.Administrator))
             .AddPolicy(Policies.Reporter, p => p.RequireRole(Roles.Reporter, Roles.Administrator).AddRequirements(unit))
             .AddPolicy(Policies.AnyRole, p => p.RequireRole(Roles.All).AddRequirements(unit));

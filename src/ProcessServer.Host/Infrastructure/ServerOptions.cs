@@ -6,7 +6,11 @@ public static class Roles
     /// <summary>Edits and publishes procedures, migrates dossiers, sees everything.</summary>
     public const string Administrator = "Administrator";
 
-    /// <summary>Leads a unit: a clerk who also assigns and reassigns the unit's tasks and sees what needs attention.</summary>
+    /// <summary>
+    /// Leads one or more units: works their dossiers like a clerk, and in addition assigns and reassigns
+    /// the unit's tasks, sees what needs attention, accepts withdrawals, returns dossiers without
+    /// resolution or for rework, forces completion, records late entries.
+    /// </summary>
     public const string Leader = "Leader";
 
     /// <summary>Receives and advances dossiers of their own units.</summary>

@@ -35,7 +35,9 @@ public sealed record IdempotencyToken(string Key, string Fingerprint)
 /// <param name="Caller">Who asks.</param>
 /// <param name="ExpectedVersion">The dossier version the caller decided on; a different current version is refused as stale.</param>
 /// <param name="Idempotency">The caller's Idempotency-Key, when given.</param>
-public sealed record TransitionCall(string DossierRef, Caller Caller, int? ExpectedVersion = null, IdempotencyToken? Idempotency = null)
+/// <param name="OccurredAt">When the act happened, for a late (paper) entry; null for now. Checked by <see cref="LateEntryRules"/>.</param>
+public sealed record TransitionCall(string DossierRef, Caller Caller, int? ExpectedVersion = null, IdempotencyToken? Idempotency = null,
+    DateTimeOffset? OccurredAt = null)
 {
     /// <summary>The unit the caller acts for (the task's unit…); their home unit when null. Recorded on every journal entry of the change.</summary>
     public string? ActedFor { get; init; }
@@ -60,7 +62,14 @@ public sealed record TransitionInput(
     DateTime Now,
     Caller Caller,
     ProcessServerDbContext Db,
-    JournalActor Actor);
+    JournalActor Actor)
+{
+    /// <summary>When the act happened (UTC): <see cref="Now"/>, or the earlier time of a late entry. Engine commands run at this instant.</summary>
+    public DateTime OccurredAt { get; init; } = Now;
+
+    /// <summary>Null for an act recorded as it happens; <see cref="EntryModes.BackDated"/> for a late entry.</summary>
+    public string? EntryMode { get; init; }
+}
 
 /// <summary>What a handler decided: refuse, apply an engine result, or stage its own rows.</summary>
 public sealed class TransitionDecision
@@ -116,7 +125,8 @@ public sealed class DossierTransitions(
     CalendarStore calendars,
     WriteGate gate,
     UnitDirectory units,
-    TimeProvider clock)
+    TimeProvider clock,
+    LateEntryRules lateEntries)
 {
     /// <summary>Status code stored with the answer of an accepted change to an existing dossier.</summary>
     internal const int AnswerOk = 200;
@@ -167,16 +177,28 @@ public sealed class DossierTransitions(
 
         var readVersion = dossier.Version;
         var now = clock.GetUtcNow().UtcDateTime;
+        var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id, cancellationToken);
+        var (when, late) = lateEntries.Resolve(call.OccurredAt, call.Caller, now, rows.Journal.Count == 0 ? null : rows.Journal.Max(j => j.Timestamp));
+        if (late is not null)
+        {
+            db.ChangeTracker.Clear();
+            return TransitionOutcome.Refused(late);
+        }
+
         var input = new TransitionInput(
             dossier,
             DossierState.FromJson(dossier.StateJson),
             await workflows.GetAsync(db, dossier.DefinitionVersionId, cancellationToken),
             await calendars.CurrentAsync(db, cancellationToken),
-            await DossierWriter.LoadRowsAsync(db, dossier.Id, cancellationToken),
+            rows,
             now,
             call.Caller,
             db,
-            call.Caller.ActingFor(call.ActedFor));
+            call.Caller.ActingFor(call.ActedFor))
+        {
+            OccurredAt = when!.At,
+            EntryMode = when.EntryMode,
+        };
 
         TransitionDecision decision;
         try
@@ -197,6 +219,7 @@ public sealed class DossierTransitions(
         var added = decision.Result is { } result
             ? DossierWriter.Stage(db, dossier, input.Rows.OpenTasks, input.Rows.Deadlines, input.Rows.NextSequence, result, input.Actor, now)
             : decision.CustomStage!(input);
+        Recorded(added, call.Caller, input.EntryMode);
         var answer = await AnswerAsync(dossier, input.Rows.Journal.Concat(added), created: false, location: null, now, cancellationToken);
         StageAnswer(call.Caller, call.Idempotency, answer, now);
 
@@ -207,6 +230,16 @@ public sealed class DossierTransitions(
 
         decision.Committed?.Invoke(dossier);
         return TransitionOutcome.Accepted(answer);
+    }
+
+    /// <summary>Marks journal entries with who recorded them and how (live, late, imported).</summary>
+    internal static void Recorded(IEnumerable<JournalEntry> entries, Caller caller, string? entryMode)
+    {
+        foreach (var entry in entries)
+        {
+            entry.RecordedBy ??= caller.Name;
+            entry.EntryMode ??= entryMode;
+        }
     }
 
     /// <summary>The stored answer to the caller's key, a refusal for a key reused differently, or null to proceed.</summary>

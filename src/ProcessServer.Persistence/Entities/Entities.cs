@@ -68,6 +68,9 @@ public sealed class Dossier
 
     public int? CalendarVersion { get; set; }
     public int SupplementRequests { get; set; }
+
+    /// <summary>Why processing stopped without a result: ReturnedWithoutResolution, Withdrawn or RefusedAtReceipt (report columns).</summary>
+    public string? StopKind { get; set; }
 }
 
 /// <summary>A task (step execution). Pending rows are the inbox; closed rows stay for reports.</summary>
@@ -157,6 +160,71 @@ public sealed class JournalEntry
 
     /// <summary>The unit they acted for (the task's unit, the receiving unit…); null for province-wide acts.</summary>
     public string? ActedForUnit { get; set; }
+
+    // Timestamp is when the act happened (occurred-at): verdicts and reports read it. The columns
+    // below say when and by whom it was written down, so a late (paper) entry stays visible.
+
+    /// <summary>When the entry was written to the store (UTC): the server's clock at the write.</summary>
+    public DateTime RecordedAt { get; set; }
+
+    /// <summary>Who wrote it down (the API key or importer that sent it).</summary>
+    public string? RecordedBy { get; set; }
+
+    /// <summary>Null for an act recorded as it happened; <see cref="EntryModes.BackDated"/> or <see cref="EntryModes.Imported"/> otherwise.</summary>
+    public string? EntryMode { get; set; }
+}
+
+/// <summary>How a journal entry came to be written.</summary>
+public static class EntryModes
+{
+    /// <summary>An authorised person recorded an act that happened earlier (paper intake, late entry).</summary>
+    public const string BackDated = "BackDated";
+
+    /// <summary>Loaded from a legacy system's history file.</summary>
+    public const string Imported = "Imported";
+}
+
+/// <summary>A history import: one uploaded file run through the engine, or dry-run.</summary>
+public sealed class ImportRun
+{
+    public required string Id { get; set; }
+    public required string FileName { get; set; }
+    public required string FilePath { get; set; }
+    public bool DryRun { get; set; }
+    public required string Status { get; set; }
+    public required string CreatedBy { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+    public int TotalLines { get; set; }
+    public int LinesDone { get; set; }
+    public int Created { get; set; }
+    public int Unchanged { get; set; }
+    public int Refused { get; set; }
+    public string? Error { get; set; }
+}
+
+/// <summary>What an import run did (or would do) with one line of its file.</summary>
+public sealed class ImportLineResult
+{
+    public required string RunId { get; set; }
+    public int LineNumber { get; set; }
+    public string? SourceRef { get; set; }
+    public required string Outcome { get; set; }
+    public string? DossierId { get; set; }
+    public string? ReceiptCode { get; set; }
+    public int? NationalStatusCode { get; set; }
+    public string? Detail { get; set; }
+}
+
+/// <summary>A dossier loaded from a legacy system, by its reference there: a re-run finds it and changes nothing.</summary>
+public sealed class ImportedDossier
+{
+    public required string SourceRef { get; set; }
+    public required string DossierId { get; set; }
+    public required string Digest { get; set; }
+    public required string RunId { get; set; }
+    public DateTime ImportedAt { get; set; }
 }
 
 /// <summary>The first response to a request carrying an Idempotency-Key, kept so a retry gets the same answer.</summary>

@@ -179,6 +179,9 @@ namespace ProcessServer.Persistence.Migrations
                         .IsRequired()
                         .HasMaxLength(32);
 
+                    b.Property<string>("StopKind")
+                        .HasMaxLength(32);
+
                     b.Property<DateTime?>("StoppedAt");
 
                     b.Property<int>("SupplementRequests");
@@ -207,14 +210,14 @@ namespace ProcessServer.Persistence.Migrations
                     b.HasIndex("ReceivedAt", "ReceivingUnit", "FieldCode", "Channel")
                         .HasDatabaseName("IX_Dossiers_Report_Received");
 
-                    b.HasIndex("StoppedAt", "ReceivedAt", "ReceivingUnit", "FieldCode")
-                        .HasDatabaseName("IX_Dossiers_Report_Stopped");
-
                     b.HasIndex("ResultReadyAt", "ReceivedAt", "ReceivingUnit", "FieldCode", "Verdict")
                         .HasDatabaseName("IX_Dossiers_Report_Resolved");
 
                     b.HasIndex("ResultReadyAt", "StoppedAt", "ReceivedAt", "ReceivingUnit", "FieldCode", "AppointmentAt")
                         .HasDatabaseName("IX_Dossiers_Report_Running");
+
+                    b.HasIndex("StoppedAt", "ReceivedAt", "ReceivingUnit", "FieldCode", "StopKind", "Channel")
+                        .HasDatabaseName("IX_Dossiers_Report_Stopped");
 
                     b.ToTable("Dossiers", (string)null);
                 });
@@ -346,6 +349,111 @@ namespace ProcessServer.Persistence.Migrations
                     b.ToTable("IdempotencyRecords", (string)null);
                 });
 
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.ImportLineResult", b =>
+                {
+                    b.Property<string>("RunId")
+                        .HasMaxLength(64);
+
+                    b.Property<int>("LineNumber");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(4000);
+
+                    b.Property<string>("DossierId")
+                        .HasMaxLength(64);
+
+                    b.Property<int?>("NationalStatusCode");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(32);
+
+                    b.Property<string>("ReceiptCode")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("SourceRef")
+                        .HasMaxLength(128);
+
+                    b.HasKey("RunId", "LineNumber");
+
+                    b.HasIndex("RunId", "Outcome", "LineNumber");
+
+                    b.ToTable("ImportLineResults", (string)null);
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.ImportRun", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64);
+
+                    b.Property<int>("Created");
+
+                    b.Property<DateTime>("CreatedAt");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(128);
+
+                    b.Property<bool>("DryRun");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000);
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(400);
+
+                    b.Property<string>("FilePath")
+                        .IsRequired()
+                        .HasMaxLength(1000);
+
+                    b.Property<DateTime?>("FinishedAt");
+
+                    b.Property<int>("LinesDone");
+
+                    b.Property<int>("Refused");
+
+                    b.Property<DateTime?>("StartedAt");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32);
+
+                    b.Property<int>("TotalLines");
+
+                    b.Property<int>("Unchanged");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("ImportRuns", (string)null);
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.ImportedDossier", b =>
+                {
+                    b.Property<string>("SourceRef")
+                        .HasMaxLength(128);
+
+                    b.Property<string>("Digest")
+                        .IsRequired()
+                        .HasMaxLength(64);
+
+                    b.Property<string>("DossierId")
+                        .IsRequired()
+                        .HasMaxLength(64);
+
+                    b.Property<DateTime>("ImportedAt");
+
+                    b.Property<string>("RunId")
+                        .IsRequired()
+                        .HasMaxLength(64);
+
+                    b.HasKey("SourceRef");
+
+                    b.HasIndex("DossierId");
+
+                    b.ToTable("ImportedDossiers", (string)null);
+                });
+
             modelBuilder.Entity("ProcessServer.Persistence.Entities.JournalEntry", b =>
                 {
                     b.Property<string>("DossierId")
@@ -386,8 +494,16 @@ namespace ProcessServer.Persistence.Migrations
                         .IsRequired()
                         .HasMaxLength(160);
 
+                    b.Property<string>("EntryMode")
+                        .HasMaxLength(16);
+
                     b.Property<string>("Outcome")
                         .HasMaxLength(64);
+
+                    b.Property<DateTime>("RecordedAt");
+
+                    b.Property<string>("RecordedBy")
+                        .HasMaxLength(128);
 
                     b.Property<DateTime?>("StartedAt");
 
@@ -406,6 +522,9 @@ namespace ProcessServer.Persistence.Migrations
                     b.HasKey("DossierId", "Sequence");
 
                     b.HasIndex("Timestamp");
+
+                    b.HasIndex("EntryMode", "Timestamp")
+                        .HasDatabaseName("IX_Journal_EntryMode_Timestamp");
 
                     b.ToTable("Journal", (string)null);
                 });
@@ -719,6 +838,24 @@ namespace ProcessServer.Persistence.Migrations
                 });
 
             modelBuilder.Entity("ProcessServer.Persistence.Entities.DossierTask", b =>
+                {
+                    b.HasOne("ProcessServer.Persistence.Entities.Dossier", null)
+                        .WithMany()
+                        .HasForeignKey("DossierId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.ImportLineResult", b =>
+                {
+                    b.HasOne("ProcessServer.Persistence.Entities.ImportRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.ImportedDossier", b =>
                 {
                     b.HasOne("ProcessServer.Persistence.Entities.Dossier", null)
                         .WithMany()

@@ -94,7 +94,7 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChe
     CurrentCaller caller, TimeProvider clock)
 {
     /// <summary>Statuses of dossiers that no longer run.</summary>
-    public static readonly string[] ClosedStatuses = ["Returned", "Stopped"];
+    public static readonly string[] ClosedStatuses = ["Returned", "Stopped", "Refused"];
 
     /// <summary>How often a publish re-reads a draft that was edited while it was being checked.</summary>
     private const int PublishAttempts = 5;

@@ -122,7 +122,7 @@ public sealed record TaskView(
     string Priority,
     DateTime? FollowUpAt);
 
-/// <summary>A journal entry.</summary>
+/// <summary>A journal entry. <c>Timestamp</c> is when the act happened (occurred-at); <c>RecordedAt</c> when it was written down, by <c>RecordedBy</c>.</summary>
 public sealed record JournalView(
     int Sequence,
     DateTime Timestamp,
@@ -139,7 +139,10 @@ public sealed record JournalView(
     JsonNode? Data,
     string? ActorId,
     string? ActorName,
-    string? ActedForUnit);
+    string? ActedForUnit,
+    DateTime RecordedAt,
+    string? RecordedBy,
+    string? EntryMode);
 
 /// <summary>Builds <see cref="DossierView"/>s.</summary>
 public static class DossierViews
@@ -191,7 +194,7 @@ public static class DossierViews
                 t.Holder is null ? t.QueuedSince ?? t.CreatedAt : null, t.Priority.ToString(), t.FollowUpAt)).ToList(),
             journal.OrderBy(j => j.Sequence).Select(j => new JournalView(j.Sequence, j.Timestamp, j.Type, j.ActivityId,
                 j.ActivityName, j.TaskId, j.UnitCode, j.Actor, j.Outcome, j.Comment, j.StartedAt, j.CompletedAt,
-                j.DataJson is null ? null : JsonNode.Parse(j.DataJson), j.ActorId, j.ActorName, j.ActedForUnit)).ToList(),
+                j.DataJson is null ? null : JsonNode.Parse(j.DataJson), j.ActorId, j.ActorName, j.ActedForUnit, j.RecordedAt, j.RecordedBy, j.EntryMode)).ToList(),
             new JsonObject(state.Variables.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))),
             dossier.ResultReadyAt,
             dossier.ReturnedAt,
@@ -206,6 +209,7 @@ public static class DossierViews
     public static string LimitStatus(DossierState state, DateTime now) => state switch
     {
         { Stage: DossierStage.Stopped } => "Stopped",
+        { Stage: DossierStage.Refused } => "Refused",
         { Verdict: { } verdict } => verdict.ToString(),
         { DueAt: null } => "NoLimit",
         { OpenPause: not null } => "Paused",
