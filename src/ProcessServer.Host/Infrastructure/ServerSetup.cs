@@ -11,6 +11,7 @@ using ProcessServer.Host.Features.ElsaStudio;
 using ProcessServer.Host.Features.GetDossier;
 using ProcessServer.Host.Features.Inbox;
 using ProcessServer.Host.Features.MigrateDossiers;
+using ProcessServer.Host.Features.Outbox;
 using ProcessServer.Host.Features.Procedures;
 using ProcessServer.Host.Features.ProcedureVersions;
 using ProcessServer.Host.Features.ReceiveDossier;
@@ -58,6 +59,7 @@ public static class ServerSetup
         builder.Services.AddHostedService(services => services.GetRequiredService<MigrationRunner>());
         builder.AddReporting();
         builder.AddElsaStudio();
+        builder.AddOutbox();
 
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -123,6 +125,7 @@ public static class ServerSetup
         ApologyEndpoint.Map(app);
         app.MapReporting();
         DeadlineEndpoints.Map(app);
+        OutboxEndpoints.Map(app);
         return app;
     }
 

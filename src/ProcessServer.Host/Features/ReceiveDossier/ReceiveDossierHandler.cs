@@ -3,6 +3,8 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Execution;
 using ProcessServer.Host.Features.Calendar;
+using ProcessServer.Host.Features.CitizenLookup;
+using ProcessServer.Host.Features.Outbox;
 using ProcessServer.Host.Infrastructure;
 using ProcessServer.Host.Transitions;
 using ProcessServer.Persistence;
@@ -24,6 +26,8 @@ public sealed partial class ReceiveDossierHandler(
     UnitDirectory units,
     VietnamTime time,
     TimeProvider clock,
+    OutboxStaging outbox,
+    OutboxSignal outboxSignal,
     ILoggerFactory loggers)
 {
     private const int MaxAttempts = 5;
@@ -108,6 +112,7 @@ public sealed partial class ReceiveDossierHandler(
                 ApplicantName = request.Applicant!.Name!.Trim(),
                 ApplicantIdNumber = request.Applicant.IdNumber!.Trim(),
                 ApplicantPhone = request.Applicant.Phone?.Trim(),
+                ApplicantEmail = string.IsNullOrWhiteSpace(request.Applicant.Email) ? null : request.Applicant.Email.Trim(),
                 ReceivedAt = receivedAt,
                 Status = string.Empty,
                 NationalStatusCode = 0,
@@ -116,8 +121,11 @@ public sealed partial class ReceiveDossierHandler(
                 CreatedAt = now,
                 UpdatedAt = now,
             };
+            var secret = LookupSecrets.New();
+            dossier.LookupSecretHash = LookupSecrets.Hash(dossier.Id, secret);
             db.Dossiers.Add(dossier);
             var journal = DossierWriter.Stage(db, dossier, [], [], 1, result, now);
+            var messages = outbox.Stage(db, new StagedChange(dossier, 0, journal, workflow, caller.Name, now));
             var answer = await transitions.AnswerAsync(dossier, journal, created: true, location: $"/api/dossiers/{dossier.Id}", now, cancellationToken);
             transitions.StageAnswer(caller, idempotency, answer, now);
 
@@ -135,8 +143,13 @@ public sealed partial class ReceiveDossierHandler(
                 continue;
             }
 
+            if (messages > 0)
+            {
+                outboxSignal.Notify();
+            }
+
             Log.DossierReceived(_logger, dossier.Id, dossier.ReceiptCode, code, published.Version, unit, dossier.Status, result.State.Tasks.Count);
-            return TransitionOutcome.Accepted(answer);
+            return TransitionOutcome.Accepted(answer with { LookupSecret = secret });
         }
     }
 
@@ -169,6 +182,11 @@ public sealed partial class ReceiveDossierHandler(
             if (!string.IsNullOrWhiteSpace(request.Applicant.Phone) && !PhonePattern().IsMatch(request.Applicant.Phone.Trim()))
             {
                 Add("applicant.phone", "applicant.phone must be a phone number of 9–15 digits, optionally starting with +.");
+            }
+
+            if (!string.IsNullOrWhiteSpace(request.Applicant.Email) && !EmailPattern().IsMatch(request.Applicant.Email.Trim()))
+            {
+                Add("applicant.email", "applicant.email must be an e-mail address such as an@example.vn (at most 200 characters).");
             }
         }
 
@@ -213,4 +231,7 @@ public sealed partial class ReceiveDossierHandler(
 
     [GeneratedRegex(@"^\+?[0-9 .-]{9,15}$")]
     private static partial Regex PhonePattern();
+
+    [GeneratedRegex(@"^(?=.{3,200}$)[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    private static partial Regex EmailPattern();
 }

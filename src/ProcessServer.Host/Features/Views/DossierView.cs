@@ -72,7 +72,7 @@ public sealed record TimeView(
 public sealed record ProcedureRef(string Code, string Name, int Version, string VersionId);
 
 /// <summary>Applicant details.</summary>
-public sealed record ApplicantView(string Name, string IdNumber, string? Phone);
+public sealed record ApplicantView(string Name, string IdNumber, string? Phone, string? Email);
 
 /// <summary>National status (DOMAIN.md §3.2).</summary>
 public sealed record NationalStatusView(int Code, string Name, string NameVi);
@@ -126,6 +126,13 @@ public static class DossierViews
         [10] = ("Result returned", "Đã trả kết quả"),
     };
 
+    /// <summary>A national status code with its English and Vietnamese names.</summary>
+    public static NationalStatusView National(int code)
+    {
+        var (en, vi) = NationalNames[code];
+        return new NationalStatusView(code, en, vi);
+    }
+
     /// <summary>The ETag of a dossier version.</summary>
     public static string ETag(int version) => $"\"{version}\"";
 
@@ -142,7 +149,7 @@ public static class DossierViews
             dossier.Id,
             dossier.ReceiptCode,
             new ProcedureRef(dossier.ProcedureCode, procedureName, dossier.DefinitionVersion, dossier.DefinitionVersionId),
-            new ApplicantView(dossier.ApplicantName, dossier.ApplicantIdNumber, dossier.ApplicantPhone),
+            new ApplicantView(dossier.ApplicantName, dossier.ApplicantIdNumber, dossier.ApplicantPhone, dossier.ApplicantEmail),
             dossier.Channel,
             dossier.ReceivingUnit,
             dossier.ReceivedAt,
