@@ -7,7 +7,8 @@ namespace ProcessServer.Persistence;
 /// <summary>
 /// The store. One model for SQLite and PostgreSQL: no provider-specific SQL, times as UTC
 /// <see cref="DateTime"/> (SQLite keeps ISO text that sorts correctly; PostgreSQL uses timestamptz).
-/// The schema is created and upgraded only by the hand-written migrations in Migrations/.
+/// The schema is created and upgraded only by the migrations in Migrations/ (dotnet ef; one set for
+/// both databases, see <see cref="NeutralMigrationsGenerator"/>).
 /// </summary>
 public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbContext> options) : DbContext(options)
 {

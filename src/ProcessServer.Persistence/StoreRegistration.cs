@@ -52,9 +52,9 @@ public static class StoreRegistration
                 break;
         }
 
-        // The migrations are hand-written and carry no model snapshot, so EF cannot diff them
-        // against the model; a test compares the migrated schema with the model instead.
-        return builder.ConfigureWarnings(w => w.Ignore(RelationalEventId.PendingModelChangesWarning));
+        // No warning is silenced: with the model snapshot in Migrations/, Migrate refuses to run
+        // when the model has changed without a migration (EF's PendingModelChangesWarning).
+        return builder;
     }
 
     /// <summary>

@@ -70,6 +70,9 @@ public static class ServerSetup
             .AddPolicy(Policies.AnyRole, p => p.RequireRole(Roles.All));
 
         builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.Configure<LimitOptions>(configuration.GetSection(LimitOptions.Section));
+        builder.Services.AddSingleton<FieldLimits>();
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
@@ -101,6 +104,7 @@ public static class ServerSetup
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<RequestLogging>();
+        app.UseBodyLimits();
         app.UseAuthentication();
         app.UseAuthorization();
 

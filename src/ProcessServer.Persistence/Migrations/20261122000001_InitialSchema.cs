@@ -4,8 +4,10 @@ using Microsoft.EntityFrameworkCore.Migrations;
 namespace ProcessServer.Persistence.Migrations;
 
 /// <summary>
-/// Hand-written (the EF design-time tools cannot be restored here). Column types are left to the
-/// provider so the same migration builds the schema on SQLite and PostgreSQL.
+/// Written by hand before the dotnet-ef tool could be restored here; kept as it is because databases
+/// have run it (the history table holds its id). Column types are left to the provider so the same
+/// migration builds the schema on SQLite and PostgreSQL, as the tool's migrations now do too
+/// (NeutralMigrationsGenerator); the model snapshot next to it continues the history.
 /// </summary>
 [DbContext(typeof(ProcessServerDbContext))]
 [Migration("20261122000001_InitialSchema")]

@@ -9,7 +9,7 @@ namespace ProcessServer.Host.Features.Apology;
 /// Issues the apology with a new appointment (form 04): once, before the due date, by a unit that
 /// holds the dossier now; the legal due instant is kept beside the new one.
 /// </summary>
-public sealed class ApologyHandler(DossierTransitions transitions)
+public sealed class ApologyHandler(DossierTransitions transitions, FieldLimits limits)
 {
     /// <summary>Issues the apology, or says why not.</summary>
     /// <param name="dossierRef">Dossier id or receipt code.</param>
@@ -36,6 +36,8 @@ public sealed class ApologyHandler(DossierTransitions transitions)
         {
             errors["reason"] = ["reason is required: the apology states why the dossier is late."];
         }
+
+        limits.Comment(errors, "reason", request.Reason?.Trim());
 
         if (errors.Count > 0)
         {

@@ -54,16 +54,17 @@ public static class CalendarEndpoints
             .Produces<CalendarView>()
             .RequireAuthorization(Policies.AnyRole);
 
-        group.MapGet("/due", async (DateTimeOffset? receivedAt, decimal? days, bool? sameDay, ProcessServerDbContext db, CalendarStore calendars, TimeProvider clock, CancellationToken ct) =>
+        group.MapGet("/due", async (string? receivedAt, string? days, bool? sameDay, ProcessServerDbContext db, CalendarStore calendars, FieldLimits limits, TimeProvider clock, CancellationToken ct) =>
             {
-                if (days is null && sameDay != true)
+                // Read as text so a malformed or out-of-range value gets a message naming it, not the binder's bare 400.
+                var (received, limit, errors) = ReadDueQuery(receivedAt, days, sameDay, limits, clock);
+                if (errors.Count > 0)
                 {
-                    return Problems.Validation("Limit missing", new Dictionary<string, string[]> { ["days"] = ["Give days (working days, fractions allowed) or sameDay=true."] });
+                    return Problems.Validation("The due-date query is not valid", errors);
                 }
 
                 var context = await calendars.CurrentAsync(db, ct);
-                var received = receivedAt?.UtcDateTime ?? clock.GetUtcNow().UtcDateTime;
-                var due = sameDay == true ? context.Time.SameDayDue(received) : context.Time.AddWorkingDays(received, days!.Value);
+                var due = sameDay == true ? context.Time.SameDayDue(received) : context.Time.AddWorkingDays(received, limit!.Value);
                 return TypedResults.Ok(new DueView(received, context.Time.StartOfCounting(received), due,
                     context.Time.ToLocalTime(due).ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), context.CalendarVersion));
             })
@@ -135,6 +136,45 @@ public static class CalendarEndpoints
             .RequireAuthorization(Policies.Administrator);
     }
 
+    private static (DateTime Received, decimal? Days, Dictionary<string, string[]> Errors) ReadDueQuery(
+        string? receivedAt, string? days, bool? sameDay, FieldLimits limits, TimeProvider clock)
+    {
+        var errors = new Dictionary<string, string[]>();
+        DateTimeOffset? received = null;
+        if (!string.IsNullOrWhiteSpace(receivedAt))
+        {
+            if (DateTimeOffset.TryParse(receivedAt, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            {
+                received = parsed;
+            }
+            else
+            {
+                errors["receivedAt"] = [$"receivedAt '{receivedAt}' is not an instant; write it as 2025-03-03T08:00:00+07:00."];
+            }
+        }
+
+        limits.Instant(errors, "receivedAt", received);
+        decimal? limit = null;
+        if (!string.IsNullOrWhiteSpace(days))
+        {
+            if (decimal.TryParse(days, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var parsed))
+            {
+                limit = parsed;
+                limits.WorkingDays(errors, "days", parsed);
+            }
+            else
+            {
+                errors["days"] = [$"days '{days}' is not a number of working days; write it as 5 or 0.5."];
+            }
+        }
+        else if (sameDay != true)
+        {
+            errors["days"] = ["Give days (working days, fractions allowed) or sameDay=true."];
+        }
+
+        return (received?.UtcDateTime ?? clock.GetUtcNow().UtcDateTime, limit, errors);
+    }
+
     private static async Task<IResult> AddDayAsync(HttpContext http, ProcessServerDbContext db, WriteGate gate, CalendarStore calendars, bool workingDay, CancellationToken ct)
     {
         var (_, request, problem) = await JsonBody.ReadAsync<CalendarDayRequest>(http.Request, ct);
@@ -146,6 +186,16 @@ public static class CalendarEndpoints
         if (!DateOnly.TryParseExact(request!.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
         {
             return Problems.Validation("Date not understood", new Dictionary<string, string[]> { ["date"] = ["date is required in the form yyyy-MM-dd, e.g. 2026-11-24."] });
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        var limits = http.RequestServices.GetRequiredService<FieldLimits>();
+        limits.Date(errors, "date", day);
+        limits.Name(errors, "name", request.Name?.Trim());
+        limits.Comment(errors, "comment", request.Comment);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation("The calendar day is not valid", errors);
         }
 
         var name = string.IsNullOrWhiteSpace(request.Name) ? (workingDay ? "Make-up working day" : "Day off") : request.Name.Trim();

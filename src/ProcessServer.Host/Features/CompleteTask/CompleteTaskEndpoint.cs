@@ -22,6 +22,7 @@ public static class CompleteTaskEndpoint
             .Accepts<CompleteTaskRequest>("application/json")
             .Produces<DossierView>()
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)

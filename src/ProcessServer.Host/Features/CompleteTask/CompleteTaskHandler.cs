@@ -23,6 +23,7 @@ public sealed class CompleteTaskHandler(
     ProcessServerDbContext db,
     DossierTransitions transitions,
     WorkflowInterpreter interpreter,
+    FieldLimits limits,
     ILoggerFactory loggers)
 {
     private readonly ILogger _logger = loggers.CreateLogger("ProcessServer.Transitions");
@@ -57,6 +58,14 @@ public sealed class CompleteTaskHandler(
         {
             return TransitionOutcome.Refused(Refusal.Field("Outcome required", "outcome",
                 "outcome is required, e.g. \"Done\"; the task's allowedOutcomes lists the choices."));
+        }
+
+        var tooLong = new Dictionary<string, string[]>();
+        limits.Comment(tooLong, "comment", command.Comment);
+        limits.Variables(tooLong, "data", command.Data);
+        if (tooLong.Count > 0)
+        {
+            return TransitionOutcome.Refused(Refusal.Invalid("The completion is too large", tooLong));
         }
 
         var outcome = command.Outcome.Trim();

@@ -35,7 +35,7 @@ public static class StudioDefinitionEndpoints
         {
             var (body, problem) = await StudioJson.ReadObjectAsync(request, ct);
             return problem ?? await definitions.SaveAsync(body!, ct);
-        });
+        }).WithMetadata(new Infrastructure.DefinitionBodyMetadata());
 
         api.MapPost("/workflow-definitions/{definitionId}/publish", (string definitionId, StudioDefinitions definitions, CancellationToken ct) =>
             definitions.PublishAsync(definitionId, ct));

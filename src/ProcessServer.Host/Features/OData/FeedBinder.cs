@@ -291,7 +291,8 @@ internal sealed class FeedBinder(FeedSet set, ParameterExpression row, TimeZoneI
         }
 
         var start = Parameter(StartOfLocalDay(date.Value), instant.Type);
-        var next = Parameter(StartOfLocalDay(date.Value.AddDays(1)), instant.Type);
+        // The day after the last representable date does not exist; nothing is at or after it.
+        var next = Parameter(date.Value == Date.MaxValue ? DateTime.MaxValue : StartOfLocalDay(date.Value.AddDays(1)), instant.Type);
         return op switch
         {
             BinaryOperatorKind.Equal => Expression.AndAlso(Expression.GreaterThanOrEqual(instant, start), Expression.LessThan(instant, next)),

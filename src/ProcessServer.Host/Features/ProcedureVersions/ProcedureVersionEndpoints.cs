@@ -33,6 +33,7 @@ public static class ProcedureVersionEndpoints
                 return error?.ToProblem() ?? TypedResults.Ok(saved);
             })
             .WithName("SaveProcedureDraft")
+            .TakesDefinitionBody()
             .WithSummary("Save an Elsa 3 definition to the procedure: a new draft version when the latest is published, else the draft is updated")
             .WithDescription("?publish=true publishes the saved version in the same call. Drafts may be incomplete; their problems are listed. Publishing refuses a definition that cannot run (422).")
             .Accepts<JsonObject>("application/json")
@@ -52,6 +53,7 @@ public static class ProcedureVersionEndpoints
                 return error?.ToProblem() ?? TypedResults.Ok(saved);
             })
             .WithName("UpdateProcedureVersion")
+            .TakesDefinitionBody()
             .WithSummary("Replace the content of one draft version; a published version is immutable (409)")
             .Accepts<JsonObject>("application/json")
             .Produces<VersionSummary>()

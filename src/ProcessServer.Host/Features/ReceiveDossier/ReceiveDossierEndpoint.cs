@@ -47,6 +47,7 @@ public static class ReceiveDossierEndpoint
             .Accepts<ReceiveDossierRequest>("application/json")
             .Produces<DossierView>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .RequireAuthorization(Policies.Clerk);

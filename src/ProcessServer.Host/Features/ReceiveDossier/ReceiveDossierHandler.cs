@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Execution;
@@ -28,6 +27,7 @@ public sealed partial class ReceiveDossierHandler(
     TimeProvider clock,
     OutboxStaging outbox,
     OutboxSignal outboxSignal,
+    FieldLimits limits,
     ILoggerFactory loggers)
 {
     private const int MaxAttempts = 5;
@@ -43,6 +43,9 @@ public sealed partial class ReceiveDossierHandler(
     {
         var now = clock.GetUtcNow().UtcDateTime;
         var errors = Validate(request, units, now);
+        limits.Name(errors, "applicant.name", request.Applicant?.Name?.Trim());
+        limits.Variables(errors, "data", request.Data);
+        limits.Instant(errors, "receivedAt", request.ReceivedAt);
         if (errors.Count > 0)
         {
             return TransitionOutcome.Refused(Refusal.Invalid("The dossier cannot be received as sent", errors));
@@ -102,7 +105,7 @@ public sealed partial class ReceiveDossierHandler(
             var dossier = new Dossier
             {
                 Id = Guid.CreateVersion7().ToString(),
-                ReceiptCode = await NextReceiptCodeAsync(unit, time.ToLocal(receivedAt), cancellationToken),
+                ReceiptCode = await ReceiptCodes.NextAsync(db, unit, time.ToLocal(receivedAt), cancellationToken),
                 ProcedureCode = code,
                 DefinitionVersionId = published.Id,
                 DefinitionVersion = published.Version,
@@ -169,9 +172,9 @@ public sealed partial class ReceiveDossierHandler(
         }
         else
         {
-            if (string.IsNullOrWhiteSpace(request.Applicant.Name) || request.Applicant.Name.Trim().Length > 200)
+            if (string.IsNullOrWhiteSpace(request.Applicant.Name))
             {
-                Add("applicant.name", "applicant.name is required (at most 200 characters).");
+                Add("applicant.name", "applicant.name is required: the applicant's full name.");
             }
 
             if (string.IsNullOrWhiteSpace(request.Applicant.IdNumber) || !IdNumberPattern().IsMatch(request.Applicant.IdNumber.Trim()))
@@ -210,20 +213,6 @@ public sealed partial class ReceiveDossierHandler(
         }
 
         return errors;
-    }
-
-    private async Task<string> NextReceiptCodeAsync(string unit, DateTime localReceipt, CancellationToken cancellationToken)
-    {
-        var day = localReceipt.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-        var counter = await db.ReceiptCounters.SingleOrDefaultAsync(c => c.UnitCode == unit && c.Day == day, cancellationToken);
-        if (counter is null)
-        {
-            counter = new ReceiptCounter { UnitCode = unit, Day = day, LastNumber = 0 };
-            db.ReceiptCounters.Add(counter);
-        }
-
-        counter.LastNumber++;
-        return $"{unit}-{day[2..]}-{counter.LastNumber:0000}";
     }
 
     [GeneratedRegex(@"^[A-Za-z0-9]{6,20}$")]

@@ -8,7 +8,7 @@ using ProcessServer.Persistence;
 namespace ProcessServer.Host.Features.Reports;
 
 /// <summary>Reads a report request (period, settings, the caller's units) and runs the report.</summary>
-public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<ReportSettings> defaults, IOptions<ServerOptions> server, TimeProvider clock)
+public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<ReportSettings> defaults, IOptions<ServerOptions> server, FieldLimits limits, TimeProvider clock)
 {
     /// <summary>The query parameters naming the period.</summary>
     public const string FromParameter = "from";
@@ -22,6 +22,7 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
         try
         {
             var (from, to) = context.Period ?? Period(query);
+            CheckPeriod(from, to);
             return reports.ComputeAsync(context.Db, from, to, defaults.CurrentValue.With(query), context.Units, cancellationToken);
         }
         catch (ArgumentException e)
@@ -38,6 +39,26 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
         var today = DateOnly.FromDateTime(TimeZoneInfo.ConvertTimeFromUtc(clock.GetUtcNow().UtcDateTime, zone));
         var to = Date(query(ToParameter), ToParameter) ?? today;
         var from = Date(query(FromParameter), FromParameter) ?? new DateOnly(to.Year, 1, 1);
+        CheckPeriod(from, to);
+        return (from, to);
+    }
+
+    /// <summary>
+    /// Every period, however it was given (query parameters or the OData function's parameters):
+    /// in order, at most ten years, and within the dates the server accepts (a cut-off at the end
+    /// of 9999-12-31 or a start in year 1 cannot be computed).
+    /// </summary>
+    /// <exception cref="ArgumentException">The period cannot be reported.</exception>
+    public void CheckPeriod(DateOnly from, DateOnly to)
+    {
+        var errors = new Dictionary<string, string[]>();
+        limits.Date(errors, FromParameter, from);
+        limits.Date(errors, ToParameter, to);
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", errors.SelectMany(e => e.Value)));
+        }
+
         if (to < from)
         {
             throw new ArgumentException($"the period ends ({to:yyyy-MM-dd}) before it starts ({from:yyyy-MM-dd})");
@@ -47,8 +68,6 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
         {
             throw new ArgumentException("a report period may span at most ten years");
         }
-
-        return (from, to);
     }
 
     /// <summary>Runs the report for a plain HTTP request (the CSV download).</summary>
