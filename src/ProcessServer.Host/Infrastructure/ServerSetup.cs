@@ -5,6 +5,7 @@ using ProcessServer.Engine.Definitions;
 using ProcessServer.Engine.Execution;
 using ProcessServer.Host.Features.Apology;
 using ProcessServer.Host.Features.Calendar;
+using ProcessServer.Host.Features.CitizenLookup;
 using ProcessServer.Host.Features.CompleteTask;
 using ProcessServer.Host.Features.Deadlines;
 using ProcessServer.Host.Features.ElsaStudio;
@@ -60,6 +61,7 @@ public static class ServerSetup
         builder.AddReporting();
         builder.AddElsaStudio();
         builder.AddOutbox();
+        builder.AddCitizenLookup();
 
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -107,6 +109,7 @@ public static class ServerSetup
         app.UseBodyLimits();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
 
         app.MapOpenApi();
         app.UseSwaggerUI(o =>
@@ -130,6 +133,7 @@ public static class ServerSetup
         app.MapReporting();
         DeadlineEndpoints.Map(app);
         OutboxEndpoints.Map(app);
+        CitizenLookupEndpoints.Map(app);
         return app;
     }
 
