@@ -36,7 +36,7 @@ public sealed class NotificationDeliveryTests : IAsyncLifetime, IDisposable
             ["ProcessServer:Notifications:Gateway:Url"] = _gateway.Url,
             ["ProcessServer:Notifications:Gateway:ApiKey"] = StandInGateway.ApiKey,
             ["ProcessServer:Notifications:Gateway:Channel"] = "zalo",
-            ["ProcessServer:Notifications:LookupUrl"] = "https://dichvucong.binhson.example.vn/tra-cuu",
+            ["ProcessServer:Lookup:PublicUrl"] = "https://dichvucong.binhson.example.vn/tra-cuu",
             ["ProcessServer:Notifications:Units:VPDKDD-BINHSON:Officers:0:Name"] = "Lê Văn Địa",
             ["ProcessServer:Notifications:Units:VPDKDD-BINHSON:Officers:0:Email"] = "dia.lv@binhson.example.vn",
             ["ProcessServer:Notifications:Units:VPDKDD-BINHSON:Officers:0:Phone"] = "0905111222",

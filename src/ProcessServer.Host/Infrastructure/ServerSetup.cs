@@ -8,6 +8,7 @@ using ProcessServer.Host.Features.Calendar;
 using ProcessServer.Host.Features.CitizenLookup;
 using ProcessServer.Host.Features.CompleteTask;
 using ProcessServer.Host.Features.Deadlines;
+using ProcessServer.Host.Features.Forms;
 using ProcessServer.Host.Features.ElsaStudio;
 using ProcessServer.Host.Features.GetDossier;
 using ProcessServer.Host.Features.Inbox;
@@ -62,6 +63,7 @@ public static class ServerSetup
         builder.AddElsaStudio();
         builder.AddOutbox();
         builder.AddCitizenLookup();
+        builder.AddForms();
 
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -134,6 +136,7 @@ public static class ServerSetup
         DeadlineEndpoints.Map(app);
         OutboxEndpoints.Map(app);
         CitizenLookupEndpoints.Map(app);
+        FormEndpoints.Map(app);
         return app;
     }
 

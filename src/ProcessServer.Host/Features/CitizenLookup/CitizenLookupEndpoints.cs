@@ -18,6 +18,16 @@ public sealed class LookupOptions
 
     /// <summary>The rate limit's window.</summary>
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Public address of the look-up page, as citizens reach it (behind the province's portal or
+    /// proxy): quoted in messages and encoded in the QR code on the receipt.
+    /// </summary>
+    public string PublicUrl { get; set; } = "http://localhost:5080/tra-cuu";
+
+    /// <summary>The page's address for one dossier: the receipt code in the query, the secret (when given) in the fragment, which browsers never send.</summary>
+    public string LinkFor(string receiptCode, string? secret = null) =>
+        $"{PublicUrl}?ma={Uri.EscapeDataString(receiptCode)}{(secret is null ? string.Empty : $"#k={Uri.EscapeDataString(secret)}")}";
 }
 
 /// <summary>

@@ -40,6 +40,13 @@ public static class LookupSecrets
         return CryptographicOperations.FixedTimeEquals(presented, stored) && storedHash is not null;
     }
 
+    /// <summary>A secret as printed: normalised, XXXX-XXXX.</summary>
+    public static string Format(string secret)
+    {
+        var plain = Normalize(secret);
+        return plain.Length == 8 ? $"{plain[..4]}-{plain[4..]}" : plain;
+    }
+
     /// <summary>Upper case, separators removed, and the letters people confuse read as the digits they look like.</summary>
     public static string Normalize(string secret)
     {

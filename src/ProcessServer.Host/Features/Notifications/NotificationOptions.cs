@@ -21,9 +21,6 @@ public sealed class NotificationOptions
 
     /// <summary>Template overrides per message kind (Receipt, SupplementRequested, Apology, ResultReady, Warning, Overdue).</summary>
     public Dictionary<string, MessageTemplate> Templates { get; set; } = [];
-
-    /// <summary>Address of the public look-up page quoted in messages and on the receipt, e.g. https://dichvucong.example.gov.vn/tra-cuu.</summary>
-    public string LookupUrl { get; set; } = "http://localhost:5080/tra-cuu";
 }
 
 /// <summary>SMTP server settings.</summary>
@@ -105,6 +102,6 @@ public sealed class MessageTemplate
     /// <summary>E-mail text.</summary>
     public string? Email { get; set; }
 
-    /// <summary>SMS / Zalo text (keep it short: no diacritics are stripped, one SMS holds 70 Vietnamese characters).</summary>
+    /// <summary>SMS / Zalo text; kept short and mostly without diacritics (a Unicode SMS holds 70 characters).</summary>
     public string? Sms { get; set; }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using ProcessServer.Engine.Definitions;
 using ProcessServer.Engine.Execution;
+using ProcessServer.Host.Features.CitizenLookup;
 using ProcessServer.Host.Features.Notifications;
 using ProcessServer.Host.Features.PortalSync;
 using ProcessServer.Host.Features.Reports;
@@ -44,6 +45,7 @@ public sealed class OutboxStaging(
     IOptionsMonitor<PortalOptions> portal,
     IOptionsMonitor<NotificationOptions> notifications,
     IOptionsMonitor<List<FieldOptions>> fields,
+    IOptionsMonitor<LookupOptions> lookup,
     UnitDirectory units,
     VietnamTime time)
 {
@@ -93,7 +95,7 @@ public sealed class OutboxStaging(
                 ["taskTitle"] = notification.Title,
                 ["unitName"] = units.Find(notification.UnitCode)?.Name ?? notification.UnitCode,
                 ["dueAt"] = Local(dueAt ?? notification.FireAt),
-                ["lookupUrl"] = options.LookupUrl,
+                ["lookupUrl"] = lookup.CurrentValue.PublicUrl,
             };
             foreach (var message in Personal(options, template, kind, person.Email, person.Phone, values, notification.CreatedAt))
             {
@@ -221,7 +223,7 @@ public sealed class OutboxStaging(
                 ["appointmentAt"] = Local(dossier.AppointmentAt),
                 ["newAppointmentAt"] = Local(dossier.ApologyDueAt),
                 ["reason"] = reason,
-                ["lookupUrl"] = $"{options.LookupUrl}?ma={Uri.EscapeDataString(dossier.ReceiptCode)}",
+                ["lookupUrl"] = lookup.CurrentValue.LinkFor(dossier.ReceiptCode),
             };
             foreach (var message in Personal(options, MessageTemplates.For(kind, options), kind, dossier.ApplicantEmail, dossier.ApplicantPhone, values, change.Now))
             {
