@@ -31,6 +31,9 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
     public DbSet<ImportRun> ImportRuns => Set<ImportRun>();
     public DbSet<ImportLineResult> ImportLineResults => Set<ImportLineResult>();
     public DbSet<ImportedDossier> ImportedDossiers => Set<ImportedDossier>();
+    public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
+    public DbSet<PortalAck> PortalAcks => Set<PortalAck>();
+    public DbSet<ServiceRating> Ratings => Set<ServiceRating>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -135,6 +138,7 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
         ConfigureReporting(modelBuilder);
         ConfigurePeople(modelBuilder);
         ConfigureOffPath(modelBuilder);
+        ConfigureOutreach(modelBuilder);
 
         modelBuilder.Entity<ReceiptCounter>(b =>
         {
@@ -336,6 +340,59 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
             b.Property(x => x.DossierId).HasMaxLength(64);
             b.Property(x => x.Digest).HasMaxLength(64);
             b.Property(x => x.RunId).HasMaxLength(64);
+            b.HasOne<Dossier>().WithMany().HasForeignKey(x => x.DossierId).OnDelete(DeleteBehavior.Restrict);
+        });
+    }
+
+    /// <summary>The outbox, portal acknowledgements, ratings and the look-up secret (migration Outreach).</summary>
+    private static void ConfigureOutreach(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Dossier>(b =>
+        {
+            b.Property(x => x.ApplicantEmail).HasMaxLength(200);
+            b.Property(x => x.LookupSecretHash).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<OutboxMessage>(b =>
+        {
+            b.ToTable("OutboxMessages");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).HasMaxLength(64);
+            b.Property(x => x.Channel).HasMaxLength(16);
+            b.Property(x => x.Kind).HasMaxLength(32);
+            b.Property(x => x.OrderKey).HasMaxLength(128);
+            b.Property(x => x.DossierId).HasMaxLength(64);
+            b.Property(x => x.NotificationId).HasMaxLength(64);
+            b.Property(x => x.Recipient).HasMaxLength(200);
+            b.Property(x => x.Subject).HasMaxLength(400);
+            b.Property(x => x.Status).HasMaxLength(16);
+            b.Property(x => x.ClaimedBy).HasMaxLength(64);
+            b.Property(x => x.LastError).HasMaxLength(2000);
+            b.Property(x => x.ReplayedBy).HasMaxLength(128);
+            b.HasIndex(x => new { x.Status, x.NextAttemptAt });
+            b.HasIndex(x => new { x.OrderKey, x.Position });
+            b.HasIndex(x => x.DossierId);
+            b.HasIndex(x => x.NotificationId);
+        });
+
+        modelBuilder.Entity<PortalAck>(b =>
+        {
+            b.ToTable("PortalAcks");
+            b.HasKey(x => x.DossierId);
+            b.Property(x => x.DossierId).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<ServiceRating>(b =>
+        {
+            b.ToTable("Ratings");
+            b.HasKey(x => x.DossierId);
+            b.Property(x => x.DossierId).HasMaxLength(64);
+            b.Property(x => x.ReceiptCode).HasMaxLength(64);
+            b.Property(x => x.UnitCode).HasMaxLength(64);
+            b.Property(x => x.FieldCode).HasMaxLength(64);
+            b.Property(x => x.ProcedureCode).HasMaxLength(128);
+            b.Property(x => x.Comment).HasMaxLength(2000);
+            b.HasIndex(x => x.RatedAt);
             b.HasOne<Dossier>().WithMany().HasForeignKey(x => x.DossierId).OnDelete(DeleteBehavior.Restrict);
         });
     }

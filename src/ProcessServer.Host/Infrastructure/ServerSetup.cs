@@ -8,6 +8,7 @@ using ProcessServer.Host.Features.Reorganise;
 using ProcessServer.Host.Features.HoldTask;
 using ProcessServer.Host.Features.Units;
 using ProcessServer.Host.Features.Calendar;
+using ProcessServer.Host.Features.CitizenLookup;
 using ProcessServer.Host.Features.CompleteTask;
 using ProcessServer.Host.Features.Deadlines;
 using ProcessServer.Host.Features.ForceCompletion;
@@ -18,10 +19,12 @@ using ProcessServer.Host.Features.RepairDossier;
 using ProcessServer.Host.Features.ReturnForRework;
 using ProcessServer.Host.Features.ReturnWithoutResolution;
 using ProcessServer.Host.Features.Withdrawal;
+using ProcessServer.Host.Features.Forms;
 using ProcessServer.Host.Features.ElsaStudio;
 using ProcessServer.Host.Features.GetDossier;
 using ProcessServer.Host.Features.Inbox;
 using ProcessServer.Host.Features.MigrateDossiers;
+using ProcessServer.Host.Features.Outbox;
 using ProcessServer.Host.Features.Procedures;
 using ProcessServer.Host.Features.ProcedureVersions;
 using ProcessServer.Host.Features.ReceiveDossier;
@@ -97,6 +100,9 @@ public static class ServerSetup
         builder.Services.AddHostedService(services => services.GetRequiredService<MigrationRunner>());
         builder.AddReporting();
         builder.AddElsaStudio();
+        builder.AddOutbox();
+        builder.AddCitizenLookup();
+        builder.AddForms();
 
         builder.AddPeopleSignIn(server);
 
@@ -152,6 +158,7 @@ public static class ServerSetup
         // After authentication: requests count against their key, or against their address when the key failed.
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseRateLimiter();
 
         // The API description tells a stranger every route; outside Development only when asked for.
         if (app.Configuration.GetValue<bool?>(OpenApiEnabledKey) ?? app.Environment.IsDevelopment())
@@ -192,6 +199,9 @@ public static class ServerSetup
         UnitEndpoints.Map(app);
         ReorganisationEndpoints.Map(app);
         AuditEndpoint.Map(app);
+        OutboxEndpoints.Map(app);
+        CitizenLookupEndpoints.Map(app);
+        FormEndpoints.Map(app);
         return app;
     }
 

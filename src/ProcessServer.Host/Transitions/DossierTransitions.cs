@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Definitions;
 using ProcessServer.Engine.Execution;
 using ProcessServer.Host.Features.Calendar;
+using ProcessServer.Host.Features.Outbox;
 using ProcessServer.Host.Features.Views;
 using ProcessServer.Host.Infrastructure;
 using ProcessServer.Persistence;
@@ -116,7 +117,9 @@ public sealed class TransitionDecision
 /// dossier changed, never overwrites;</item>
 /// <item>an Idempotency-Key is checked before and again under the write gate, so a duplicate that
 /// arrives while the first is in flight gets the first answer, not a conflict;</item>
-/// <item>the answer is built once, from what was written, and stored with the change.</item>
+/// <item>the answer is built once, from what was written, and stored with the change;</item>
+/// <item>the messages the change owes the national portal and the applicant are staged in the
+/// outbox in the same transaction (<see cref="OutboxStaging"/>).</item>
 /// </list>
 /// </summary>
 public sealed class DossierTransitions(
@@ -126,7 +129,9 @@ public sealed class DossierTransitions(
     WriteGate gate,
     UnitDirectory units,
     TimeProvider clock,
-    LateEntryRules lateEntries)
+    LateEntryRules lateEntries,
+    OutboxStaging outbox,
+    OutboxSignal outboxSignal)
 {
     /// <summary>Status code stored with the answer of an accepted change to an existing dossier.</summary>
     internal const int AnswerOk = 200;
@@ -176,6 +181,7 @@ public sealed class DossierTransitions(
         }
 
         var readVersion = dossier.Version;
+        var previousNationalCode = dossier.NationalStatusCode;
         var now = clock.GetUtcNow().UtcDateTime;
         var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id, cancellationToken);
         var (when, late) = lateEntries.Resolve(call.OccurredAt, call.Caller, now, rows.Journal.Count == 0 ? null : rows.Journal.Max(j => j.Timestamp));
@@ -220,12 +226,18 @@ public sealed class DossierTransitions(
             ? DossierWriter.Stage(db, dossier, input.Rows.OpenTasks, input.Rows.Deadlines, input.Rows.NextSequence, result, input.Actor, now)
             : decision.CustomStage!(input);
         Recorded(added, call.Caller, input.EntryMode);
+        var messages = outbox.Stage(db, new StagedChange(dossier, previousNationalCode, added, input.Workflow, call.Caller.Name, now));
         var answer = await AnswerAsync(dossier, input.Rows.Journal.Concat(added), created: false, location: null, now, cancellationToken);
         StageAnswer(call.Caller, call.Idempotency, answer, now);
 
         if (await CommitAsync(call.Caller, call.Idempotency, dossier.Id, readVersion, cancellationToken) is { } lost)
         {
             return lost;
+        }
+
+        if (messages > 0)
+        {
+            outboxSignal.Notify();
         }
 
         decision.Committed?.Invoke(dossier);

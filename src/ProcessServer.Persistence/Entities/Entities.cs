@@ -71,6 +71,12 @@ public sealed class Dossier
 
     /// <summary>Why processing stopped without a result: ReturnedWithoutResolution, Withdrawn or RefusedAtReceipt (report columns).</summary>
     public string? StopKind { get; set; }
+
+    /// <summary>E-mail for notifications (optional).</summary>
+    public string? ApplicantEmail { get; set; }
+
+    /// <summary>Hash of the look-up secret printed on the receipt; the secret itself is never stored.</summary>
+    public string? LookupSecretHash { get; set; }
 }
 
 /// <summary>A task (step execution). Pending rows are the inbox; closed rows stay for reports.</summary>
@@ -436,4 +442,102 @@ public sealed class AuditEntry
 
     /// <summary>Details as JSON.</summary>
     public string? DetailJson { get; set; }
+}
+
+/// <summary>
+/// The durable outbox: one row per message to an outside system (the national portal, an e-mail,
+/// an SMS/Zalo message), written in the same transaction as the change it reports, so a change is
+/// never committed without its message nor a message sent for a change that rolled back. A sender
+/// claims rows, delivers them in <see cref="Position"/> order per <see cref="OrderKey"/>, and marks
+/// them Sent, or Dead after the configured number of tries.
+/// </summary>
+public sealed class OutboxMessage
+{
+    public required string Id { get; set; }
+
+    /// <summary>Portal, Email or Sms (see <see cref="OutboxChannels"/>).</summary>
+    public required string Channel { get; set; }
+
+    /// <summary>What the message says, e.g. DossierReceived, StatusChanged, Result, SupplementRequested, Warning.</summary>
+    public required string Kind { get; set; }
+
+    /// <summary>Messages with the same key are delivered one after another in Position order; null: no order.</summary>
+    public string? OrderKey { get; set; }
+
+    /// <summary>Place in its order: the journal position of the change and the message's ordinal within it.</summary>
+    public long Position { get; set; }
+
+    public string? DossierId { get; set; }
+
+    /// <summary>The fired deadline's notification this message delivers, when it is one.</summary>
+    public string? NotificationId { get; set; }
+
+    /// <summary>The national status code the message reports (portal messages), for reconciliation.</summary>
+    public int? NationalStatusCode { get; set; }
+
+    /// <summary>E-mail address or phone number; the portal's service name for portal messages.</summary>
+    public required string Recipient { get; set; }
+
+    public string? Subject { get; set; }
+
+    /// <summary>The content as it will be sent, fixed at commit: a retry sends exactly these bytes.</summary>
+    public required string Body { get; set; }
+
+    /// <summary>Pending, Sent or Dead (see <see cref="OutboxStatuses"/>).</summary>
+    public required string Status { get; set; }
+
+    public int Attempts { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime NextAttemptAt { get; set; }
+
+    /// <summary>The sender process holding the row, and until when its claim holds.</summary>
+    public string? ClaimedBy { get; set; }
+    public DateTime? ClaimedUntil { get; set; }
+
+    public DateTime? SentAt { get; set; }
+    public string? LastError { get; set; }
+    public DateTime? DeadAt { get; set; }
+    public string? ReplayedBy { get; set; }
+    public DateTime? ReplayedAt { get; set; }
+}
+
+/// <summary>Outbox channels.</summary>
+public static class OutboxChannels
+{
+    public const string Portal = "Portal";
+    public const string Email = "Email";
+    public const string Sms = "Sms";
+
+    /// <summary>Every channel.</summary>
+    public static readonly string[] All = [Portal, Email, Sms];
+}
+
+/// <summary>Outbox message statuses.</summary>
+public static class OutboxStatuses
+{
+    public const string Pending = "Pending";
+    public const string Sent = "Sent";
+    public const string Dead = "Dead";
+}
+
+/// <summary>Per dossier, the last national status the portal acknowledged (for reconciliation).</summary>
+public sealed class PortalAck
+{
+    public required string DossierId { get; set; }
+    public int NationalStatusCode { get; set; }
+    public long Position { get; set; }
+    public DateTime AckedAt { get; set; }
+}
+
+/// <summary>An applicant's rating of the service, once per dossier, after the result was returned.</summary>
+public sealed class ServiceRating
+{
+    public required string DossierId { get; set; }
+    public required string ReceiptCode { get; set; }
+    public required string UnitCode { get; set; }
+    public string? FieldCode { get; set; }
+    public required string ProcedureCode { get; set; }
+    public bool Satisfied { get; set; }
+    public string? Comment { get; set; }
+    public DateTime RatedAt { get; set; }
 }

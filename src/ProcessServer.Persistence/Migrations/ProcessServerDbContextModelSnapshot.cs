@@ -120,6 +120,9 @@ namespace ProcessServer.Persistence.Migrations
 
                     b.Property<DateTime?>("ApologyDueAt");
 
+                    b.Property<string>("ApplicantEmail")
+                        .HasMaxLength(200);
+
                     b.Property<string>("ApplicantIdNumber")
                         .IsRequired()
                         .HasMaxLength(32);
@@ -150,6 +153,9 @@ namespace ProcessServer.Persistence.Migrations
                     b.Property<DateTime?>("DueAt");
 
                     b.Property<string>("FieldCode")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("LookupSecretHash")
                         .HasMaxLength(64);
 
                     b.Property<int>("NationalStatusCode");
@@ -722,6 +728,82 @@ namespace ProcessServer.Persistence.Migrations
                     b.ToTable("UnitLeaders", (string)null);
                 });
 
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.OutboxMessage", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64);
+
+                    b.Property<int>("Attempts");
+
+                    b.Property<string>("Body")
+                        .IsRequired();
+
+                    b.Property<string>("Channel")
+                        .IsRequired()
+                        .HasMaxLength(16);
+
+                    b.Property<string>("ClaimedBy")
+                        .HasMaxLength(64);
+
+                    b.Property<DateTime?>("ClaimedUntil");
+
+                    b.Property<DateTime>("CreatedAt");
+
+                    b.Property<DateTime?>("DeadAt");
+
+                    b.Property<string>("DossierId")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32);
+
+                    b.Property<string>("LastError")
+                        .HasMaxLength(2000);
+
+                    b.Property<int?>("NationalStatusCode");
+
+                    b.Property<DateTime>("NextAttemptAt");
+
+                    b.Property<string>("NotificationId")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("OrderKey")
+                        .HasMaxLength(128);
+
+                    b.Property<long>("Position");
+
+                    b.Property<string>("Recipient")
+                        .IsRequired()
+                        .HasMaxLength(200);
+
+                    b.Property<DateTime?>("ReplayedAt");
+
+                    b.Property<string>("ReplayedBy")
+                        .HasMaxLength(128);
+
+                    b.Property<DateTime?>("SentAt");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16);
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(400);
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("DossierId");
+
+                    b.HasIndex("NotificationId");
+
+                    b.HasIndex("OrderKey", "Position");
+
+                    b.HasIndex("Status", "NextAttemptAt");
+
+                    b.ToTable("OutboxMessages", (string)null);
+                });
+
             modelBuilder.Entity("ProcessServer.Persistence.Entities.Person", b =>
                 {
                     b.Property<string>("Id")
@@ -763,6 +845,22 @@ namespace ProcessServer.Persistence.Migrations
                     b.ToTable("PersonUnits", (string)null);
                 });
 
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.PortalAck", b =>
+                {
+                    b.Property<string>("DossierId")
+                        .HasMaxLength(64);
+
+                    b.Property<DateTime>("AckedAt");
+
+                    b.Property<int>("NationalStatusCode");
+
+                    b.Property<long>("Position");
+
+                    b.HasKey("DossierId");
+
+                    b.ToTable("PortalAcks", (string)null);
+                });
+
             modelBuilder.Entity("ProcessServer.Persistence.Entities.ReceiptCounter", b =>
                 {
                     b.Property<string>("UnitCode")
@@ -777,6 +875,40 @@ namespace ProcessServer.Persistence.Migrations
                     b.HasKey("UnitCode", "Day");
 
                     b.ToTable("ReceiptCounters", (string)null);
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.ServiceRating", b =>
+                {
+                    b.Property<string>("DossierId")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("Comment")
+                        .HasMaxLength(2000);
+
+                    b.Property<string>("FieldCode")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("ProcedureCode")
+                        .IsRequired()
+                        .HasMaxLength(128);
+
+                    b.Property<DateTime>("RatedAt");
+
+                    b.Property<string>("ReceiptCode")
+                        .IsRequired()
+                        .HasMaxLength(64);
+
+                    b.Property<bool>("Satisfied");
+
+                    b.Property<string>("UnitCode")
+                        .IsRequired()
+                        .HasMaxLength(64);
+
+                    b.HasKey("DossierId");
+
+                    b.HasIndex("RatedAt");
+
+                    b.ToTable("Ratings", (string)null);
                 });
 
             modelBuilder.Entity("ProcessServer.Persistence.Entities.WorkflowDefinitionVersion", b =>
@@ -897,6 +1029,15 @@ namespace ProcessServer.Persistence.Migrations
                         .WithMany()
                         .HasForeignKey("PersonId")
                         .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.ServiceRating", b =>
+                {
+                    b.HasOne("ProcessServer.Persistence.Entities.Dossier", null)
+                        .WithMany()
+                        .HasForeignKey("DossierId")
+                        .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 #pragma warning restore 612, 618

@@ -2,6 +2,8 @@ using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Execution;
 using ProcessServer.Host.Features.Calendar;
+using ProcessServer.Host.Features.CitizenLookup;
+using ProcessServer.Host.Features.Outbox;
 using ProcessServer.Host.Infrastructure;
 using ProcessServer.Host.Transitions;
 using ProcessServer.Persistence;
@@ -24,6 +26,8 @@ public sealed partial class ReceiveDossierHandler(
     VietnamTime time,
     TimeProvider clock,
     LateEntryRules lateEntries,
+    OutboxStaging outbox,
+    OutboxSignal outboxSignal,
     FieldLimits limits,
     ILoggerFactory loggers)
 {
@@ -132,6 +136,9 @@ public sealed partial class ReceiveDossierHandler(
 
             var (dossier, journal) = await StageNewAsync(published, workflow, request, unit, receivedAt, result, caller.ActingFor(unit), now, cancellationToken);
             DossierTransitions.Recorded(journal, caller, when.EntryMode);
+            var secret = LookupSecrets.New();
+            dossier.LookupSecretHash = LookupSecrets.Hash(dossier.Id, secret);
+            var messages = outbox.Stage(db, new StagedChange(dossier, 0, journal, workflow, caller.Name, now));
             var answer = await transitions.AnswerAsync(dossier, journal, created: true, location: $"/api/dossiers/{dossier.Id}", now, cancellationToken);
             transitions.StageAnswer(caller, idempotency, answer, now);
 
@@ -149,8 +156,13 @@ public sealed partial class ReceiveDossierHandler(
                 continue;
             }
 
+            if (messages > 0)
+            {
+                outboxSignal.Notify();
+            }
+
             Log.DossierReceived(_logger, dossier.Id, dossier.ReceiptCode, code, published.Version, unit, dossier.Status, result.State.Tasks.Count);
-            return TransitionOutcome.Accepted(answer);
+            return TransitionOutcome.Accepted(answer with { LookupSecret = secret });
         }
     }
 
@@ -196,6 +208,7 @@ public sealed partial class ReceiveDossierHandler(
             ApplicantName = request.Applicant!.Name!.Trim(),
             ApplicantIdNumber = request.Applicant.IdNumber!.Trim(),
             ApplicantPhone = request.Applicant.Phone?.Trim(),
+            ApplicantEmail = string.IsNullOrWhiteSpace(request.Applicant.Email) ? null : request.Applicant.Email.Trim(),
             ReceivedAt = receivedAt,
             Status = string.Empty,
             NationalStatusCode = 0,
@@ -238,6 +251,11 @@ public sealed partial class ReceiveDossierHandler(
             {
                 Add("applicant.phone", "applicant.phone must be a phone number of 9–15 digits, optionally starting with +.");
             }
+
+            if (!string.IsNullOrWhiteSpace(request.Applicant.Email) && !EmailPattern().IsMatch(request.Applicant.Email.Trim()))
+            {
+                Add("applicant.email", "applicant.email must be an e-mail address such as an@example.vn (at most 200 characters).");
+            }
         }
 
         if (string.IsNullOrWhiteSpace(request.Channel) || !ReceiveDossierEndpoint.Channels.ContainsKey(request.Channel.Trim()))
@@ -262,4 +280,7 @@ public sealed partial class ReceiveDossierHandler(
 
     [GeneratedRegex(@"^\+?[0-9 .-]{9,15}$")]
     private static partial Regex PhonePattern();
+
+    [GeneratedRegex(@"^(?=.{3,200}$)[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    private static partial Regex EmailPattern();
 }

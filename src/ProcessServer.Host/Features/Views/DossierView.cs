@@ -97,7 +97,7 @@ public sealed record TimeView(
 public sealed record ProcedureRef(string Code, string Name, int Version, string VersionId);
 
 /// <summary>Applicant details.</summary>
-public sealed record ApplicantView(string Name, string IdNumber, string? Phone);
+public sealed record ApplicantView(string Name, string IdNumber, string? Phone, string? Email);
 
 /// <summary>National status (DOMAIN.md §3.2).</summary>
 public sealed record NationalStatusView(int Code, string Name, string NameVi);
@@ -164,6 +164,13 @@ public static class DossierViews
     /// <summary>The Vietnamese name of a national status code (as the national portal shows it).</summary>
     public static string NationalName(int code) => NationalNames.TryGetValue(code, out var name) ? name.Vi : code.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>A national status code with its English and Vietnamese names.</summary>
+    public static NationalStatusView National(int code)
+    {
+        var (en, vi) = NationalNames[code];
+        return new NationalStatusView(code, en, vi);
+    }
+
     /// <summary>The ETag of a dossier version.</summary>
     public static string ETag(int version) => $"\"{version}\"";
 
@@ -181,7 +188,7 @@ public static class DossierViews
             dossier.Id,
             dossier.ReceiptCode,
             new ProcedureRef(dossier.ProcedureCode, procedureName, dossier.DefinitionVersion, dossier.DefinitionVersionId),
-            new ApplicantView(dossier.ApplicantName, dossier.ApplicantIdNumber, dossier.ApplicantPhone),
+            new ApplicantView(dossier.ApplicantName, dossier.ApplicantIdNumber, dossier.ApplicantPhone, dossier.ApplicantEmail),
             dossier.Channel,
             dossier.ReceivingUnit,
             dossier.ReceivedAt,
