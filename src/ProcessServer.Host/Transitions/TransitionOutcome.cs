@@ -13,6 +13,12 @@ namespace ProcessServer.Host.Transitions;
 /// <param name="Replayed">Whether this is the stored answer to an earlier request with the same key.</param>
 public sealed record TransitionAnswer(bool Created, string Body, string? ETag, string? Location, bool Replayed)
 {
+    /// <summary>
+    /// The look-up secret issued with a receipt, on the first answer only: it is never stored (only
+    /// its hash), so a replayed answer does not carry it.
+    /// </summary>
+    public string? LookupSecret { get; init; }
+
     /// <summary>Id of the dossier the answer describes.</summary>
     public string DossierId => Read().Id;
 

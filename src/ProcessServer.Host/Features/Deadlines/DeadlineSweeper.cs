@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using ProcessServer.Host.Features.Outbox;
 using ProcessServer.Persistence;
 using ProcessServer.Persistence.Entities;
 using DeadlineStates = ProcessServer.Persistence.Entities.Deadlines;
@@ -31,6 +32,8 @@ public sealed partial class DeadlineSweeper(
     ProcessServerDbContext db,
     WriteGate gate,
     TimeProvider clock,
+    OutboxStaging outbox,
+    OutboxSignal outboxSignal,
     IOptionsMonitor<DeadlineOptions> options,
     ILogger<DeadlineSweeper> logger)
 {
@@ -92,18 +95,26 @@ public sealed partial class DeadlineSweeper(
             .Where(d => d.Status == DeadlineStates.Pending && d.FireAt <= now)
             .OrderBy(d => d.FireAt)
             .Take(batchSize)
-            .Select(d => new { Deadline = d, Title = db.Tasks.Where(t => t.Id == d.TaskId).Select(t => t.Title).FirstOrDefault() })
+            .Select(d => new
+            {
+                Deadline = d,
+                Title = db.Tasks.Where(t => t.Id == d.TaskId).Select(t => t.Title).FirstOrDefault(),
+                Dossier = db.Dossiers.Where(x => x.Id == d.DossierId)
+                    .Select(x => new { x.ReceiptCode, Procedure = db.WorkflowDefinitions.Where(w => w.Id == x.DefinitionVersionId).Select(w => w.Name).FirstOrDefault() })
+                    .FirstOrDefault(),
+            })
             .ToListAsync(cancellationToken);
         if (due.Count == 0)
         {
             return 0;
         }
 
-        foreach (var (deadline, title) in due.Select(x => (x.Deadline, x.Title)))
+        var messages = 0;
+        foreach (var (deadline, title, dossier) in due.Select(x => (x.Deadline, x.Title, x.Dossier)))
         {
             deadline.Status = DeadlineStates.Fired;
             deadline.FiredAt = now;
-            db.Notifications.Add(new Notification
+            var notification = new Notification
             {
                 Id = Guid.CreateVersion7().ToString(),
                 DeadlineId = deadline.Id,
@@ -114,7 +125,12 @@ public sealed partial class DeadlineSweeper(
                 Title = title ?? string.Empty,
                 FireAt = deadline.FireAt,
                 CreatedAt = now,
-            });
+            };
+            db.Notifications.Add(notification);
+
+            // The officers' e-mails and SMS are written with the notification, in the same transaction.
+            messages += outbox.StageDeadline(db, notification, dossier?.ReceiptCode ?? string.Empty, dossier?.Procedure ?? string.Empty,
+                deadline.Kind == DeadlineStates.Overdue ? deadline.FireAt : null);
         }
 
         try
@@ -124,6 +140,11 @@ public sealed partial class DeadlineSweeper(
         finally
         {
             db.ChangeTracker.Clear();
+        }
+
+        if (messages > 0)
+        {
+            outboxSignal.Notify();
         }
 
         return due.Count;

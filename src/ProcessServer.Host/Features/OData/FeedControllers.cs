@@ -96,7 +96,7 @@ public sealed class PeriodReportController : ODataController
         try
         {
             var report = await http.RequestServices.GetRequiredService<ReportRequests>()
-                .ComputeAsync(context.Db, context.Units, period, name => http.Request.Query.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null, http.RequestAborted);
+                .ComputeAsync(context.Db, context.Caller, context.Units, period, name => http.Request.Query.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null, http.RequestAborted);
             return report.Rows.AsQueryable();
         }
         catch (ArgumentException e)

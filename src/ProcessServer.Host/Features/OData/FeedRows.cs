@@ -78,8 +78,17 @@ public sealed class StepRow
     public string Status { get; set; } = string.Empty;
     public string? Outcome { get; set; }
 
-    /// <summary>Who completed the step (the API key's name).</summary>
+    /// <summary>Who completed the step (the API key's or person's name).</summary>
     public string? Handler { get; set; }
+
+    /// <summary>Stable id of who completed the step.</summary>
+    public string? HandlerId { get; set; }
+
+    /// <summary>Id of the person holding the open step.</summary>
+    public string? HolderId { get; set; }
+
+    /// <summary>Name of the person holding the open step.</summary>
+    public string? Holder { get; set; }
     public DateTime StartedAt { get; set; }
     [DateTwin(nameof(StartedAt))]
     public DateOnly StartedDate { get; set; }
@@ -117,6 +126,9 @@ public sealed class ProcedureRow
     public DateTime? PublishedAt { get; set; }
     [DateTwin(nameof(PublishedAt))]
     public DateOnly? PublishedDate { get; set; }
+
+    /// <summary>A version this server cannot read or run (e.g. stored by an older server); it never breaks the feed.</summary>
+    public bool IsBroken { get; set; }
 }
 
 /// <summary>A unit (entity type Unit).</summary>

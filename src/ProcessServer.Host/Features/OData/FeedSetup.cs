@@ -89,9 +89,16 @@ internal sealed class FeedGate(RequestDelegate next, IHostEnvironment environmen
             return;
         }
 
-        if (Caller.From(http.User).Role is not (Roles.Reporter or Roles.Administrator))
+        var caller = Caller.From(http.User);
+        if (caller.Role is not (Roles.Reporter or Roles.Administrator))
         {
             await WriteErrorAsync(http, 403, "Forbidden", "The reporting feed is open to Reporter and Administrator keys only.");
+            return;
+        }
+
+        if (PeopleSignIn.MissingUnit(caller) is { } missing)
+        {
+            await WriteErrorAsync(http, 403, "Forbidden", missing);
             return;
         }
 

@@ -174,6 +174,9 @@ internal static class FeedSources
             Status = t.Status,
             Outcome = t.Outcome,
             Handler = t.CompletedBy,
+            HandlerId = t.CompletedById,
+            HolderId = t.AssigneeId,
+            Holder = t.AssigneeName,
             StartedAt = t.CreatedAt,
             StartedDate = DateOnly.FromDateTime(t.CreatedAt.AddMinutes(offset)),
             DueAt = t.DueAt,
@@ -201,6 +204,9 @@ internal static class FeedSources
             Status = s.Status,
             Outcome = s.Outcome,
             Handler = s.Handler,
+            HandlerId = s.HandlerId,
+            HolderId = s.HolderId,
+            Holder = s.Holder,
             StartedAt = s.StartedAt,
             StartedDate = s.StartedDate,
             DueAt = s.DueAt,
@@ -218,23 +224,28 @@ internal static class FeedSources
     {
         // Reference data (one row per definition version): read once per request and queried in process.
         var cache = context.Services.GetRequiredService<WorkflowCache>();
-        var compiler = context.Services.GetRequiredService<WorkflowCompiler>();
+        var checker = context.Services.GetRequiredService<DefinitionChecker>();
         var versions = await context.Db.WorkflowDefinitions.AsNoTracking()
             .Select(v => new { v.Id, v.DefinitionId, v.Version, v.Name, v.IsPublished, v.IsLatest, v.CreatedAt, v.PublishedAt, Draft = v.PublishedAt == null ? v.Json : null })
             .ToListAsync(cancellationToken);
         var rows = new List<ProcedureRow>();
         foreach (var v in versions)
         {
-            ProcedureSettings? settings = null;
-            try
+            // A version this server cannot read or run is a row marked IsBroken; it never breaks the
+            // feed. Drafts that do not compile yet simply have no settings to show.
+            ProcedureSettings? settings;
+            bool broken;
+            if (v.Draft is null)
             {
-                settings = v.Draft is null
-                    ? (await cache.GetAsync(context.Db, v.Id, cancellationToken)).Settings
-                    : compiler.CompileOrThrow(WorkflowDefinitionDocument.Parse(v.Draft)).Settings;
+                var (workflow, problem) = await cache.TryGetAsync(context.Db, v.Id, cancellationToken);
+                settings = workflow?.Settings;
+                broken = problem is not null;
             }
-            catch (Exception e) when (e is DefinitionException or InvalidOperationException or System.Text.Json.JsonException)
+            else
             {
-                // A draft that does not compile yet has no settings to show.
+                var report = checker.Judge(v.Draft);
+                settings = report.Workflow?.Settings;
+                broken = !report.CanStore;
             }
 
             rows.Add(new ProcedureRow
@@ -252,6 +263,7 @@ internal static class FeedSources
                 CreatedDate = LocalDate(v.CreatedAt, context.Zone),
                 PublishedAt = v.PublishedAt,
                 PublishedDate = v.PublishedAt is { } p ? LocalDate(p, context.Zone) : null,
+                IsBroken = broken,
             });
         }
 

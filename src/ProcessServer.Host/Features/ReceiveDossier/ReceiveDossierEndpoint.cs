@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ProcessServer.Host.Features.CitizenLookup;
 using ProcessServer.Host.Features.Views;
 using ProcessServer.Host.Infrastructure;
 
@@ -23,7 +24,8 @@ public sealed record ReceiveDossierRequest(
 /// <param name="Name">Full name.</param>
 /// <param name="IdNumber">Citizen identity number (12 digits) or other ID document number.</param>
 /// <param name="Phone">Phone for SMS notifications.</param>
-public sealed record ApplicantRequest(string? Name, string? IdNumber, string? Phone);
+/// <param name="Email">E-mail for notifications (optional).</param>
+public sealed record ApplicantRequest(string? Name, string? IdNumber, string? Phone, string? Email = null);
 
 /// <summary>POST /api/dossiers.</summary>
 public static class ReceiveDossierEndpoint
@@ -41,7 +43,7 @@ public static class ReceiveDossierEndpoint
             .WithName("ReceiveDossier")
             .WithTags("Dossiers")
             .WithSummary("Receive a dossier at the counter")
-            .WithDescription("Pins the procedure's published version, starts the workflow and returns the dossier with its receipt code. Optional Idempotency-Key header makes a retry safe.")
+            .WithDescription("Pins the procedure's published version, starts the workflow and returns the dossier with its receipt code. The Lookup-Secret response header carries the applicant's look-up secret once (print it on form 01: POST /api/dossiers/{id}/forms/01). Optional Idempotency-Key header makes a retry safe.")
             .Accepts<ReceiveDossierRequest>("application/json")
             .Produces<DossierView>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
@@ -64,6 +66,13 @@ public static class ReceiveDossierEndpoint
             return keyProblem;
         }
 
-        return (await handler.HandleAsync(request!, Caller.From(http.User), token, cancellationToken)).ToHttpResult();
+        var outcome = await handler.HandleAsync(request!, Caller.From(http.User), token, cancellationToken);
+        if (outcome.Answer?.LookupSecret is { } secret)
+        {
+            // Shown once: only its hash is stored, so a replay of the same request does not carry it.
+            http.Response.Headers[LookupSecrets.Header] = secret;
+        }
+
+        return outcome.ToHttpResult();
     }
 }
