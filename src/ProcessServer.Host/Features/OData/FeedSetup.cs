@@ -164,6 +164,10 @@ internal sealed class FeedGate(RequestDelegate next, IHostEnvironment environmen
         ODataException when e.Message.StartsWith("Aggregation '", StringComparison.Ordinal) && e.Message.Contains("not supported", StringComparison.Ordinal) =>
             (400, "UnsupportedApply", "This aggregation does not apply to the property's type: sum and average take numbers; min and max take numbers, dates and instants; countdistinct takes any.", "$apply"),
         ODataException => (400, "InvalidQuery", e.Message, null),
+        // The OData parser refuses some literals with an argument error rather than an ODataException
+        // (an empty text '' inside an 'in' list; found by the fault suite's request fuzzing): still the query's fault.
+        ArgumentException when e.StackTrace?.Contains("Microsoft.OData", StringComparison.Ordinal) == true =>
+            (400, "InvalidQuery", $"The query cannot be parsed: {e.Message} An empty text '' inside an 'in' list is not supported; write Name eq '' instead.", null),
         InvalidOperationException when e.Message.Contains("could not be translated", StringComparison.Ordinal) =>
             (400, "UnsupportedQuery", "This combination of query options cannot be evaluated by the database; simplify the expression.", null),
         InvalidOperationException when e.Message.Contains("is not defined for the types", StringComparison.Ordinal) =>
