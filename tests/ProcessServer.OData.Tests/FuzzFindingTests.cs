@@ -31,6 +31,10 @@ public sealed class FuzzFindingTests(FeedFixture feed)
     [InlineData("Fields?$filter=Name in ('')")]
     [InlineData("Fields?$filter=Name in ('a','')")]
     [InlineData("Dossiers?$filter=ApplicantName in ('','x')&$top=1")]
+    [InlineData("Dossiers?$apply=groupby((StoppedDate),aggregate(ProcedureVersionId with min as S))/filter(S gt 1)")]
+    [InlineData("Procedures/$count?$filter=substring(Code,1,199) ge 'land' or PublishedAt in (2026-01-01,2026-01-01T00:00:00+07:00)")]
+    [InlineData("Procedures?$filter=CreatedAt in (0001-01-01T00:00:00Z,2026-01-01)&$orderby=Code,FieldCode&$select=Version,Id,Id&$count=false")]
+    [InlineData("PeriodReport?$filter=PeriodEndAt in (2026-01-01T00:00:00+07:00,2026-01-01T00:00:00+07:00)&$orderby=ReturnedWithoutResolution asc")]
     public async Task Odd_literals_get_an_answer_not_a_server_error(string query)
     {
         var (status, body, _) = await RawAsync(feed.Server, Escape(query));

@@ -173,6 +173,11 @@ internal sealed class FeedGate(RequestDelegate next, IHostEnvironment environmen
         InvalidOperationException when e.Message.Contains("is not defined for the types", StringComparison.Ordinal) =>
             (400, "UnsupportedOperator", e.Message, null),
         NotImplementedException or NotSupportedException => (400, "UnsupportedExpression", e.Message, null),
+        // The library's binders build LINQ expressions from the query; a type mismatch they do not check
+        // (an in-list mixing dates and instants, a string aggregate compared with a number; found by the
+        // fault suite's request fuzzing) surfaces as an argument, cast or operation error: the query's fault.
+        ArgumentException or InvalidCastException or InvalidOperationException when e.StackTrace?.Contains("Microsoft.AspNetCore.OData.Query", StringComparison.Ordinal) == true =>
+            (400, "UnsupportedExpression", "The query combines values of types that cannot be compared (for example a date with an instant in one 'in' list, or a text with a number); give literals of the property's own type.", null),
         ArithmeticException or FormatException => (400, "InvalidQuery", e.Message, null),
         _ => (500, "InternalError", "The server could not answer this request; the error is in its log.", null),
     };
