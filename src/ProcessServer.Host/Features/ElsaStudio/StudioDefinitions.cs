@@ -412,7 +412,7 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
                 JsonObject? model = null;
                 try
                 {
-                    model = JsonNode.Parse(text) as JsonObject;
+                    model = JsonBody.ParseNode(text) as JsonObject;
                 }
                 catch (System.Text.Json.JsonException ex)
                 {
