@@ -94,6 +94,7 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
             "Received", "NewOnline", "NewDirectPostal", "CarriedOver", "Resolved", "Early", "OnTime", "Late",
             "InProgress", "WithinLimit", "Overdue", "WithdrawnReturned", "NewDirect", "NewPostal", "InProgressPaused",
             "OnTimeRate", "RateNumerator", "RateDenominator", "RateDefinition", "WithdrawnPlacement", "CalendarVersion", "Balanced",
+            "Rated", "Satisfied", "NotSatisfied", "SatisfactionRate",
         ];
         csv.AppendLine(string.Join(',', header));
         foreach (var row in report.Rows.Append(report.Total))
@@ -106,6 +107,7 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
                 row.InProgress, row.WithinLimit, row.Overdue, row.WithdrawnReturned, row.NewDirect, row.NewPostal, row.InProgressPaused,
                 row.OnTimeRate?.ToString("0.##########", CultureInfo.InvariantCulture), row.RateNumerator, row.RateDenominator,
                 row.RateDefinition, row.WithdrawnPlacement, row.CalendarVersion, row.Balanced ? "true" : "false",
+                row.Rated, row.Satisfied, row.NotSatisfied, row.SatisfactionRate?.ToString("0.##########", CultureInfo.InvariantCulture),
             ];
             csv.AppendLine(string.Join(',', values.Select(Field)));
         }
