@@ -158,7 +158,226 @@
     document.title = text + ' – ProcessServer designer';
   }
 
+  // ---- Server messages ---------------------------------------------------------------------
+  // The Studio shows a server's refusal only for a few calls (a 400 on save or retract); for every
+  // other refused call it shows nothing or its generic error bar. Every /elsa/api answer passes
+  // through here: a refusal's problem-details message is shown in a readable toast, a stale save
+  // (409) gets a banner asking to reload, and a save's warnings are shown once.
+
+  function toastBox() {
+    var box = document.getElementById('ps-toasts');
+    if (!box) {
+      box = document.createElement('div');
+      box.id = 'ps-toasts';
+      box.setAttribute('role', 'status');
+      box.setAttribute('aria-live', 'polite');
+      document.body.appendChild(box);
+    }
+
+    return box;
+  }
+
+  function toast(kind, title, text) {
+    var item = document.createElement('div');
+    item.className = 'ps-toast ps-toast-' + kind;
+    var heading = document.createElement('strong');
+    heading.textContent = title;
+    var body = document.createElement('div');
+    body.className = 'ps-toast-text';
+    body.textContent = text;
+    var close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'ps-toast-close';
+    close.setAttribute('aria-label', 'Close');
+    close.textContent = '×';
+    close.addEventListener('click', function () { item.remove(); });
+    item.appendChild(close);
+    item.appendChild(heading);
+    item.appendChild(body);
+    toastBox().appendChild(item);
+    if (kind !== 'error') {
+      setTimeout(function () { item.remove(); }, 12000);
+    }
+
+    return item;
+  }
+
+  function staleBanner(text) {
+    var banner = document.getElementById('ps-stale');
+    if (!banner) {
+      banner = document.createElement('div');
+      banner.id = 'ps-stale';
+      banner.setAttribute('role', 'alert');
+      var message = document.createElement('span');
+      message.className = 'ps-stale-text';
+      var reload = document.createElement('button');
+      reload.type = 'button';
+      reload.textContent = 'Reload';
+      reload.addEventListener('click', function () { location.reload(); });
+      banner.appendChild(message);
+      banner.appendChild(reload);
+      document.body.insertBefore(banner, document.getElementById('studio'));
+    }
+
+    banner.querySelector('.ps-stale-text').textContent = text;
+  }
+
+  // The message of a problem-details body: its errors (a list, or a field → messages object), else detail, else title.
+  function problemText(body, status) {
+    if (!body || typeof body !== 'object') {
+      return typeof body === 'string' && body.trim() ? body.trim() : 'The server answered ' + status + '.';
+    }
+
+    var errors = body.errors;
+    var messages = [];
+    if (Array.isArray(errors)) {
+      messages = errors.map(function (e) { return typeof e === 'string' ? e : (e && e.message) || JSON.stringify(e); });
+    } else if (errors && typeof errors === 'object') {
+      Object.keys(errors).forEach(function (key) { messages = messages.concat(errors[key]); });
+    }
+
+    if (messages.length) {
+      return messages.join('\n');
+    }
+
+    return body.detail || body.title || 'The server answered ' + status + '.';
+  }
+
+  function actionOf(method, path) {
+    if (/\/workflow-definitions\/[^/]+\/execute$/.test(path)) { return 'Run'; }
+    if (/\/tests\/activities$/.test(path)) { return 'Test'; }
+    if (method === 'DELETE') { return 'Delete'; }
+    if (/\/publish/.test(path)) { return 'Publish'; }
+    if (/\/retract/.test(path)) { return 'Unpublish'; }
+    if (/\/import/.test(path)) { return 'Import'; }
+    if (/\/export/.test(path)) { return 'Export'; }
+    if (/\/cancel/.test(path)) { return 'Cancel'; }
+    if (method === 'POST' && /\/workflow-definitions$/.test(path)) { return 'Save'; }
+    return method + ' ' + path.replace(/^.*\/elsa\/api/, '');
+  }
+
+  var shownWarnings = '';
+  var originalFetch = window.fetch.bind(window);
+  window.fetch = function (input, init) {
+    var url = typeof input === 'string' ? input : (input && input.url) || '';
+    var method = ((init && init.method) || (input && input.method) || 'GET').toUpperCase();
+    return originalFetch(input, init).then(function (response) {
+      var path = url.split('?')[0];
+      if (path.indexOf('/elsa/api/') < 0) {
+        return response;
+      }
+
+      var action = actionOf(method, path);
+      if (response.ok) {
+        if (action === 'Save') {
+          response.clone().json().then(function (saved) {
+            var warnings = (saved.warnings || []).map(function (w) { return w.message; });
+            var key = warnings.join('\n');
+            if (warnings.length && key !== shownWarnings) {
+              toast('warning', 'Saved, with warnings', key);
+            }
+
+            shownWarnings = key;
+          }, function () { });
+        }
+
+        return response;
+      }
+
+      return response.clone().text().then(function (text) {
+        var body = text;
+        try { body = JSON.parse(text); } catch (e) { /* plain text */ }
+        var message = problemText(body, response.status);
+        if (response.status === 409 && action === 'Save') {
+          staleBanner(message);
+          // Handed to the Studio as a refusal it shows and survives (a 409 would end in its error bar).
+          return new Response(text, { status: 400, statusText: 'Bad Request', headers: response.headers });
+        }
+
+        if (action === 'Save' && response.status === 400) {
+          return response;
+        }
+
+        if (response.status === 401) {
+          message = 'Your key is no longer accepted; sign in again.';
+        }
+
+        toast('error', action + ' was refused', message);
+        return response;
+      });
+    });
+  };
+
+  // ---- Following the address ----------------------------------------------------------------
+  // The elements change the host page's address ("Save As" and "Duplicate" push
+  // workflows/definitions/{id}/edit, "Run" pushes workflows/instances/{id}/view), and the browser's
+  // back and forward buttons change it too; the page then shows what the address names.
+
+  var mounted = null;
+
+  function watchAddress(onChange) {
+    ['pushState', 'replaceState'].forEach(function (name) {
+      var original = history[name];
+      history[name] = function () {
+        var result = original.apply(this, arguments);
+        setTimeout(onChange, 0);
+        return result;
+      };
+    });
+    window.addEventListener('popstate', onChange);
+  }
+
+  function remount(tag, attribute, value, properties) {
+    if (!mounted || mounted.value === value) {
+      return;
+    }
+
+    var element = document.createElement(tag);
+    element.setAttribute('remote-endpoint', api);
+    element.setAttribute('api-key', key());
+    element.setAttribute(attribute, value);
+    Object.keys(properties || {}).forEach(function (name) { element[name] = properties[name]; });
+    var box = document.getElementById('studio');
+    box.innerHTML = '';
+    box.appendChild(element);
+    mounted = { tag: tag, attribute: attribute, value: value };
+    var stale = document.getElementById('ps-stale');
+    if (stale) {
+      stale.remove();
+    }
+  }
+
+  // Mounts an element that follows the address: read(location) gives the id it should show, and
+  // canonical(id) the page address to show it under.
+  function follow(tag, attribute, read, canonical, properties, active, title) {
+    var value = read();
+    return mount(tag, (function () { var a = {}; a[attribute] = value; return a; })(), properties, active, title).then(function (element) {
+      if (!element) {
+        return element;
+      }
+
+      mounted = { tag: tag, attribute: attribute, value: value };
+      watchAddress(function () {
+        var wanted = read();
+        if (!wanted) {
+          return;
+        }
+
+        var address = canonical(wanted);
+        if (location.pathname + location.search !== new URL(address, location.href).pathname + new URL(address, location.href).search) {
+          history.replaceState(history.state, '', address);
+        }
+
+        remount(tag, attribute, wanted, properties);
+        setTitle(wanted);
+      });
+      return element;
+    });
+  }
+
   window.ProcessServerDesigner = {
+    follow: follow,
+    toast: toast,
     getJson: getJson,
     setTitle: setTitle,
     api: api,

@@ -20,6 +20,7 @@ public static class DossierWriter
     /// <param name="deadlines">The dossier's tracked deadline rows (all statuses).</param>
     /// <param name="nextSequence">Journal sequence number for the first new entry.</param>
     /// <param name="result">What the engine decided.</param>
+    /// <param name="actor">Who acted, and for which unit; stamped on every journal row of the transition.</param>
     /// <param name="now">Server time of the write, UTC.</param>
     /// <returns>The journal rows staged.</returns>
     public static IReadOnlyList<JournalEntry> Stage(
@@ -29,6 +30,7 @@ public static class DossierWriter
         IReadOnlyCollection<Deadline> deadlines,
         int nextSequence,
         TransitionResult result,
+        JournalActor actor,
         DateTime now)
     {
         var state = result.State;
@@ -53,6 +55,7 @@ public static class DossierWriter
                 row.CompletedAt = closed.ClosedAt;
                 var completion = result.Events.FirstOrDefault(e => e.TaskId == closed.Task.Id && e.Type == JournalEventTypes.TaskCompleted);
                 row.CompletedBy = completion?.Actor;
+                row.CompletedById = completion is null ? null : actor.Id;
                 row.Comment = completion?.Comment;
                 row.Verdict = closed.Verdict?.ToString();
             }
@@ -65,6 +68,7 @@ public static class DossierWriter
                 row.Status = pending.Status.ToString();
                 row.DueAt = pending.DueAt;
                 row.WarnAt = pending.WarnAt;
+                WriteHolding(row, pending);
             }
         }
 
@@ -102,6 +106,10 @@ public static class DossierWriter
             StartedAt = e.StartedAt,
             CompletedAt = e.CompletedAt,
             DataJson = e.Data?.ToJsonString(),
+            ActorId = actor.Id,
+            ActorName = actor.Name,
+            ActedForUnit = actor.ActedForUnit,
+            RecordedAt = now,
         }).ToList();
         db.Journal.AddRange(entries);
         SyncDeadlines(db, dossier.Id, state, deadlines);
@@ -123,9 +131,15 @@ public static class DossierWriter
 
         foreach (var row in existing.Where(d => d.Status == Deadlines.Pending))
         {
-            if (!wanted.Any(w => w.Task.Id == row.TaskId && w.Kind == row.Kind && w.At == row.FireAt))
+            var match = wanted.FirstOrDefault(w => w.Task.Id == row.TaskId && w.Kind == row.Kind && w.At == row.FireAt);
+            if (match.Task is null)
             {
                 row.Status = Deadlines.Cancelled;
+            }
+            else
+            {
+                // A reorganisation moves a step to another unit; its deadlines fire there.
+                row.UnitCode = match.Task.UnitCode;
             }
         }
 
@@ -149,6 +163,19 @@ public static class DossierWriter
         }
     }
 
+    /// <summary>Who holds the task, its queue time, priority and follow-up, as the state says.</summary>
+    private static void WriteHolding(DossierTask row, PendingTask task)
+    {
+        row.UnitCode = task.UnitCode;
+        row.AssigneeId = task.Holder?.Id;
+        row.AssigneeName = task.Holder?.Name;
+        row.AssignedAt = task.Holder?.Since;
+        row.AssignedVia = task.Holder?.Via;
+        row.QueuedSince = task.Holder is null ? task.QueuedSince ?? task.CreatedAt : null;
+        row.Priority = task.Priority.ToString();
+        row.FollowUpAt = task.FollowUpAt;
+    }
+
     private static void WriteTimes(Dossier dossier, DossierState state)
     {
         dossier.AppointmentAt = state.AppointmentAt;
@@ -157,6 +184,7 @@ public static class DossierWriter
         dossier.Verdict = state.Verdict?.ToString();
         dossier.CalendarVersion = state.CalendarVersion;
         dossier.SupplementRequests = state.SupplementRequests;
+        dossier.StopKind = state.StopKind?.ToString();
     }
 
     /// <summary>
@@ -172,7 +200,7 @@ public static class DossierWriter
         int nextSequence,
         DossierState state,
         WorkflowDefinitionVersion target,
-        string actor,
+        JournalActor actor,
         JsonObject data,
         DateTime now)
     {
@@ -195,6 +223,7 @@ public static class DossierWriter
             row.CreatedAt = task.CreatedAt;
             row.DueAt = task.DueAt;
             row.WarnAt = task.WarnAt;
+            WriteHolding(row, task);
         }
 
         SyncDeadlines(db, dossier.Id, state, deadlines);
@@ -206,9 +235,14 @@ public static class DossierWriter
             Timestamp = now,
             Type = JournalEventTypes.DossierMigrated,
             DefinitionVersionId = target.Id,
-            Actor = actor,
+            Actor = actor.Name,
             Comment = $"moved from version {data["fromVersion"]} to version {target.Version}",
             DataJson = data.ToJsonString(),
+            ActorId = actor.Id,
+            ActorName = actor.Name,
+            ActedForUnit = actor.ActedForUnit,
+            RecordedAt = now,
+            RecordedBy = actor.Name,
         };
         db.Journal.Add(entry);
         return entry;
@@ -223,7 +257,14 @@ public static class DossierWriter
         await db.Deadlines.Where(d => d.DossierId == dossierId).ToListAsync(cancellationToken),
         await db.Journal.AsNoTracking().Where(j => j.DossierId == dossierId).ToListAsync(cancellationToken));
 
-    private static DossierTask ToRow(string dossierId, PendingTask task) => new()
+    private static DossierTask ToRow(string dossierId, PendingTask task)
+    {
+        var row = NewRow(dossierId, task);
+        WriteHolding(row, task);
+        return row;
+    }
+
+    private static DossierTask NewRow(string dossierId, PendingTask task) => new()
     {
         Id = task.Id,
         DossierId = dossierId,
@@ -240,6 +281,12 @@ public static class DossierWriter
         WarnAt = task.WarnAt,
     };
 }
+
+/// <summary>Who acted in a transition, as every journal row of it records.</summary>
+/// <param name="Id">Stable id: the identity provider's subject, or the API key's name.</param>
+/// <param name="Name">Display name at the time.</param>
+/// <param name="ActedForUnit">The unit acted for (the task's unit, the receiving unit); null for province-wide acts.</param>
+public sealed record JournalActor(string Id, string Name, string? ActedForUnit);
 
 /// <summary>The rows of one dossier that a transition reads and rewrites.</summary>
 /// <param name="OpenTasks">Open task rows (tracked).</param>

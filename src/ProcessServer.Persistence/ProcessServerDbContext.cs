@@ -23,6 +23,14 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
     public DbSet<CalendarVersion> CalendarVersions => Set<CalendarVersion>();
     public DbSet<Deadline> Deadlines => Set<Deadline>();
     public DbSet<Notification> Notifications => Set<Notification>();
+    public DbSet<OrgUnit> Units => Set<OrgUnit>();
+    public DbSet<OrgUnitLeader> UnitLeaders => Set<OrgUnitLeader>();
+    public DbSet<Person> People => Set<Person>();
+    public DbSet<PersonUnit> PersonUnits => Set<PersonUnit>();
+    public DbSet<AuditEntry> Audit => Set<AuditEntry>();
+    public DbSet<ImportRun> ImportRuns => Set<ImportRun>();
+    public DbSet<ImportLineResult> ImportLineResults => Set<ImportLineResult>();
+    public DbSet<ImportedDossier> ImportedDossiers => Set<ImportedDossier>();
     public DbSet<OutboxMessage> Outbox => Set<OutboxMessage>();
     public DbSet<PortalAck> PortalAcks => Set<PortalAck>();
     public DbSet<ServiceRating> Ratings => Set<ServiceRating>();
@@ -43,6 +51,7 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
             b.Property(x => x.Id).HasMaxLength(160);
             b.Property(x => x.DefinitionId).HasMaxLength(128);
             b.Property(x => x.Name).HasMaxLength(400);
+            b.Property(x => x.SavedBy).HasMaxLength(128);
             b.HasIndex(x => new { x.DefinitionId, x.Version }).IsUnique();
 
             // Migration OnePublishedVersion: at most one published and one latest version per procedure.
@@ -127,6 +136,8 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
         ConfigureMigrations(modelBuilder);
         ConfigureTime(modelBuilder);
         ConfigureReporting(modelBuilder);
+        ConfigurePeople(modelBuilder);
+        ConfigureOffPath(modelBuilder);
         ConfigureOutreach(modelBuilder);
 
         modelBuilder.Entity<ReceiptCounter>(b =>
@@ -194,9 +205,144 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
         {
             b.HasIndex(x => new { x.ReceivedAt, x.ReceivingUnit, x.FieldCode, x.Channel }).HasDatabaseName("IX_Dossiers_Report_Received");
             b.HasIndex(x => new { x.ResultReadyAt, x.ReceivedAt, x.ReceivingUnit, x.FieldCode, x.Verdict }).HasDatabaseName("IX_Dossiers_Report_Resolved");
-            b.HasIndex(x => new { x.StoppedAt, x.ReceivedAt, x.ReceivingUnit, x.FieldCode }).HasDatabaseName("IX_Dossiers_Report_Stopped");
+            b.HasIndex(x => new { x.StoppedAt, x.ReceivedAt, x.ReceivingUnit, x.FieldCode, x.StopKind, x.Channel }).HasDatabaseName("IX_Dossiers_Report_Stopped");
             b.HasIndex(x => new { x.ResultReadyAt, x.StoppedAt, x.ReceivedAt, x.ReceivingUnit, x.FieldCode, x.AppointmentAt }).HasDatabaseName("IX_Dossiers_Report_Running");
         });
+
+    /// <summary>Units as dated data, people, who holds a task, who did each act (migration People).</summary>
+    private static void ConfigurePeople(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<DossierTask>(b =>
+        {
+            b.Property(x => x.CompletedById).HasMaxLength(200);
+            b.Property(x => x.AssigneeId).HasMaxLength(200);
+            b.Property(x => x.AssigneeName).HasMaxLength(200);
+            b.Property(x => x.AssignedVia).HasMaxLength(16);
+            b.Property(x => x.Priority).HasMaxLength(16);
+
+            // "Mine": an officer's open tasks; "the unit's queue": open tasks nobody holds, oldest first.
+            b.HasIndex(x => new { x.AssigneeId, x.Status, x.CreatedAt }).HasDatabaseName("IX_Tasks_Assignee");
+            b.HasIndex(x => new { x.UnitCode, x.AssigneeId, x.Status, x.QueuedSince }).HasDatabaseName("IX_Tasks_Queue");
+        });
+
+        modelBuilder.Entity<JournalEntry>(b =>
+        {
+            b.Property(x => x.ActorId).HasMaxLength(200);
+            b.Property(x => x.ActorName).HasMaxLength(200);
+            b.Property(x => x.ActedForUnit).HasMaxLength(64);
+        });
+
+        modelBuilder.Entity<MigrationPlan>(b =>
+        {
+            b.Property(x => x.CreatedById).HasMaxLength(200);
+            b.Property(x => x.ExecutedById).HasMaxLength(200);
+        });
+
+        modelBuilder.Entity<OrgUnit>(b =>
+        {
+            b.ToTable("Units");
+            b.HasKey(x => x.Code);
+            b.Property(x => x.Code).HasMaxLength(64);
+            b.Property(x => x.Name).HasMaxLength(400);
+            b.Property(x => x.Level).HasMaxLength(32);
+            b.Property(x => x.ParentCode).HasMaxLength(64);
+            b.Property(x => x.SuccessorCode).HasMaxLength(64);
+            b.HasIndex(x => x.ParentCode);
+        });
+
+        modelBuilder.Entity<OrgUnitLeader>(b =>
+        {
+            b.ToTable("UnitLeaders");
+            b.HasKey(x => new { x.UnitCode, x.PersonId });
+            b.Property(x => x.UnitCode).HasMaxLength(64);
+            b.Property(x => x.PersonId).HasMaxLength(200);
+            b.HasIndex(x => x.PersonId);
+            b.HasOne<OrgUnit>().WithMany().HasForeignKey(x => x.UnitCode).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<Person>(b =>
+        {
+            b.ToTable("People");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).HasMaxLength(200);
+            b.Property(x => x.Name).HasMaxLength(200);
+            b.Property(x => x.Kind).HasMaxLength(16);
+            b.Property(x => x.Role).HasMaxLength(32);
+        });
+
+        modelBuilder.Entity<PersonUnit>(b =>
+        {
+            b.ToTable("PersonUnits");
+            b.HasKey(x => new { x.PersonId, x.UnitCode });
+            b.Property(x => x.PersonId).HasMaxLength(200);
+            b.Property(x => x.UnitCode).HasMaxLength(64);
+            b.HasIndex(x => x.UnitCode);
+            b.HasOne<Person>().WithMany().HasForeignKey(x => x.PersonId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AuditEntry>(b =>
+        {
+            b.ToTable("Audit");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).HasMaxLength(64);
+            b.Property(x => x.Action).HasMaxLength(64);
+            b.Property(x => x.Subject).HasMaxLength(400);
+            b.Property(x => x.ActorId).HasMaxLength(200);
+            b.Property(x => x.ActorName).HasMaxLength(200);
+            b.Property(x => x.ActedForUnit).HasMaxLength(64);
+            b.HasIndex(x => x.At);
+            b.HasIndex(x => new { x.Action, x.At });
+        });
+    }
+
+    /// <summary>Stop kinds, late entries and history imports (migration OffPathLateEntryImport).</summary>
+    private static void ConfigureOffPath(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Dossier>(b => b.Property(x => x.StopKind).HasMaxLength(32));
+        modelBuilder.Entity<JournalEntry>(b =>
+        {
+            b.Property(x => x.RecordedBy).HasMaxLength(128);
+            b.Property(x => x.EntryMode).HasMaxLength(16);
+            b.HasIndex(x => new { x.EntryMode, x.Timestamp }).HasDatabaseName("IX_Journal_EntryMode_Timestamp");
+        });
+
+        modelBuilder.Entity<ImportRun>(b =>
+        {
+            b.ToTable("ImportRuns");
+            b.HasKey(x => x.Id);
+            b.Property(x => x.Id).HasMaxLength(64);
+            b.Property(x => x.FileName).HasMaxLength(400);
+            b.Property(x => x.FilePath).HasMaxLength(1000);
+            b.Property(x => x.Status).HasMaxLength(32);
+            b.Property(x => x.CreatedBy).HasMaxLength(128);
+            b.Property(x => x.Error).HasMaxLength(4000);
+        });
+
+        modelBuilder.Entity<ImportLineResult>(b =>
+        {
+            b.ToTable("ImportLineResults");
+            b.HasKey(x => new { x.RunId, x.LineNumber });
+            b.Property(x => x.RunId).HasMaxLength(64);
+            b.Property(x => x.SourceRef).HasMaxLength(128);
+            b.Property(x => x.Outcome).HasMaxLength(32);
+            b.Property(x => x.DossierId).HasMaxLength(64);
+            b.Property(x => x.ReceiptCode).HasMaxLength(64);
+            b.Property(x => x.Detail).HasMaxLength(4000);
+            b.HasIndex(x => new { x.RunId, x.Outcome, x.LineNumber });
+            b.HasOne<ImportRun>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<ImportedDossier>(b =>
+        {
+            b.ToTable("ImportedDossiers");
+            b.HasKey(x => x.SourceRef);
+            b.Property(x => x.SourceRef).HasMaxLength(128);
+            b.Property(x => x.DossierId).HasMaxLength(64);
+            b.Property(x => x.Digest).HasMaxLength(64);
+            b.Property(x => x.RunId).HasMaxLength(64);
+            b.HasOne<Dossier>().WithMany().HasForeignKey(x => x.DossierId).OnDelete(DeleteBehavior.Restrict);
+        });
+    }
 
     /// <summary>The outbox, portal acknowledgements, ratings and the look-up secret (migration Outreach).</summary>
     private static void ConfigureOutreach(ModelBuilder modelBuilder)

@@ -208,7 +208,7 @@ internal static class DeadlinesBenchmark
     }
 
     /// <summary>The server as its own process on a loopback port, exactly as `dotnet run` would start it.</summary>
-    private sealed class Server : IDisposable
+    internal sealed class Server : IDisposable
     {
         private Server(Process process, HttpClient http, TimeSpan startUp)
         {

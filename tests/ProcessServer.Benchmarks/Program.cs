@@ -11,6 +11,8 @@ using System.Text.Json.Nodes;
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- versions [versions] [dossiers]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- deadlines [dossiers]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- per-trigger [triggers] [seconds]
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- definitions [activities]
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- import [dossiers]
 var mode = args.Length > 0 ? args[0] : "throughput";
 if (mode == "odata") { await ODataBenchmark.RunAsync(args); return; }
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
@@ -19,6 +21,13 @@ if (mode == "deadlines")
 {
     // Builds its own database and starts the server itself (twice): see DeadlinesBenchmark.
     await DeadlinesBenchmark.RunAsync(Arg(1, 100_000));
+    return;
+}
+
+if (mode == "import")
+{
+    // History import of a legacy file through POST /api/imports: see ImportBenchmark.
+    await ImportBenchmark.RunAsync(Arg(1, 100_000));
     return;
 }
 
@@ -69,6 +78,10 @@ try
     if (mode == "versions")
     {
         await VersionsBenchmark(http, Arg(1, 500), Arg(2, 100));
+    }
+    else if (mode == "definitions")
+    {
+        await DefinitionsBenchmark.RunAsync(http, Arg(1, 10_000));
     }
     else
     {

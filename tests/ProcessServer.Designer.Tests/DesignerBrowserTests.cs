@@ -98,14 +98,15 @@ public sealed class DesignerBrowserTests(ITestOutputHelper output) : IDisposable
         var journal = result["journal"]!.AsArray().Select(j => j!.GetValue<string>()).ToList();
         string Entry(string name, string eventName) =>
             journal.First(j => j.StartsWith(name, StringComparison.Ordinal) && j.Contains(eventName, StringComparison.Ordinal));
+        // Steps appear under their titles (activities without one under their names).
         journal.Should().ContainInOrder(
             Entry("ReceiveDossier", "Completed"),
-            Entry("CheckDossier", "Started"),
-            Entry("CheckDossier", "Completed"),
+            Entry("Check dossier, verify conditions", "Started"),
+            Entry("Check dossier, verify conditions", "Completed"),
             Entry("HasFinancialObligation", "Completed"),
-            Entry("PrepareCertificate", "Completed"),
-            Entry("ReturnResult", "Completed"));
-        journal.Should().NotContain(j => j.StartsWith("AwaitPayment", StringComparison.Ordinal));
+            Entry("Prepare certificate", "Completed"),
+            Entry("Return the certificate against the tax receipts", "Completed"));
+        journal.Should().NotContain(j => j.StartsWith("Applicant pays", StringComparison.Ordinal));
         result["externalRequests"]!.AsArray().Should().BeEmpty();
     }
 
@@ -118,6 +119,7 @@ public sealed class DesignerBrowserTests(ITestOutputHelper output) : IDisposable
             stepTitle = "Verify the marital status",
             unitCode = "UBND-BINHSON",
             stepLimit = "0,5",
+            totalLimit = "1",
         });
 
         var definitionId = result["definitionId"]!.GetValue<string>();
@@ -172,6 +174,42 @@ public sealed class DesignerBrowserTests(ITestOutputHelper output) : IDisposable
         var drawn = result["activities"]!.AsArray().Select(a => (Id: a!["id"]!.GetValue<string>(), Text: a["text"]!.GetValue<string>())).ToList();
         drawn.Should().HaveCount(count, "the whole canvas renders, not an empty one");
         drawn.Single(a => a.Id == "sms").Text.Should().Contain("NotifyApplicant").And.Contain("Unknown activity");
+    }
+
+    [Fact]
+    public async Task A_second_tab_saving_an_older_copy_is_refused_and_the_editor_says_who_saved_and_to_reload()
+    {
+        var result = await Browser.RunAsync("two-tabs", _server, output, new { definitionId = "land-first-certificate", stepId = "communeConfirm" });
+
+        result["statuses"]!.AsArray().Select(s => s!.GetValue<int>()).Should().Equal(200, 409);
+        result["banner"]!.GetValue<string>().Should().Contain("admin saved version 2").And.Contain("Reload");
+
+        // Steps are shown by their titles on the canvas.
+        result["canvasLabels"]!.AsArray().Select(l => l!.GetValue<string>()).Should().Contain(l => l.Contains("Confirm current use, origin, disputes and planning", StringComparison.Ordinal));
+
+        // The first tab's limit is what the server kept.
+        using var admin = _server.Client(Keys.Admin);
+        var draft = JsonNode.Parse(await admin.GetStringAsync("/api/procedures/land-first-certificate/definition?version=2"))!;
+        draft["root"]!["activities"]!.AsArray().First(a => a!["id"]!.GetValue<string>() == "communeConfirm")!["timeLimitDays"]!["expression"]!["value"]!.GetValue<decimal>().Should().Be(7m);
+
+        // The README's screenshot of the designer is this test's view of the editor.
+        var shot = Directory.GetFiles(Browser.ShotsFolder("two-tabs"), "*-editor.png").Single();
+        var docs = Path.Combine(Browser.ProjectFolder, "..", "..", "docs", "designer.png");
+        if (Directory.Exists(Path.GetDirectoryName(docs)))
+        {
+            File.Copy(shot, docs, overwrite: true);
+        }
+    }
+
+    [Fact]
+    public async Task Run_shows_the_server_explanation_in_a_readable_toast_and_the_error_bar_is_readable()
+    {
+        var result = await Browser.RunAsync("refusals", _server, output, new { definitionId = "birth-registration", stepId = "register" });
+
+        result["runStatus"]!.GetValue<int>().Should().Be(400);
+        result["toast"]!.GetValue<string>().Should().Contain("Run was refused").And.Contain("POST /api/dossiers");
+        result["errorBar"]!["background"]!.GetValue<string>().Should().Be("rgb(183, 28, 28)");
+        result["errorBar"]!["color"]!.GetValue<string>().Should().Be("rgb(255, 255, 255)");
     }
 
     public void Dispose() => _server.Dispose();

@@ -35,9 +35,11 @@ public sealed class StudioApiTests : IDisposable
     }
 
     [Fact]
-    public async Task Cors_answers_preflights_without_a_key_and_exposes_the_headers_run_needs()
+    public async Task Cors_answers_preflights_of_a_configured_origin_without_a_key_and_exposes_the_headers_run_needs()
     {
-        using var client = _server.Client();
+        // A Studio hosted on another origin works once the operator lists that origin.
+        using var server = new StudioServer(new Dictionary<string, string?> { ["ProcessServer:Cors:AllowedOrigins:0"] = "https://studio.example" });
+        using var client = server.Client();
         using var preflight = new HttpRequestMessage(HttpMethod.Options, "/elsa/api/workflow-definitions");
         preflight.Headers.Add("Origin", "https://studio.example");
         preflight.Headers.Add("Access-Control-Request-Method", "POST");
@@ -47,11 +49,11 @@ public sealed class StudioApiTests : IDisposable
         string.Join(",", answer.Headers.GetValues("Access-Control-Allow-Headers")).ToUpperInvariant()
             .Should().Contain("AUTHORIZATION").And.Contain("CONTENT-TYPE").And.Contain("X-TENANT-ID");
 
-        using var admin = _server.StudioClient();
+        using var admin = server.StudioClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, $"/elsa/api/workflow-definitions/{Land}/execute") { Content = JsonContent.Create(new { }) };
         request.Headers.Add("Origin", "https://studio.example");
         var execute = await admin.SendAsync(request);
-        execute.Headers.GetValues("Access-Control-Allow-Origin").Should().Contain("*");
+        execute.Headers.GetValues("Access-Control-Allow-Origin").Should().Equal("https://studio.example");
         string.Join(",", execute.Headers.GetValues("Access-Control-Expose-Headers"))
             .Should().Contain("x-elsa-workflow-instance-id").And.Contain("x-elsa-workflow-cannot-start");
     }

@@ -60,7 +60,7 @@ public sealed class DeadlineListTests : ServerTest
 
         var bad = await land.GetAsync("/api/inbox?sort=deadline");
         bad.StatusCode.Should().Be(HttpStatusCode.BadRequest);
-        (await bad.Content.ReadAsStringAsync()).Should().Contain("sort must be 'oldest' (the default) or 'urgency'");
+        (await bad.Content.ReadAsStringAsync()).Should().Contain("sort must be 'oldest' (the default), 'urgency' or 'priority'");
     }
 
     [Fact]

@@ -1,9 +1,7 @@
-using System.Data.Common;
 using System.Net;
 using FluentAssertions;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using ProcessServer.Host.Tests.Support;
 using static ProcessServer.Host.Tests.Support.ClerkApi;
 
@@ -48,7 +46,7 @@ public sealed class DurabilityTests : ServerTest
     {
         var d = await ReceiveAsync(App, "land-first-certificate");
         Restart();
-        var crash = new FailOnJournalInsert();
+        var crash = new JournalWriteInterceptor();
         App.With(crash);
         var task = OpenTask(d, "check")["id"]!.GetValue<string>();
 
@@ -102,36 +100,5 @@ public sealed class DurabilityTests : ServerTest
         journalMode.CommandText = "PRAGMA journal_mode";
         ((string)(await journalMode.ExecuteScalarAsync())!).Should().Be("wal");
         (await store.Database.GetAppliedMigrationsAsync()).Should().Equal(store.Database.GetMigrations());
-    }
-
-    /// <summary>Throws inside the transaction on the first journal insert, like a crash mid-write.</summary>
-    private sealed class FailOnJournalInsert : DbCommandInterceptor
-    {
-        public bool Armed { get; set; }
-
-        public bool Fired { get; private set; }
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            Check(command);
-            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-        }
-
-        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            Check(command);
-            return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
-        }
-
-        private void Check(DbCommand command)
-        {
-            if (Armed && command.CommandText.Contains("INSERT INTO \"Journal\"", StringComparison.Ordinal))
-            {
-                Fired = true;
-                throw new IOException("simulated crash while writing the journal");
-            }
-        }
     }
 }

@@ -1,7 +1,5 @@
-using System.Data.Common;
 using System.Net;
 using FluentAssertions;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using ProcessServer.Host.Tests.Support;
 using static ProcessServer.Host.Tests.Support.ClerkApi;
 
@@ -13,7 +11,7 @@ public sealed class InFlightDuplicateTests : ServerTest
     [Fact]
     public async Task A_duplicate_completion_arriving_while_the_first_is_in_flight_gets_the_first_response_not_a_conflict()
     {
-        var hold = new HoldFirstJournalWrite();
+        var hold = new JournalWriteInterceptor(hold: true);
         App.With(hold);
         var dossier = await ReceiveAsync(App, "birth-registration");
         var task = OpenTask(dossier, "register")["id"]!.GetValue<string>();
@@ -22,7 +20,7 @@ public sealed class InFlightDuplicateTests : ServerTest
 
         hold.Armed = true;
         var first = CompleteRawAsync(App, Keys.Commune, task, "Done", version, key, comment: "registered");
-        await hold.Holding.WaitAsync(TimeSpan.FromMinutes(1));
+        await hold.FiredAsync();
 
         // The first request is inside its transaction; the retry, same key and body, comes in now
         // and must wait for it rather than be told the dossier changed.
@@ -38,42 +36,5 @@ public sealed class InFlightDuplicateTests : ServerTest
 
         var now = await GetAsync(App, dossier["id"]!.GetValue<string>());
         now["journal"]!.AsArray().Count(j => j!["type"]!.GetValue<string>() == "TaskCompleted").Should().Be(1);
-    }
-
-    /// <summary>Holds the first journal write until released, so a second request can arrive meanwhile.</summary>
-    private sealed class HoldFirstJournalWrite : DbCommandInterceptor
-    {
-        private readonly TaskCompletionSource _holding = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public bool Armed { get; set; }
-
-        public Task Holding => _holding.Task;
-
-        public void Release() => _released.TrySetResult();
-
-        public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            await HoldAsync(command);
-            return await base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-        }
-
-        public override async ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            await HoldAsync(command);
-            return await base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
-        }
-
-        private async Task HoldAsync(DbCommand command)
-        {
-            if (Armed && command.CommandText.Contains("INSERT INTO \"Journal\"", StringComparison.Ordinal))
-            {
-                Armed = false;
-                _holding.TrySetResult();
-                await _released.Task;
-            }
-        }
     }
 }

@@ -1,9 +1,7 @@
-using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using FluentAssertions;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using ProcessServer.Host.Tests.Support;
 using static ProcessServer.Host.Tests.Support.ClerkApi;
 using static ProcessServer.Host.Tests.Support.DefinitionEdits;
@@ -18,7 +16,7 @@ public sealed class MigrationRunTests : ServerTest
     [Fact]
     public async Task A_run_stopped_by_a_fault_refuses_a_second_execute_resumes_after_a_restart_and_counts_a_dossier_closed_meanwhile()
     {
-        var crash = new FailOnMigrationWrite();
+        var crash = new JournalWriteInterceptor();
         App.With(crash);
         var dossiers = new List<JsonObject>();
         for (var i = 0; i < 6; i++)
@@ -82,39 +80,5 @@ public sealed class MigrationRunTests : ServerTest
         }
 
         (await GetAsync(App, closed["id"]!.GetValue<string>()))["procedure"]!["version"]!.GetValue<int>().Should().Be(1);
-    }
-
-    /// <summary>Fails the first journal write of a migration once armed, as a crash mid-run would.</summary>
-    private sealed class FailOnMigrationWrite : DbCommandInterceptor
-    {
-        private readonly TaskCompletionSource _fired = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public bool Armed { get; set; }
-
-        public Task FiredAsync() => _fired.Task.WaitAsync(TimeSpan.FromMinutes(1));
-
-        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            Check(command);
-            return base.ReaderExecutingAsync(command, eventData, result, cancellationToken);
-        }
-
-        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            Check(command);
-            return base.NonQueryExecutingAsync(command, eventData, result, cancellationToken);
-        }
-
-        private void Check(DbCommand command)
-        {
-            if (Armed && command.CommandText.Contains("INSERT INTO \"Journal\"", StringComparison.Ordinal))
-            {
-                Armed = false;
-                _fired.TrySetResult();
-                throw new IOException("simulated crash while a migration writes the journal");
-            }
-        }
     }
 }

@@ -21,6 +21,10 @@ public sealed class PostgresPublishRaceTests : IDisposable
         PublishRace.DesignerPublishesAtOnceAsync(_app, "birth-registration", 16);
 
     [Fact]
+    public Task On_PostgreSQL_Sixteen_designer_tabs_on_one_copy_publishing_at_once_one_wins_and_the_others_are_refused_as_stale() =>
+        PublishRace.DesignerTabsPublishAtOnceAsync(_app, "land-first-certificate", 16);
+
+    [Fact]
     public Task On_PostgreSQL_concurrent_REST_saves_publishes_and_retracts_keep_the_invariant() =>
         PublishRace.RestPublishesAndRetractsAtOnceAsync(_app, "birth-registration", 6);
 

@@ -88,6 +88,31 @@ public sealed class ProductionStartTests : IDisposable
         (await receive.Content.ReadAsStringAsync()).Should().Contain("known units: HCC-TINH, HCC-XA-A, UBND-XA-A.");
     }
 
+    [Fact]
+    public async Task A_production_server_hides_its_API_description_and_stops_key_guessing_by_default()
+    {
+        var admin = NewKey();
+        using var server = HostProcess.Start(_folder.Folder, environment: null,
+            "--ProcessServer:ApiKeys:0:Name=admin", $"--ProcessServer:ApiKeys:0:Key={admin}", "--ProcessServer:ApiKeys:0:Role=Administrator");
+        await server.WaitUntilServingAsync();
+        using var anonymous = server.Client();
+
+        (await anonymous.GetAsync("/openapi/v1.json")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+        (await anonymous.GetAsync("/swagger/index.html")).StatusCode.Should().Be(HttpStatusCode.NotFound);
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 21; i++)
+        {
+            using var guesser = server.Client(NewKey());
+            statuses.Add((await guesser.GetAsync("/api/procedures")).StatusCode);
+        }
+
+        statuses.Take(20).Should().OnlyContain(s => s == HttpStatusCode.Unauthorized);
+        statuses[20].Should().Be(HttpStatusCode.TooManyRequests, "20 wrong keys a minute is the default limit");
+        using var client = server.Client(admin);
+        (await client.GetAsync("/api/procedures")).StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
     public void Dispose() => _folder.Dispose();
 
     private static string NewKey() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));

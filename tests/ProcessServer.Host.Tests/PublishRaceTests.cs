@@ -14,6 +14,10 @@ public sealed class PublishRaceTests : ServerTest
         PublishRace.DesignerPublishesAtOnceAsync(App, "birth-registration", 16);
 
     [Fact]
+    public Task Sixteen_designer_tabs_on_one_copy_publishing_at_once_one_wins_and_the_others_are_refused_as_stale() =>
+        PublishRace.DesignerTabsPublishAtOnceAsync(App, "land-first-certificate", 16);
+
+    [Fact]
     public Task Concurrent_REST_saves_publishes_and_retracts_never_leave_two_published_versions_and_retract_clears_every_one() =>
         PublishRace.RestPublishesAndRetractsAtOnceAsync(App, "birth-registration", 6);
 

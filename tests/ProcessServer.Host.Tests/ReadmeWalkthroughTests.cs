@@ -42,6 +42,17 @@ public sealed partial class ReadmeWalkthroughTests : ServerTest
         lines.Should().Contain(l => l.StartsWith("HCC-BINHSON-250303-0001 Received on land-first-certificate v1", StringComparison.Ordinal));
         lines.Should().Contain(l => l.Contains("taxNotice by tax-quangngai: Done", StringComparison.Ordinal));
 
+        // One officer: claim, then complete.
+        lines.Should().Contain("1 in the queue");
+        lines.Should().Contain("held by land-registry-binhson at Chi nhánh Văn phòng Đăng ký đất đai khu vực Bình Sơn");
+        lines.Should().Contain("priority High");
+        lines.Should().Contain(l => l.StartsWith("[\"", StringComparison.Ordinal) && l.EndsWith("(High)\"]", StringComparison.Ordinal));
+        lines.Should().ContainInOrder(
+            "TaskCreated by counter-binhson for HCC-BINHSON",
+            "TaskClaimed by land-registry-binhson for VPDKDD-BINHSON",
+            "TaskPrioritySet by land-registry-binhson for VPDKDD-BINHSON",
+            "TaskCompleted by land-registry-binhson for VPDKDD-BINHSON");
+
         // Versions, pinning and migration.
         lines.Should().Contain("version 2 published: true");
         lines.Should().Contain("in flight: v1");

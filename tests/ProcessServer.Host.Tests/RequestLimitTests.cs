@@ -66,7 +66,8 @@ public sealed class RequestLimitTests : IDisposable
         Start();
         using var admin = Client(Keys.Admin);
         var definition = await DefinitionEdits.GetDefinitionAsync(_app!, "birth-registration");
-        definition["description"] = new string('x', 2 * 1024 * 1024);
+        // A property the engine does not know (kept as is): the description itself has a field limit of its own.
+        definition["x-attachments"] = new string('x', 2 * 1024 * 1024);
         var saved = await admin.PutAsJsonAsync("/api/procedures/birth-registration/draft", definition);
         saved.StatusCode.Should().Be(HttpStatusCode.OK, await saved.Content.ReadAsStringAsync());
 

@@ -114,7 +114,13 @@ public sealed class CompiledWorkflow
         Settings = settings;
         Outgoing = connections.ToLookup(c => (c.Source, c.SourcePort));
         Incoming = connections.ToLookup(c => c.Target);
-        Variables = document.Variables.ToDictionary(v => v.Name, StringComparer.Ordinal);
+        var variables = new Dictionary<string, VariableDeclaration>(StringComparer.Ordinal);
+        foreach (var variable in document.Variables)
+        {
+            variables.TryAdd(variable.Name, variable);
+        }
+
+        Variables = variables;
     }
 
     /// <summary>The definition as stored.</summary>

@@ -21,4 +21,5 @@ public sealed class DefinitionException : Exception
 /// <summary>One problem found while validating a definition.</summary>
 /// <param name="ActivityId">The activity at fault, or null for a problem of the whole definition.</param>
 /// <param name="Message">What is wrong and how to fix it, naming the activity.</param>
-public sealed record DefinitionError(string? ActivityId, string Message);
+/// <param name="Field">The property at fault (an input name, or a path such as <c>variables[2].value</c>), when known.</param>
+public sealed record DefinitionError(string? ActivityId, string Message, string? Field = null);

@@ -34,7 +34,7 @@ public static class InputValue
                 return null;
             }
 
-            var type = expression["type"]?.GetValue<string>() ?? "Literal";
+            var type = WorkflowDefinitionDocument.Text(expression["type"]) ?? "Literal";
             if (!SupportedExpressionTypes.Contains(type))
             {
                 throw new DefinitionException(

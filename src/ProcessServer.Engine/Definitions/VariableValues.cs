@@ -41,6 +41,17 @@ public static class VariableValues
             case "Int16" or "Int32" or "Int64":
                 if (TryDecimal(value, text, out var i) && decimal.Truncate(i) == i)
                 {
+                    var (min, max) = type switch
+                    {
+                        "Int16" => (short.MinValue, short.MaxValue),
+                        "Int32" => (int.MinValue, int.MaxValue),
+                        _ => ((decimal)long.MinValue, (decimal)long.MaxValue),
+                    };
+                    if (i < min || i > max)
+                    {
+                        throw new FormatException($"value {Shorten(value)} is out of range for {type} ({min} to {max})");
+                    }
+
                     return JsonValue.Create((long)i);
                 }
 
@@ -53,7 +64,9 @@ public static class VariableValues
 
                 break;
             case "DateTime" or "DateTimeOffset":
-                if (text is not null && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t))
+                // An instant near the ends of the calendar cannot be moved to UTC; refused, not thrown.
+                if (text is not null && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+                    && t.UtcDateTime > DateTime.MinValue.AddDays(1) && t.UtcDateTime < DateTime.MaxValue.AddDays(-1))
                 {
                     return JsonValue.Create(t.ToUniversalTime());
                 }
@@ -77,7 +90,7 @@ public static class VariableValues
                 return value.DeepClone();
         }
 
-        throw new FormatException($"value {value.ToJsonString()} is not a valid {type}");
+        throw new FormatException($"value {Shorten(value)} is not a valid {type}");
     }
 
     /// <summary>
@@ -90,6 +103,13 @@ public static class VariableValues
         result = 0;
         return value.GetValueKind() == JsonValueKind.Number
             && decimal.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out result);
+    }
+
+    /// <summary>A value for a message: long values are cut so a 10 MB value does not make a 10 MB message.</summary>
+    private static string Shorten(JsonNode value)
+    {
+        var text = value.ToJsonString();
+        return text.Length <= 80 ? text : text[..77] + "…";
     }
 
     private static bool TryDecimal(JsonNode value, string? text, out decimal result)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using ProcessServer.Engine.Activities;
 
@@ -42,11 +43,80 @@ public sealed class WorkflowCompiler
         return result.Workflow ?? throw new DefinitionException(null, string.Join("; ", result.Errors.Select(e => e.Message)));
     }
 
-    /// <summary>Validates and compiles a definition.</summary>
+    /// <summary>
+    /// Validates and compiles a definition. Never throws for any JSON: what cannot be read is
+    /// reported as an error. Work is linear in the size of the definition (every lookup is hashed),
+    /// so a 10,000-activity definition with 10,000 broken connections is checked in milliseconds.
+    /// </summary>
     public CompileResult Compile(WorkflowDefinitionDocument document)
     {
+        try
+        {
+            return CompileCore(document);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or OverflowException or ArgumentException or JsonException or KeyNotFoundException)
+        {
+            // The document holds something no check above foresaw (e.g. text that is not valid
+            // Unicode); it is reported, never thrown at the caller.
+            return new CompileResult(null, [new DefinitionError(null, $"the definition cannot be read: {ex.Message}")]);
+        }
+    }
+
+    /// <summary>How an activity is named in messages: its kind and title (or label), then its id.</summary>
+    public static string Describe(JsonObject activity, ActivityTypeSpec? spec)
+    {
+        var id = WorkflowDefinitionDocument.Text(activity["id"]) ?? "?";
+        var kind = spec?.Kind switch
+        {
+            ActivityKind.Start => "receipt",
+            ActivityKind.Task when spec.TaskKind == TaskKind.Payment => "payment wait",
+            ActivityKind.Task when spec.TaskKind == TaskKind.ReturnResult => "return of the result",
+            ActivityKind.Task => "step",
+            ActivityKind.ResultReady => "result ready",
+            ActivityKind.Decision => "decision",
+            ActivityKind.Fork => "fork",
+            ActivityKind.Join => "join",
+            ActivityKind.SetVariable => "set variable",
+            ActivityKind.Finish => "finish",
+            _ => "activity",
+        };
+        var label = Label(activity);
+        return label is null || label == id ? $"{kind} '{id}'" : $"{kind} '{label}' ('{id}')";
+    }
+
+    /// <summary>The title a person gave an activity: the designer label, the step title or the name.</summary>
+    public static string? Label(JsonObject activity)
+    {
+        var text = WorkflowDefinitionDocument.Text(activity["metadata"] is JsonObject metadata ? metadata["displayText"] : null);
+        if (string.IsNullOrWhiteSpace(text) && activity["title"] is { } title)
+        {
+            text = title is JsonObject wrapper && wrapper["expression"] is JsonObject expression
+                ? WorkflowDefinitionDocument.Text(expression["value"])
+                : WorkflowDefinitionDocument.Text(title);
+        }
+
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            text = WorkflowDefinitionDocument.Text(activity["name"]);
+        }
+
+        return string.IsNullOrWhiteSpace(text) ? null : text.Trim();
+    }
+
+    private CompileResult CompileCore(WorkflowDefinitionDocument document)
+    {
         var errors = new List<DefinitionError>();
-        void Fail(string? activityId, string message) => errors.Add(new DefinitionError(activityId, message));
+
+        // Activities already reported: connections to them are not reported again.
+        var faulty = new HashSet<string>(StringComparer.Ordinal);
+        void Fail(string? activityId, string message)
+        {
+            errors.Add(new DefinitionError(activityId, message));
+            if (activityId is not null)
+            {
+                faulty.Add(activityId);
+            }
+        }
 
         if (string.IsNullOrWhiteSpace(document.DefinitionId))
         {
@@ -60,16 +130,22 @@ public sealed class WorkflowCompiler
             return new CompileResult(null, errors);
         }
 
-        var rootType = root["type"]?.ToString();
+        var rootType = WorkflowDefinitionDocument.Text(root["type"]);
         if (rootType != ActivityCatalog.Flowchart)
         {
             Fail(null, $"root has type '{rootType}'; ProcessServer runs only 'Elsa.Flowchart' roots");
             return new CompileResult(null, errors);
         }
 
-        var declaredVariables = document.Variables.ToDictionary(v => v.Name, StringComparer.Ordinal);
+        var declaredVariables = new Dictionary<string, VariableDeclaration>(StringComparer.Ordinal);
         foreach (var variable in document.Variables)
         {
+            if (!declaredVariables.TryAdd(variable.Name, variable))
+            {
+                Fail(null, $"variable '{variable.Name}' is declared twice; variable names must be unique — rename or remove one");
+                continue;
+            }
+
             try
             {
                 VariableValues.Coerce(variable.TypeName, variable.DefaultValue);
@@ -81,6 +157,7 @@ public sealed class WorkflowCompiler
         }
 
         var activities = new Dictionary<string, CompiledActivity>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         var index = 0;
         foreach (var node in root["activities"] as JsonArray ?? [])
         {
@@ -91,34 +168,35 @@ public sealed class WorkflowCompiler
                 continue;
             }
 
-            var id = json["id"]?.ToString();
-            var type = json["type"]?.ToString();
+            var id = WorkflowDefinitionDocument.Text(json["id"]);
+            var type = WorkflowDefinitionDocument.Text(json["type"]);
             if (string.IsNullOrWhiteSpace(id))
             {
                 Fail(null, $"activity #{index} ({type ?? "no type"}) has no id; every activity needs a unique id");
                 continue;
             }
 
-            if (activities.ContainsKey(id))
+            if (!seen.Add(id))
             {
-                Fail(id, $"activity '{id}' appears twice; activity ids must be unique within the flowchart");
+                Fail(id, $"activity id '{id}' appears twice; activity ids must be unique within the flowchart — give {Describe(json, null)} another id");
+                activities.Remove(id);
                 continue;
             }
 
             if (string.IsNullOrWhiteSpace(type) || !_catalog.TryGet(type, out var spec))
             {
-                Fail(id, $"activity '{id}' has unknown type '{type}'; ProcessServer runs {string.Join(", ", _catalog.Types.Select(t => t.TypeName))}");
+                Fail(id, $"{Describe(json, null)} has unknown type '{type}'; ProcessServer runs {string.Join(", ", _catalog.Types.Select(t => t.TypeName))}");
                 continue;
             }
 
-            var activity = new CompiledActivity(id, json["name"]?.ToString(), spec, json);
+            var activity = new CompiledActivity(id, WorkflowDefinitionDocument.Text(json["name"]), spec, json);
             try
             {
                 Prepare(activity, declaredVariables);
             }
             catch (DefinitionException ex)
             {
-                Fail(id, $"activity '{id}' ({spec.DisplayName}): {ex.Problem}");
+                Fail(id, $"{Describe(json, spec)}: {ex.Problem}");
                 continue;
             }
 
@@ -126,6 +204,9 @@ public sealed class WorkflowCompiler
         }
 
         var connections = new List<FlowConnection>();
+        var connectionSet = new HashSet<FlowConnection>();
+        var forkPorts = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+        var hasIncoming = new HashSet<string>(StringComparer.Ordinal);
 
         // Ports drawn from each activity, even when the target is broken, so one broken activity
         // does not make its neighbours look unconnected too.
@@ -149,13 +230,13 @@ public sealed class WorkflowCompiler
 
             drawnPorts.Add((source, sourcePort));
             var sourceKnown = activities.TryGetValue(source, out var sourceActivity);
-            var targetKnown = activities.ContainsKey(target);
-            if (!sourceKnown && !errors.Any(e => e.ActivityId == source))
+            var targetKnown = activities.TryGetValue(target, out var targetActivity);
+            if (!sourceKnown && !faulty.Contains(source) && !seen.Contains(source))
             {
                 Fail(source, $"connection #{index} starts at activity '{source}', which does not exist; remove the connection or add the activity");
             }
 
-            if (!targetKnown && !errors.Any(e => e.ActivityId == target))
+            if (!targetKnown && !faulty.Contains(target) && !seen.Contains(target))
             {
                 Fail(target, $"connection #{index} from '{source}' goes to activity '{target}', which does not exist; remove the connection or add the activity");
             }
@@ -163,14 +244,28 @@ public sealed class WorkflowCompiler
             if (sourceKnown && targetKnown)
             {
                 var connection = new FlowConnection(source, sourcePort, target);
-                if (connections.Contains(connection))
+                if (!connectionSet.Add(connection))
                 {
                     // A repeated connection would run its target twice (two tasks, or a join token it cannot consume).
-                    Fail(source, $"connection #{index} from '{source}' ({sourcePort}) to '{target}' is drawn twice; remove the duplicate");
+                    Fail(source, $"the connection from {Describe(sourceActivity!.Json, sourceActivity.Type)} ({sourcePort}) to {Describe(targetActivity!.Json, targetActivity.Type)} is drawn twice; remove the duplicate");
                     continue;
                 }
 
                 connections.Add(connection);
+                hasIncoming.Add(target);
+                if (sourceActivity!.Type.Kind == ActivityKind.Fork)
+                {
+                    if (!forkPorts.TryGetValue(source, out var ports))
+                    {
+                        ports = [];
+                        forkPorts.Add(source, ports);
+                    }
+
+                    if (!ports.Contains(sourcePort))
+                    {
+                        ports.Add(sourcePort);
+                    }
+                }
             }
 
             if (sourceActivity is not null && sourceActivity.Type.Kind != ActivityKind.Fork && !sourceActivity.Ports.Contains(sourcePort))
@@ -178,14 +273,14 @@ public sealed class WorkflowCompiler
                 var hint = sourcePort == Outcomes.RequestSupplement
                     ? "RequestSupplement pauses the step in place and resumes it when documents arrive, so it cannot be connected"
                     : $"its outcomes are {(sourceActivity.Ports.Count == 0 ? "none" : string.Join(", ", sourceActivity.Ports))}";
-                Fail(source, $"activity '{source}' ({sourceActivity.DisplayName}) has no outcome '{sourcePort}' for the connection to '{target}'; {hint}");
+                Fail(source, $"{Describe(sourceActivity.Json, sourceActivity.Type)} has no outcome '{sourcePort}' for the connection to '{target}'; {hint}");
             }
         }
 
         // A fork drawn without named branches gets one branch per port used by its connections.
         foreach (var fork in activities.Values.Where(a => a.Type.Kind == ActivityKind.Fork))
         {
-            var used = connections.Where(c => c.Source == fork.Id).Select(c => c.SourcePort).Distinct().ToList();
+            var used = forkPorts.GetValueOrDefault(fork.Id) ?? [];
             if (fork.Ports.Count == 0)
             {
                 fork.Ports = used;
@@ -194,7 +289,7 @@ public sealed class WorkflowCompiler
             {
                 foreach (var port in used.Where(p => !fork.Ports.Contains(p)))
                 {
-                    Fail(fork.Id, $"fork '{fork.Id}' has no branch '{port}'; its branches are {string.Join(", ", fork.Ports)}");
+                    Fail(fork.Id, $"{Describe(fork.Json, fork.Type)} has no branch '{port}'; its branches are {string.Join(", ", fork.Ports)}");
                 }
             }
         }
@@ -206,7 +301,7 @@ public sealed class WorkflowCompiler
                 var needsConnection = outcome is not (Outcomes.Done or Outcomes.Reject or Outcomes.RequestSupplement);
                 if (needsConnection && !drawnPorts.Contains((task.Id, outcome)))
                 {
-                    Fail(task.Id, $"step '{task.Id}' ({task.DisplayName}) allows outcome '{outcome}' but no connection leaves that port; connect it or remove the outcome");
+                    Fail(task.Id, $"{Describe(task.Json, task.Type)} allows outcome '{outcome}' but no connection leaves that port; connect it or remove the outcome");
                 }
             }
         }
@@ -220,12 +315,12 @@ public sealed class WorkflowCompiler
         {
             foreach (var extra in starts.Skip(1))
             {
-                Fail(extra.Id, $"activity '{extra.Id}' is a second start; a procedure has exactly one '{ActivityCatalog.ReceiveDossier}' (the first is '{starts[0].Id}')");
+                Fail(extra.Id, $"{Describe(extra.Json, extra.Type)} is a second start; a procedure has exactly one '{ActivityCatalog.ReceiveDossier}' (the first is '{starts[0].Id}')");
             }
         }
-        else if (connections.Any(c => c.Target == starts[0].Id))
+        else if (hasIncoming.Contains(starts[0].Id))
         {
-            Fail(starts[0].Id, $"activity '{starts[0].Id}' (receipt) has an incoming connection; the receipt can only be the start");
+            Fail(starts[0].Id, $"{Describe(starts[0].Json, starts[0].Type)} has an incoming connection; the receipt can only be the start");
         }
 
         if (errors.Count > 0)
@@ -245,16 +340,16 @@ public sealed class WorkflowCompiler
         string? source, target, sourcePort;
         if (json["source"] is JsonObject s)
         {
-            source = s["activity"]?.ToString();
-            sourcePort = s["port"]?.ToString();
+            source = WorkflowDefinitionDocument.Text(s["activity"]);
+            sourcePort = WorkflowDefinitionDocument.Text(s["port"]);
         }
         else
         {
-            source = json["source"]?.ToString();
-            sourcePort = json["sourcePort"]?.ToString();
+            source = WorkflowDefinitionDocument.Text(json["source"]);
+            sourcePort = WorkflowDefinitionDocument.Text(json["sourcePort"]);
         }
 
-        target = json["target"] is JsonObject t ? t["activity"]?.ToString() : json["target"]?.ToString();
+        target = json["target"] is JsonObject t ? WorkflowDefinitionDocument.Text(t["activity"]) : WorkflowDefinitionDocument.Text(json["target"]);
         return (source, string.IsNullOrWhiteSpace(sourcePort) ? Outcomes.Done : sourcePort, target);
     }
 
@@ -272,19 +367,20 @@ public sealed class WorkflowCompiler
                 break;
             case ActivityKind.Decision:
                 var text = InputValue.GetString(json, "condition")
-                    ?? throw new DefinitionException(activity.Id, "the decision has no condition; write a variable name or a comparison such as hasFinancialObligation == true");
+                    ?? throw new DefinitionException(activity.Id, "the decision has no condition; write one such as hasFinancialObligation or area > 500 and hasFinancialObligation");
                 try
                 {
                     activity.Condition = Condition.Parse(text);
                 }
                 catch (FormatException ex)
                 {
-                    throw new DefinitionException(activity.Id, ex.Message);
+                    throw new DefinitionException(activity.Id, $"condition: {ex.Message}");
                 }
 
-                if (activity.Condition.Variable is { } read && !variables.ContainsKey(read))
+                var problems = activity.Condition.Check(variables);
+                if (problems.Count > 0)
                 {
-                    throw new DefinitionException(activity.Id, $"the condition reads variable '{read}', which the procedure does not declare; add it to the variables");
+                    throw new DefinitionException(activity.Id, $"condition '{activity.Condition.Text}': {string.Join("; ", problems)}");
                 }
 
                 break;
@@ -299,8 +395,8 @@ public sealed class WorkflowCompiler
             case ActivityKind.SetVariable:
                 var name = json["variable"] switch
                 {
-                    JsonObject reference => reference["name"]?.ToString() ?? reference["id"]?.ToString(),
-                    JsonValue value => value.ToString(),
+                    JsonObject reference => WorkflowDefinitionDocument.Text(reference["name"]) ?? WorkflowDefinitionDocument.Text(reference["id"]),
+                    JsonValue value => WorkflowDefinitionDocument.Text(value),
                     _ => null,
                 };
                 if (string.IsNullOrWhiteSpace(name))

@@ -28,14 +28,14 @@ public sealed class WorkflowDefinitionDocument
     /// <summary>Stable identity across versions; ProcessServer uses it as the procedure code.</summary>
     public string DefinitionId
     {
-        get => Json["definitionId"]?.GetValue<string>() ?? string.Empty;
+        get => Text(Json["definitionId"]) ?? string.Empty;
         set => Json["definitionId"] = value;
     }
 
     /// <summary>Identity of this version.</summary>
     public string Id
     {
-        get => Json["id"]?.GetValue<string>() ?? string.Empty;
+        get => Text(Json["id"]) ?? string.Empty;
         set => Json["id"] = value;
     }
 
@@ -49,24 +49,24 @@ public sealed class WorkflowDefinitionDocument
     /// <summary>Display name of the procedure.</summary>
     public string Name
     {
-        get => Json["name"]?.GetValue<string>() ?? DefinitionId;
+        get => Text(Json["name"]) is { Length: > 0 } name ? name : DefinitionId;
         set => Json["name"] = value;
     }
 
     /// <summary>Optional description.</summary>
-    public string? Description => Json["description"]?.GetValue<string>();
+    public string? Description => Text(Json["description"]);
 
     /// <summary>Whether this is the latest version of its definition.</summary>
     public bool IsLatest
     {
-        get => Json["isLatest"]?.GetValue<bool>() ?? false;
+        get => Json["isLatest"] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
         set => Json["isLatest"] = value;
     }
 
     /// <summary>Whether this is the published version new dossiers start on.</summary>
     public bool IsPublished
     {
-        get => Json["isPublished"]?.GetValue<bool>() ?? false;
+        get => Json["isPublished"] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
         set => Json["isPublished"] = value;
     }
 
@@ -83,6 +83,9 @@ public sealed class WorkflowDefinitionDocument
                 v["value"]?.DeepClone()))
             .Where(v => v.Name.Length > 0)
             .ToList();
+
+    /// <summary>A string property's value; null for any other JSON kind (the validator reports those).</summary>
+    internal static string? Text(JsonNode? node) => node is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
 
     /// <summary>Parses a definition from JSON text.</summary>
     /// <exception cref="DefinitionException">The text is not a JSON object.</exception>

@@ -90,18 +90,18 @@ public static class DossierMigrator
 
         var variables = new HashSet<string>(state.Variables.Keys, StringComparer.Ordinal);
         variables.UnionWith(target.Variables.Values.Where(v => v.DefaultValue is not null).Select(v => v.Name));
-        foreach (var decision in target.Activities.Values.Where(a => a.Condition?.Variable is not null))
+        foreach (var decision in target.Activities.Values.Where(a => a.Condition is not null))
         {
-            if (!variables.Contains(decision.Condition!.Variable!))
+            foreach (var name in decision.Condition!.Variables.Where(n => !variables.Contains(n) && !variables.Contains(n.Split('.')[0])))
             {
-                reasons.Add($"variable '{decision.Condition.Variable}' needed by decision '{decision.Id}' in {targetVersion} is absent from the dossier and has no default");
+                reasons.Add($"variable '{name}' needed by decision '{decision.Id}' in {targetVersion} is absent from the dossier and has no default");
             }
         }
 
         var arrivals = MapArrivals(state, target, mapping, reasons);
         if (reasons.Count == 0)
         {
-            reasons.AddRange(OrphanedBranches(target, moves.Select(m => m.To).ToList(), arrivals));
+            reasons.AddRange(FlowGraph.OrphanedBranches(target, moves.Select(m => m.To).ToList(), arrivals));
         }
 
         return new MigrationAnalysis(reasons.Count == 0 ? moves : [], reasons);
@@ -131,9 +131,24 @@ public static class DossierMigrator
             var activity = target.Activities[moves[task.Id].To];
             var started = timePolicy == StepTimePolicy.Restart ? now : task.CreatedAt;
             var deadlines = time?.StepDeadlines(activity.Task!, started) ?? (task.DueAt, task.WarnAt);
-            var moved = PendingTask.For(task.Id, activity, state.ReceivingUnit, started, deadlines);
+            var moved = PendingTask.For(task.Id, activity, state, started, deadlines);
             moved.Status = task.Status;
             moved.SupplementRequestedAt = task.SupplementRequestedAt;
+            moved.Priority = task.Priority;
+            moved.FollowUpAt = task.FollowUpAt;
+
+            // The officer keeps the task while it stays in their unit; a step the target version
+            // hands to another unit goes to that unit's queue.
+            if (moved.UnitCode == task.UnitCode)
+            {
+                moved.Holder = task.Holder;
+                moved.QueuedSince = task.Holder is null ? task.QueuedSince ?? task.CreatedAt : null;
+            }
+            else
+            {
+                moved.QueuedSince = now;
+            }
+
             return moved;
         }).ToList();
 
@@ -195,42 +210,5 @@ public static class DossierMigrator
         }
 
         return result;
-    }
-
-    /// <summary>
-    /// A join in the target that an open task can reach must be able to receive every one of its
-    /// branches: each incoming branch is either already arrived or reachable from an open task.
-    /// Otherwise the dossier would wait at the join forever.
-    /// </summary>
-    private static IEnumerable<string> OrphanedBranches(CompiledWorkflow target, IReadOnlyList<string> openActivities,
-        Dictionary<string, Dictionary<string, int>> arrivals)
-    {
-        var reachable = new HashSet<string>(StringComparer.Ordinal);
-        var queue = new Queue<string>(openActivities);
-        while (queue.Count > 0)
-        {
-            var id = queue.Dequeue();
-            if (!reachable.Add(id))
-            {
-                continue;
-            }
-
-            foreach (var connection in target.Connections.Where(c => c.Source == id))
-            {
-                queue.Enqueue(connection.Target);
-            }
-        }
-
-        foreach (var join in target.Activities.Values.Where(a => a.Type.Kind == ActivityKind.Join && (reachable.Contains(a.Id) || arrivals.ContainsKey(a.Id))))
-        {
-            arrivals.TryGetValue(join.Id, out var arrived);
-            foreach (var branch in target.Incoming[join.Id])
-            {
-                if (arrived?.ContainsKey(branch.Key) != true && !reachable.Contains(branch.Source))
-                {
-                    yield return $"a fork branch would be orphaned: join '{join.Id}' waits for the branch from '{branch.Source}', which no open task reaches";
-                }
-            }
-        }
     }
 }

@@ -22,8 +22,44 @@ public enum DossierStage
     /// <summary>The result was handed to the applicant (terminal).</summary>
     Returned,
 
-    /// <summary>Processing stopped without a result (terminal).</summary>
+    /// <summary>Processing stopped without a result (terminal); <see cref="DossierState.StopKind"/> says why.</summary>
     Stopped,
+
+    /// <summary>Refused at the counter check (form 03): never received, the clock never started (terminal).</summary>
+    Refused,
+}
+
+/// <summary>Why a dossier ended without a result; the period report keeps each in a column of its own.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<StopKind>))]
+public enum StopKind
+{
+    /// <summary>Not eligible, or the procedure ended without a result: returned with written reasons (national 8).</summary>
+    ReturnedWithoutResolution,
+
+    /// <summary>The applicant withdrew and a leader accepted it (national 7, then 8).</summary>
+    Withdrawn,
+
+    /// <summary>Refused at the counter check (national 3).</summary>
+    RefusedAtReceipt,
+}
+
+/// <summary>The applicant's written request to withdraw (national status 7 until a leader accepts it).</summary>
+public sealed class WithdrawalRecord
+{
+    /// <summary>When the request was made (UTC).</summary>
+    public DateTime RequestedAt { get; set; }
+
+    /// <summary>Who recorded the request.</summary>
+    public string RequestedBy { get; set; } = string.Empty;
+
+    /// <summary>The applicant's reason, as written.</summary>
+    public string Reason { get; set; } = string.Empty;
+
+    /// <summary>When a leader accepted it (UTC); null while it waits.</summary>
+    public DateTime? AcceptedAt { get; set; }
+
+    /// <summary>The leader who accepted it.</summary>
+    public string? AcceptedBy { get; set; }
 }
 
 /// <summary>State of a pending task.</summary>
@@ -56,8 +92,8 @@ public sealed class PendingTask
     /// <summary>Title shown in inboxes.</summary>
     public required string Title { get; init; }
 
-    /// <summary>Unit whose inbox shows the task.</summary>
-    public required string UnitCode { get; init; }
+    /// <summary>Unit whose inbox shows the task; changes only when a reorganisation moves the unit's work.</summary>
+    public required string UnitCode { get; set; }
 
     /// <summary>Job role inside the unit.</summary>
     public required string Role { get; init; }
@@ -86,8 +122,21 @@ public sealed class PendingTask
     /// <summary>When the step has used the warning share of its time (UTC).</summary>
     public DateTime? WarnAt { get; set; }
 
-    /// <summary>A pending task for a task activity, as it starts.</summary>
-    internal static PendingTask For(string id, CompiledActivity activity, string receivingUnit, DateTime startedAt, (DateTime? Due, DateTime? Warn) deadlines)
+    /// <summary>The officer who holds the task now; null while it waits in its unit's queue.</summary>
+    public TaskHolder? Holder { get; set; }
+
+    /// <summary>When the task last entered its unit's unassigned queue (created, released, moved), UTC; null while held.</summary>
+    public DateTime? QueuedSince { get; set; }
+
+    /// <summary>Priority set by the holder or the unit's leader.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<TaskPriority>))]
+    public TaskPriority Priority { get; set; } = TaskPriority.Normal;
+
+    /// <summary>Follow-up date the holder set for themselves (UTC); advisory, no deadline fires for it.</summary>
+    public DateTime? FollowUpAt { get; set; }
+
+    /// <summary>A pending task for a task activity, as it starts, in the unit that handles its step now.</summary>
+    internal static PendingTask For(string id, CompiledActivity activity, DossierState state, DateTime startedAt, (DateTime? Due, DateTime? Warn) deadlines)
     {
         var template = activity.Task!;
         return new PendingTask
@@ -97,7 +146,8 @@ public sealed class PendingTask
             ActivityType = activity.Type.TypeName,
             Kind = template.Kind,
             Title = template.Title,
-            UnitCode = template.HandlingUnit ?? receivingUnit,
+            UnitCode = state.HandlingUnit(template.HandlingUnit ?? state.ReceivingUnit),
+            QueuedSince = startedAt,
             Role = template.Role,
             TimeLimitDays = template.TimeLimitDays,
             PausesClock = template.PausesClock,
@@ -139,6 +189,13 @@ public sealed class DossierState
     /// <summary>Tasks the dossier waits on.</summary>
     public List<PendingTask> Tasks { get; set; } = [];
 
+    /// <summary>
+    /// Units whose work went to a successor in a reorganisation (retired unit → successor). Steps of
+    /// the pinned definition that name a retired unit (or fall back to a retired receiving unit) start
+    /// in the successor; the definition itself and the history stay as they were.
+    /// </summary>
+    public Dictionary<string, string> UnitMoves { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>Per join activity: tokens arrived per incoming connection key.</summary>
     public Dictionary<string, Dictionary<string, int>> JoinArrivals { get; set; } = new(StringComparer.Ordinal);
 
@@ -179,13 +236,38 @@ public sealed class DossierState
     [JsonConverter(typeof(JsonStringEnumConverter<Time.Verdict>))]
     public Time.Verdict? Verdict { get; set; }
 
+    /// <summary>Why processing stopped without a result, once it has.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<StopKind>))]
+    public StopKind? StopKind { get; set; }
+
+    /// <summary>The applicant's withdrawal request, once made.</summary>
+    public WithdrawalRecord? Withdrawal { get; set; }
+
+    /// <summary>Whether the applicant asked to withdraw and no leader has accepted it yet (national status 7).</summary>
+    [JsonIgnore]
+    public bool WithdrawalPending => Withdrawal is { AcceptedAt: null } && !IsClosed;
+
     /// <summary>The open pause, if the clock is stopped now.</summary>
     [JsonIgnore]
     public ClockPause? OpenPause => Pauses.LastOrDefault(p => p.EndedAt is null);
 
-    /// <summary>Whether the dossier is closed (returned or stopped): nothing can change it any more.</summary>
+    /// <summary>Whether the dossier is closed (returned, stopped or refused): nothing can change it any more.</summary>
     [JsonIgnore]
-    public bool IsClosed => Stage is DossierStage.Returned or DossierStage.Stopped;
+    public bool IsClosed => Stage is DossierStage.Returned or DossierStage.Stopped or DossierStage.Refused;
+
+    /// <summary>The unit that handles work addressed to <paramref name="unitCode"/> now, following reorganisations.</summary>
+    public string HandlingUnit(string unitCode)
+    {
+        var unit = unitCode;
+
+        // A chain of successors is short; the bound only guards against a cycle written by hand.
+        for (var hops = 0; hops < 32 && UnitMoves.TryGetValue(unit, out var next); hops++)
+        {
+            unit = next;
+        }
+
+        return unit;
+    }
 
     /// <summary>Serializes for storage.</summary>
     public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);

@@ -17,8 +17,14 @@ public enum DossierStatus
     /// <summary>Waiting for the applicant's financial obligation (national 6).</summary>
     AwaitingPayment,
 
+    /// <summary>The applicant asked to withdraw; waits for a leader's acceptance, the clock stopped (national 7).</summary>
+    WithdrawalRequested,
+
     /// <summary>Processing stopped: not eligible, withdrawn, returned without resolution (national 8).</summary>
     Stopped,
+
+    /// <summary>Refused at the counter check (form 03); never received (national 3).</summary>
+    Refused,
 
     /// <summary>Result ready at the counter (national 9).</summary>
     ResultReady,
@@ -35,7 +41,9 @@ public static class DossierStatusRules
     {
         DossierStage.Returned => DossierStatus.Returned,
         DossierStage.Stopped => DossierStatus.Stopped,
+        DossierStage.Refused => DossierStatus.Refused,
         DossierStage.ResultReady => DossierStatus.ResultReady,
+        _ when state.WithdrawalPending => DossierStatus.WithdrawalRequested,
         _ when state.Tasks.Any(t => t.Status == PendingTaskStatus.AwaitingSupplement) => DossierStatus.AwaitingSupplement,
         _ when state.Tasks.Any(t => t.Kind == TaskKind.Payment) => DossierStatus.AwaitingPayment,
         DossierStage.Received => DossierStatus.Received,
@@ -49,7 +57,9 @@ public static class DossierStatusRules
         DossierStatus.InProgress => 4,
         DossierStatus.AwaitingSupplement => 5,
         DossierStatus.AwaitingPayment => 6,
+        DossierStatus.WithdrawalRequested => 7,
         DossierStatus.Stopped => 8,
+        DossierStatus.Refused => 3,
         DossierStatus.ResultReady => 9,
         DossierStatus.Returned => 10,
         _ => throw new ArgumentOutOfRangeException(nameof(status), status, null),

@@ -56,8 +56,44 @@ public static class JournalEventTypes
     /// <summary>An administrator moved the dossier to another definition version.</summary>
     public const string DossierMigrated = "DossierMigrated";
 
+    /// <summary>The applicant asked in writing to withdraw the dossier (national status 7).</summary>
+    public const string WithdrawalRequested = "WithdrawalRequested";
+
+    /// <summary>Refused at the counter check (form 03, national status 3); the dossier was never received.</summary>
+    public const string DossierRefused = "DossierRefused";
+
+    /// <summary>An administrator closed a dossier whose result was delivered but whose steps could not close.</summary>
+    public const string CompletionForced = "CompletionForced";
+
+    /// <summary>An administrator repaired the dossier (moved it to a step, cancelled a task, set a variable).</summary>
+    public const string DossierRepaired = "DossierRepaired";
+
     /// <summary>The workflow has nothing left to run.</summary>
     public const string WorkflowFinished = "WorkflowFinished";
+
+    /// <summary>An officer took a task from the unit's queue.</summary>
+    public const string TaskClaimed = "TaskClaimed";
+
+    /// <summary>A task went back to the unit's queue.</summary>
+    public const string TaskReleased = "TaskReleased";
+
+    /// <summary>The unit's leader gave an unheld task to an officer.</summary>
+    public const string TaskAssigned = "TaskAssigned";
+
+    /// <summary>The unit's leader took a held task from one officer and gave it to another.</summary>
+    public const string TaskReassigned = "TaskReassigned";
+
+    /// <summary>The holder handed a task to another officer, with a reason.</summary>
+    public const string TaskDelegated = "TaskDelegated";
+
+    /// <summary>The holder or the leader set a task's priority or follow-up date.</summary>
+    public const string TaskPrioritySet = "TaskPrioritySet";
+
+    /// <summary>The unit's leader completed a task another officer held.</summary>
+    public const string HolderOverridden = "HolderOverridden";
+
+    /// <summary>A retired unit's open work on the dossier moved to its successor.</summary>
+    public const string UnitReorganised = "UnitReorganised";
 }
 
 /// <summary>One entry of a dossier's append-only journal.</summary>

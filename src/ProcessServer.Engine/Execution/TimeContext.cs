@@ -43,6 +43,9 @@ public enum PauseReason
 
     /// <summary>Only steps outside the time limit are running (tax determination, public posting).</summary>
     OutsideLimit,
+
+    /// <summary>The applicant asked to withdraw; nothing runs until a leader decides (national status 7).</summary>
+    Withdrawal,
 }
 
 /// <summary>An interval on the dossier's timeline during which its clock did not run.</summary>

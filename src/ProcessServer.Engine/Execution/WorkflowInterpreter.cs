@@ -11,7 +11,9 @@ namespace ProcessServer.Engine.Execution;
 /// <param name="Actor">Who received it.</param>
 /// <param name="Data">Initial values for dossier variables.</param>
 /// <param name="Time">Calendar for appointment and due dates; without it no dates are computed.</param>
-public sealed record StartDossier(DateTime ReceivedAt, string ReceivingUnit, string Actor, IReadOnlyDictionary<string, JsonNode?>? Data = null, TimeContext? Time = null);
+/// <param name="UnitMoves">Retired units and their successors, so steps the pinned definition addresses to a retired unit start in its successor.</param>
+public sealed record StartDossier(DateTime ReceivedAt, string ReceivingUnit, string Actor, IReadOnlyDictionary<string, JsonNode?>? Data = null, TimeContext? Time = null,
+    IReadOnlyDictionary<string, string>? UnitMoves = null);
 
 /// <summary>Complete a pending task.</summary>
 /// <param name="TaskId">The task.</param>
@@ -21,7 +23,10 @@ public sealed record StartDossier(DateTime ReceivedAt, string ReceivingUnit, str
 /// <param name="Data">Values for dossier variables.</param>
 /// <param name="Now">Completion instant, UTC.</param>
 /// <param name="Time">Calendar for due dates and verdicts; without it none are computed.</param>
-public sealed record CompleteTask(string TaskId, string Outcome, string Actor, string? Comment, IReadOnlyDictionary<string, JsonNode?>? Data, DateTime Now, TimeContext? Time = null);
+/// <param name="ActorId">The completing person's id, compared with the task's holder.</param>
+/// <param name="OverridesHolder">The actor leads the task's unit and may complete a task another officer holds (journaled).</param>
+public sealed record CompleteTask(string TaskId, string Outcome, string Actor, string? Comment, IReadOnlyDictionary<string, JsonNode?>? Data, DateTime Now,
+    TimeContext? Time = null, string? ActorId = null, bool OverridesHolder = false);
 
 /// <summary>A task that left the pending set in a transition.</summary>
 /// <param name="Task">The task as it was.</param>
@@ -51,7 +56,7 @@ public sealed record TransitionResult(
 /// no I/O, no clock, no randomness except the task-id factory, so the caller can persist the
 /// whole result in one transaction and tests can replay it exactly.
 /// </summary>
-public sealed class WorkflowInterpreter
+public sealed partial class WorkflowInterpreter
 {
     /// <summary>Automatic activities run per transition before the definition is judged to loop forever.</summary>
     public const int MaxAutomaticSteps = 10_000;
@@ -72,6 +77,7 @@ public sealed class WorkflowInterpreter
             Stage = DossierStage.Received,
             ReceivedAt = command.ReceivedAt,
             ReceivingUnit = command.ReceivingUnit,
+            UnitMoves = new Dictionary<string, string>(command.UnitMoves ?? new Dictionary<string, string>(), StringComparer.Ordinal),
         };
         foreach (var variable in workflow.Variables.Values)
         {
@@ -104,10 +110,23 @@ public sealed class WorkflowInterpreter
                 $"the dossier is closed ({DossierStatusRules.Derive(current)}); nothing can be completed any more");
         }
 
+        if (current.WithdrawalPending)
+        {
+            throw new TransitionException(TransitionError.ActNotAllowed,
+                $"the applicant asked to withdraw on {current.Withdrawal!.RequestedAt:yyyy-MM-dd HH:mm} UTC; a leader must accept the withdrawal or return the dossier without resolution before anything else happens");
+        }
+
         var state = current.Clone();
         var task = state.Tasks.FirstOrDefault(t => t.Id == command.TaskId)
             ?? throw new TransitionException(TransitionError.TaskNotPending,
                 $"task {command.TaskId} is not pending on this dossier; it was completed already or belongs to another dossier");
+
+        // A held task is its holder's; only the unit's leader may step in, and the journal says so.
+        var overridden = task.Holder is { } holder && holder.Id != command.ActorId ? holder : null;
+        if (overridden is not null && !command.OverridesHolder)
+        {
+            throw TaskHolding.HeldBy(task, overridden, "complete it");
+        }
 
         var allowed = task.CurrentOutcomes;
         if (!allowed.Contains(command.Outcome, StringComparer.Ordinal))
@@ -120,6 +139,11 @@ public sealed class WorkflowInterpreter
         }
 
         var run = new Run(this, workflow, state, command.Actor, command.Now, command.Time);
+        if (overridden is not null)
+        {
+            run.Overrode(task, overridden);
+        }
+
         run.ApplyData(command.Data);
         run.CompleteTask(task, command.Outcome, command.Comment, command.Data);
         return run.Finish();
@@ -136,6 +160,7 @@ public sealed class WorkflowInterpreter
         {
             { IsClosed: true } => "the dossier is closed",
             { Stage: DossierStage.ResultReady } => "the result is already ready",
+            { WithdrawalPending: true } => "the applicant asked to withdraw",
             { Apology: not null } => $"an apology was already issued on {current.Apology.IssuedAt:yyyy-MM-dd}; a new date may be set only once",
             { DueAt: null } => "the procedure has no time limit",
             _ when now >= current.DueAt => $"the due date {current.DueAt:yyyy-MM-dd HH:mm} UTC has passed; the apology must come before it",
@@ -161,7 +186,7 @@ public sealed class WorkflowInterpreter
     }
 
     /// <summary>The mutable context of one transition.</summary>
-    private sealed class Run(WorkflowInterpreter interpreter, CompiledWorkflow workflow, DossierState state, string actor, DateTime now, TimeContext? time)
+    private sealed partial class Run(WorkflowInterpreter interpreter, CompiledWorkflow workflow, DossierState state, string actor, DateTime now, TimeContext? time)
     {
         private readonly List<JournalEvent> _events = [];
         private readonly List<PendingTask> _created = [];
@@ -190,6 +215,22 @@ public sealed class WorkflowInterpreter
                 }
             }
         }
+
+        public void Overrode(PendingTask task, TaskHolder holder) =>
+            _events.Add(new JournalEvent
+            {
+                Type = JournalEventTypes.HolderOverridden,
+                Timestamp = now,
+                ActivityId = task.ActivityId,
+                ActivityType = task.ActivityType,
+                ActivityName = task.Title,
+                TaskId = task.Id,
+                UnitCode = task.UnitCode,
+                Actor = actor,
+                StartedAt = task.CreatedAt,
+                Comment = $"completed by the unit's leader while {holder.Name} held it",
+                Data = new JsonObject { ["holderId"] = holder.Id, ["holderName"] = holder.Name },
+            });
 
         public void CompleteTask(PendingTask task, string outcome, string? comment, IReadOnlyDictionary<string, JsonNode?>? data)
         {
@@ -261,7 +302,7 @@ public sealed class WorkflowInterpreter
             var connected = workflow.Outgoing[(activity.Id, outcome)].Any();
             if (outcome == Outcomes.Reject && !connected)
             {
-                Stop($"'{task.Title}' rejected the dossier");
+                Stop(StopKind.ReturnedWithoutResolution, $"'{task.Title}' rejected the dossier");
                 return;
             }
 
@@ -417,11 +458,12 @@ public sealed class WorkflowInterpreter
 
             var open = state.OpenPause;
             var running = !state.IsClosed && state.Stage != DossierStage.ResultReady;
-            var paused = running && state.Tasks.Count > 0 && state.Tasks.All(t =>
-                t.Kind == TaskKind.Payment || t.Status == PendingTaskStatus.AwaitingSupplement || t.PausesClock);
+            var paused = running && (state.WithdrawalPending || (state.Tasks.Count > 0 && state.Tasks.All(t =>
+                t.Kind == TaskKind.Payment || t.Status == PendingTaskStatus.AwaitingSupplement || t.PausesClock)));
             if (paused && open is null)
             {
-                var reason = state.Tasks.Any(t => t.Status == PendingTaskStatus.AwaitingSupplement) ? PauseReason.Supplement
+                var reason = state.WithdrawalPending ? PauseReason.Withdrawal
+                    : state.Tasks.Any(t => t.Status == PendingTaskStatus.AwaitingSupplement) ? PauseReason.Supplement
                     : state.Tasks.Any(t => t.Kind == TaskKind.Payment) ? PauseReason.Payment
                     : PauseReason.OutsideLimit;
                 state.Pauses.Add(new ClockPause { Reason = reason, StartedAt = now, DueBefore = state.DueAt });
@@ -485,7 +527,7 @@ public sealed class WorkflowInterpreter
         private void CreateTask(CompiledActivity activity)
         {
             var deadlines = time?.StepDeadlines(activity.Task!, now) ?? (null, null);
-            var task = PendingTask.For(interpreter._newTaskId(), activity, state.ReceivingUnit, now, deadlines);
+            var task = PendingTask.For(interpreter._newTaskId(), activity, state, now, deadlines);
             state.Tasks.Add(task);
             _created.Add(task);
             Record(JournalEventTypes.TaskCreated, activity, task, null, null, null);
@@ -499,16 +541,19 @@ public sealed class WorkflowInterpreter
             }
         }
 
-        private void Stop(string reason)
+        private void Stop(StopKind kind, string reason, JsonObject? data = null)
         {
             state.Stage = DossierStage.Stopped;
             state.StoppedAt = now;
+            state.StopKind = kind;
             _events.Add(new JournalEvent
             {
                 Type = JournalEventTypes.DossierStopped,
                 Timestamp = now,
                 Actor = actor,
+                Outcome = kind.ToString(),
                 Comment = reason,
+                Data = data,
             });
             EndWorkflow(null);
         }
@@ -543,6 +588,7 @@ public sealed class WorkflowInterpreter
             {
                 state.Stage = DossierStage.Stopped;
                 state.StoppedAt = now;
+                state.StopKind = StopKind.ReturnedWithoutResolution;
                 _events.Add(new JournalEvent
                 {
                     Type = JournalEventTypes.DossierStopped,
@@ -550,6 +596,7 @@ public sealed class WorkflowInterpreter
                     ActivityId = finish?.Id,
                     ActivityType = finish?.Type.TypeName,
                     Actor = actor,
+                    Outcome = nameof(StopKind.ReturnedWithoutResolution),
                     Comment = "the procedure ended without a result",
                 });
             }

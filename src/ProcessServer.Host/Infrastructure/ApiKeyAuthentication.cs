@@ -27,6 +27,9 @@ public sealed class ApiKeyAuthenticationHandler(
     /// </summary>
     public const string QueryParameter = "api_key";
 
+    /// <summary>Key of <see cref="HttpContext.Items"/> set when the request presented a key that is not valid.</summary>
+    public static readonly object FailedItem = new();
+
     /// <summary>Claim holding a unit code the caller works for.</summary>
     public const string UnitClaim = "unit";
 
@@ -41,13 +44,17 @@ public sealed class ApiKeyAuthenticationHandler(
         var match = ApiKeyTable.Find(server.CurrentValue, presented);
         if (match is null)
         {
+            // The authentication middleware keeps only successful results; the rate limiter needs the failures.
+            Context.Items[FailedItem] = true;
             return Task.FromResult(AuthenticateResult.Fail("The API key is not valid."));
         }
 
         var claims = new List<Claim>
         {
+            new(ClaimTypes.NameIdentifier, match.Name),
             new(ClaimTypes.Name, match.Name),
             new(ClaimTypes.Role, match.Role),
+            new(Caller.KindClaim, CallerKinds.ApiKey),
         };
         claims.AddRange(match.Units.Select(u => new Claim(UnitClaim, u)));
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName));
@@ -59,9 +66,9 @@ public sealed class ApiKeyAuthenticationHandler(
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "ApiKey";
         await Problems.Write(Context, StatusCodes.Status401Unauthorized, "API key required",
-            ReadKey(Request) is null
-                ? "Send your API key in the X-Api-Key header (or Authorization: ApiKey <key>)."
-                : "The API key is not valid. Check it with your administrator.");
+            ReadKey(Request) is not null ? "The API key is not valid. Check it with your administrator."
+            : SpreadsheetCredentialsSent(Request) ? $"HTTP Basic and the {QueryParameter} query parameter are accepted only by the OData feed and the CSV report (for Excel and Power BI); send your API key in the X-Api-Key header (or Authorization: ApiKey <key>)."
+            : "Send your API key in the X-Api-Key header (or Authorization: ApiKey <key>).");
     }
 
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
@@ -70,6 +77,14 @@ public sealed class ApiKeyAuthenticationHandler(
         await Problems.Write(Context, StatusCodes.Status403Forbidden, "Not allowed",
             "Your API key's role does not allow this operation.");
     }
+
+    /// <summary>Paths that take HTTP Basic and the api_key query parameter: the OData feed and the CSV report.</summary>
+    public static bool AcceptsSpreadsheetCredentials(PathString path) =>
+        path.StartsWithSegments(Features.OData.ODataEndpoints.Route, StringComparison.OrdinalIgnoreCase)
+        || path.Equals(Features.Reports.ReportEndpoints.CsvRoute, StringComparison.OrdinalIgnoreCase);
+
+    private static bool SpreadsheetCredentialsSent(HttpRequest request) =>
+        request.Headers.Authorization.ToString().StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) || request.Query.ContainsKey(QueryParameter);
 
     private static string? ReadKey(HttpRequest request)
     {
@@ -83,6 +98,14 @@ public sealed class ApiKeyAuthenticationHandler(
         if (authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
         {
             return authorization[prefix.Length..].Trim();
+        }
+
+        // HTTP Basic and the query parameter exist for Excel and Power BI, which can send nothing
+        // else, and only where they read. Elsewhere a key in a URL ends up in proxy logs and browser
+        // history, and Basic makes browsers keep the key and send it on every later visit.
+        if (!AcceptsSpreadsheetCredentials(request.Path))
+        {
+            return null;
         }
 
         // HTTP Basic (Excel, Power BI, browsers): any user name, the key as password.
@@ -147,40 +170,4 @@ internal static class ApiKeyTable
     }
 
     private sealed record Table(ServerOptions Options, (ApiKeyOptions Key, byte[] Hash)[] Entries);
-}
-
-/// <summary>Who is calling, read from the authenticated principal.</summary>
-public sealed class Caller
-{
-    private Caller(string name, string role, IReadOnlySet<string> units)
-    {
-        Name = name;
-        Role = role;
-        Units = units;
-    }
-
-    /// <summary>API key name (the actor in the journal).</summary>
-    public string Name { get; }
-
-    /// <summary>Role.</summary>
-    public string Role { get; }
-
-    /// <summary>Units the caller works for.</summary>
-    public IReadOnlySet<string> Units { get; }
-
-    /// <summary>Administrators act for every unit.</summary>
-    public bool IsAdministrator => Role == Roles.Administrator;
-
-    /// <summary>Whether the caller may act for <paramref name="unitCode"/>.</summary>
-    public bool ActsFor(string unitCode) => IsAdministrator || Units.Contains(unitCode);
-
-    /// <summary>A caller acting outside HTTP (the importer, the fault suite, background runs).</summary>
-    public static Caller Of(string name, string role, IEnumerable<string> units) =>
-        new(name, role, units.ToHashSet(StringComparer.Ordinal));
-
-    /// <summary>Reads the caller from a request's user.</summary>
-    public static Caller From(ClaimsPrincipal user) => new(
-        user.Identity?.Name ?? "anonymous",
-        user.FindFirstValue(ClaimTypes.Role) ?? string.Empty,
-        user.FindAll(ApiKeyAuthenticationHandler.UnitClaim).Select(c => c.Value).ToHashSet(StringComparer.Ordinal));
 }

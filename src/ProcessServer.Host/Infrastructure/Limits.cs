@@ -22,6 +22,9 @@ public sealed class LimitOptions
     /// <summary>Largest body of the endpoints that take a whole procedure definition (16 MiB).</summary>
     public long MaxDefinitionBodyBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>Largest history file uploaded for import (default 4 GiB: a province's history in one file).</summary>
+    public long MaxImportBodyBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
     /// <summary>Longest comment, reason or note, in characters.</summary>
     public int MaxCommentLength { get; set; } = 2000;
 
@@ -162,6 +165,9 @@ public sealed class FieldLimits(IOptionsMonitor<LimitOptions> options)
 /// <summary>Marks an endpoint that takes a whole procedure definition (a larger body limit).</summary>
 public sealed class DefinitionBodyMetadata;
 
+/// <summary>Marks the endpoint that takes a history file for import (the largest body limit).</summary>
+public sealed class ImportBodyMetadata;
+
 /// <summary>
 /// Per-endpoint request body limits. The limit goes into the server's own request-size feature (so
 /// Kestrel stops reading a chunked body that grows past it), and a declared Content-Length over it
@@ -174,11 +180,19 @@ public static class BodyLimits
         where TBuilder : IEndpointConventionBuilder =>
         builder.WithMetadata(new DefinitionBodyMetadata());
 
+    /// <summary>Gives the endpoint the history import body limit.</summary>
+    public static TBuilder TakesImportBody<TBuilder>(this TBuilder builder)
+        where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new ImportBodyMetadata());
+
     /// <summary>The middleware; runs after routing has chosen the endpoint.</summary>
     public static IApplicationBuilder UseBodyLimits(this IApplicationBuilder app) => app.Use(async (context, next) =>
     {
         var limits = context.RequestServices.GetRequiredService<IOptionsMonitor<LimitOptions>>().CurrentValue;
-        var limit = context.GetEndpoint()?.Metadata.GetMetadata<DefinitionBodyMetadata>() is null ? limits.MaxBodyBytes : limits.MaxDefinitionBodyBytes;
+        var metadata = context.GetEndpoint()?.Metadata;
+        var limit = metadata?.GetMetadata<ImportBodyMetadata>() is not null ? limits.MaxImportBodyBytes
+            : metadata?.GetMetadata<DefinitionBodyMetadata>() is not null ? limits.MaxDefinitionBodyBytes
+            : limits.MaxBodyBytes;
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
         {
             feature.MaxRequestBodySize = limit;

@@ -6,14 +6,6 @@ namespace ProcessServer.Host.Infrastructure;
 /// </summary>
 public static partial class Log
 {
-    [LoggerMessage(EventId = 1000, Level = LogLevel.Information,
-        Message = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms for {Caller}")]
-    public static partial void Request(ILogger logger, string requestMethod, string? requestPath, int statusCode, double elapsed, string caller);
-
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Error,
-        Message = "HTTP {RequestMethod} {RequestPath} responded {StatusCode} in {Elapsed:0.0} ms for {Caller}")]
-    public static partial void RequestFailed(ILogger logger, string requestMethod, string? requestPath, int statusCode, double elapsed, string caller);
-
     [LoggerMessage(EventId = 2000, Level = LogLevel.Information,
         Message = "Dossier {DossierId} {ReceiptCode} received for {ProcedureCode} v{DefinitionVersion} at {UnitCode}: {Status}, {TaskCount} task(s) open")]
     public static partial void DossierReceived(ILogger logger, string dossierId, string receiptCode, string procedureCode, int definitionVersion, string unitCode, string status, int taskCount);

@@ -3,8 +3,11 @@ namespace ProcessServer.Host.Infrastructure;
 /// <summary>Authorization policy names.</summary>
 public static class Policies
 {
-    /// <summary>Clerks and administrators: the clerk API.</summary>
+    /// <summary>Clerks, leaders and administrators: the clerk API.</summary>
     public const string Clerk = "Clerk";
+
+    /// <summary>Unit leaders and administrators: acts a leader decides (withdrawal, return, forced completion).</summary>
+    public const string Leader = "Leader";
 
     /// <summary>Administrators only.</summary>
     public const string Administrator = "Administrator";

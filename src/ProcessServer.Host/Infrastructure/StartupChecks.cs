@@ -68,6 +68,16 @@ public static partial class StartupChecks
         problems.AddRange(options.ApiKeys.Where(k => !string.IsNullOrWhiteSpace(k.Key)).GroupBy(k => k.Key.Trim(), StringComparer.Ordinal).Where(g => g.Count() > 1)
             .Select(g => $"API keys {string.Join(", ", g.Select(k => $"\"{k.Name}\""))} share the same secret; give each holder a key of their own."));
 
+        var oidc = options.OpenIdConnect;
+        if (oidc.Enabled && string.IsNullOrWhiteSpace(oidc.Audience))
+        {
+            problems.Add("ProcessServer:OpenIdConnect:Authority is set but Audience is not; tokens must be issued for this server. "
+                + "Set ProcessServer:OpenIdConnect:Audience to the API's audience (resource or client id) at the provider.");
+        }
+
+        problems.AddRange(oidc.RoleValues.Where(r => !Roles.All.Contains(r.Value))
+            .Select(r => $"ProcessServer:OpenIdConnect:RoleValues maps '{r.Key}' to '{r.Value}'; use one of {string.Join(", ", Roles.All)}."));
+
         if (problems.Count > 0)
         {
             throw new ServerConfigurationException(

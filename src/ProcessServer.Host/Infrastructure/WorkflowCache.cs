@@ -32,6 +32,26 @@ public sealed class WorkflowCache(WorkflowCompiler compiler)
         return _compiled.GetOrAdd(versionId, compiled);
     }
 
+    /// <summary>
+    /// The compiled version, or why it cannot run: a stored version this server cannot read (written
+    /// by an older server, or edited in the database) is reported, never thrown.
+    /// </summary>
+    public async Task<(CompiledWorkflow? Workflow, string? Problem)> TryGetAsync(ProcessServerDbContext db, string versionId, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await GetAsync(db, versionId, cancellationToken), null);
+        }
+        catch (DefinitionException ex)
+        {
+            return (null, $"this version no longer runs on this server: {ex.Message}");
+        }
+        catch (InvalidOperationException ex)
+        {
+            return (null, $"this version cannot be read: {ex.Message}");
+        }
+    }
+
     /// <summary>Drops a version (for drafts that are edited in place).</summary>
     public void Forget(string versionId) => _compiled.TryRemove(versionId, out _);
 }

@@ -36,7 +36,13 @@ public sealed record IdempotencyToken(string Key, string Fingerprint)
 /// <param name="Caller">Who asks.</param>
 /// <param name="ExpectedVersion">The dossier version the caller decided on; a different current version is refused as stale.</param>
 /// <param name="Idempotency">The caller's Idempotency-Key, when given.</param>
-public sealed record TransitionCall(string DossierRef, Caller Caller, int? ExpectedVersion = null, IdempotencyToken? Idempotency = null);
+/// <param name="OccurredAt">When the act happened, for a late (paper) entry; null for now. Checked by <see cref="LateEntryRules"/>.</param>
+public sealed record TransitionCall(string DossierRef, Caller Caller, int? ExpectedVersion = null, IdempotencyToken? Idempotency = null,
+    DateTimeOffset? OccurredAt = null)
+{
+    /// <summary>The unit the caller acts for (the task's unit…); their home unit when null. Recorded on every journal entry of the change.</summary>
+    public string? ActedFor { get; init; }
+}
 
 /// <summary>Everything a handler decides on, read under the write gate.</summary>
 /// <param name="Dossier">The dossier row (tracked).</param>
@@ -47,6 +53,7 @@ public sealed record TransitionCall(string DossierRef, Caller Caller, int? Expec
 /// <param name="Now">Server time of the change (UTC).</param>
 /// <param name="Caller">Who asks.</param>
 /// <param name="Db">The context the change is staged on (for rows a custom change adds).</param>
+/// <param name="Actor">Who acted and for which unit, as the journal records it.</param>
 public sealed record TransitionInput(
     Dossier Dossier,
     DossierState State,
@@ -55,7 +62,15 @@ public sealed record TransitionInput(
     TransitionRows Rows,
     DateTime Now,
     Caller Caller,
-    ProcessServerDbContext Db);
+    ProcessServerDbContext Db,
+    JournalActor Actor)
+{
+    /// <summary>When the act happened (UTC): <see cref="Now"/>, or the earlier time of a late entry. Engine commands run at this instant.</summary>
+    public DateTime OccurredAt { get; init; } = Now;
+
+    /// <summary>Null for an act recorded as it happens; <see cref="EntryModes.BackDated"/> for a late entry.</summary>
+    public string? EntryMode { get; init; }
+}
 
 /// <summary>What a handler decided: refuse, apply an engine result, or stage its own rows.</summary>
 public sealed class TransitionDecision
@@ -112,7 +127,9 @@ public sealed class DossierTransitions(
     WorkflowCache workflows,
     CalendarStore calendars,
     WriteGate gate,
+    UnitDirectory units,
     TimeProvider clock,
+    LateEntryRules lateEntries,
     OutboxStaging outbox,
     OutboxSignal outboxSignal)
 {
@@ -166,15 +183,28 @@ public sealed class DossierTransitions(
         var readVersion = dossier.Version;
         var previousNationalCode = dossier.NationalStatusCode;
         var now = clock.GetUtcNow().UtcDateTime;
+        var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id, cancellationToken);
+        var (when, late) = lateEntries.Resolve(call.OccurredAt, call.Caller, now, rows.Journal.Count == 0 ? null : rows.Journal.Max(j => j.Timestamp));
+        if (late is not null)
+        {
+            db.ChangeTracker.Clear();
+            return TransitionOutcome.Refused(late);
+        }
+
         var input = new TransitionInput(
             dossier,
             DossierState.FromJson(dossier.StateJson),
             await workflows.GetAsync(db, dossier.DefinitionVersionId, cancellationToken),
             await calendars.CurrentAsync(db, cancellationToken),
-            await DossierWriter.LoadRowsAsync(db, dossier.Id, cancellationToken),
+            rows,
             now,
             call.Caller,
-            db);
+            db,
+            call.Caller.ActingFor(call.ActedFor))
+        {
+            OccurredAt = when!.At,
+            EntryMode = when.EntryMode,
+        };
 
         TransitionDecision decision;
         try
@@ -193,8 +223,9 @@ public sealed class DossierTransitions(
         }
 
         var added = decision.Result is { } result
-            ? DossierWriter.Stage(db, dossier, input.Rows.OpenTasks, input.Rows.Deadlines, input.Rows.NextSequence, result, now)
+            ? DossierWriter.Stage(db, dossier, input.Rows.OpenTasks, input.Rows.Deadlines, input.Rows.NextSequence, result, input.Actor, now)
             : decision.CustomStage!(input);
+        Recorded(added, call.Caller, input.EntryMode);
         var messages = outbox.Stage(db, new StagedChange(dossier, previousNationalCode, added, input.Workflow, call.Caller.Name, now));
         var answer = await AnswerAsync(dossier, input.Rows.Journal.Concat(added), created: false, location: null, now, cancellationToken);
         StageAnswer(call.Caller, call.Idempotency, answer, now);
@@ -213,6 +244,16 @@ public sealed class DossierTransitions(
         return TransitionOutcome.Accepted(answer);
     }
 
+    /// <summary>Marks journal entries with who recorded them and how (live, late, imported).</summary>
+    internal static void Recorded(IEnumerable<JournalEntry> entries, Caller caller, string? entryMode)
+    {
+        foreach (var entry in entries)
+        {
+            entry.RecordedBy ??= caller.Name;
+            entry.EntryMode ??= entryMode;
+        }
+    }
+
     /// <summary>The stored answer to the caller's key, a refusal for a key reused differently, or null to proceed.</summary>
     public async Task<TransitionOutcome?> ReplayAsync(Caller caller, IdempotencyToken? token, CancellationToken cancellationToken)
     {
@@ -222,7 +263,7 @@ public sealed class DossierTransitions(
         }
 
         var record = await db.IdempotencyRecords.AsNoTracking()
-            .SingleOrDefaultAsync(r => r.Scope == caller.Name && r.Key == token.Key, cancellationToken);
+            .SingleOrDefaultAsync(r => r.Scope == caller.IdempotencyScope && r.Key == token.Key, cancellationToken);
         if (record is null)
         {
             return null;
@@ -237,8 +278,9 @@ public sealed class DossierTransitions(
     /// <summary>Builds the answer (the dossier view) from the rows as they will be written.</summary>
     internal async Task<TransitionAnswer> AnswerAsync(Dossier dossier, IEnumerable<JournalEntry> journal, bool created, string? location, DateTime now, CancellationToken cancellationToken)
     {
+        RequestLogging.Dossier(dossier.Id, dossier.ReceiptCode, dossier.ProcedureCode, dossier.DefinitionVersion);
         var name = await DossierViews.ProcedureNameAsync(db, dossier.DefinitionVersionId, cancellationToken);
-        var body = DossierViews.Serialize(DossierViews.Build(dossier, name, journal, now));
+        var body = DossierViews.Serialize(DossierViews.Build(dossier, name, journal, now, units));
         return new TransitionAnswer(created, body, DossierViews.ETag(dossier.Version), location, Replayed: false);
     }
 
@@ -252,7 +294,7 @@ public sealed class DossierTransitions(
 
         db.IdempotencyRecords.Add(new IdempotencyRecord
         {
-            Scope = caller.Name,
+            Scope = caller.IdempotencyScope,
             Key = token.Key,
             RequestFingerprint = token.Fingerprint,
             StatusCode = answer.Created ? AnswerCreated : AnswerOk,

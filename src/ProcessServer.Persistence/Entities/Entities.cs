@@ -15,6 +15,15 @@ public sealed class WorkflowDefinitionVersion
     public required string Json { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? PublishedAt { get; set; }
+
+    /// <summary>Counts content saves of this version; a save that carries an older revision is stale (409).</summary>
+    public int Revision { get; set; }
+
+    /// <summary>When the content was last saved (UTC).</summary>
+    public DateTime? SavedAt { get; set; }
+
+    /// <summary>Who saved the content last (the API key's holder).</summary>
+    public string? SavedBy { get; set; }
 }
 
 /// <summary>A dossier (workflow instance). Status columns are derived from <see cref="StateJson"/> on every write.</summary>
@@ -60,6 +69,9 @@ public sealed class Dossier
     public int? CalendarVersion { get; set; }
     public int SupplementRequests { get; set; }
 
+    /// <summary>Why processing stopped without a result: ReturnedWithoutResolution, Withdrawn or RefusedAtReceipt (report columns).</summary>
+    public string? StopKind { get; set; }
+
     /// <summary>E-mail for notifications (optional).</summary>
     public string? ApplicantEmail { get; set; }
 
@@ -88,6 +100,30 @@ public sealed class DossierTask
     public DateTime? DueAt { get; set; }
     public DateTime? WarnAt { get; set; }
     public string? Verdict { get; set; }
+
+    /// <summary>Id of the person who completed it (the identity provider's subject, or the API key's name).</summary>
+    public string? CompletedById { get; set; }
+
+    /// <summary>The officer holding the task now (null while it waits in the unit's queue); kept in step with the dossier state.</summary>
+    public string? AssigneeId { get; set; }
+
+    /// <summary>The holder's display name.</summary>
+    public string? AssigneeName { get; set; }
+
+    /// <summary>When the holder got it, UTC.</summary>
+    public DateTime? AssignedAt { get; set; }
+
+    /// <summary>Claimed, Assigned or Delegated.</summary>
+    public string? AssignedVia { get; set; }
+
+    /// <summary>When the open task last entered its unit's unassigned queue, UTC; null while held.</summary>
+    public DateTime? QueuedSince { get; set; }
+
+    /// <summary>Low, Normal, High or Urgent.</summary>
+    public string Priority { get; set; } = "Normal";
+
+    /// <summary>The holder's follow-up date, UTC.</summary>
+    public DateTime? FollowUpAt { get; set; }
 }
 
 /// <summary>Task row statuses.</summary>
@@ -121,6 +157,80 @@ public sealed class JournalEntry
     public DateTime? StartedAt { get; set; }
     public DateTime? CompletedAt { get; set; }
     public string? DataJson { get; set; }
+
+    /// <summary>Stable id of who acted: the identity provider's subject, or the API key's name.</summary>
+    public string? ActorId { get; set; }
+
+    /// <summary>Their display name at the time.</summary>
+    public string? ActorName { get; set; }
+
+    /// <summary>The unit they acted for (the task's unit, the receiving unit…); null for province-wide acts.</summary>
+    public string? ActedForUnit { get; set; }
+
+    // Timestamp is when the act happened (occurred-at): verdicts and reports read it. The columns
+    // below say when and by whom it was written down, so a late (paper) entry stays visible.
+
+    /// <summary>When the entry was written to the store (UTC): the server's clock at the write.</summary>
+    public DateTime RecordedAt { get; set; }
+
+    /// <summary>Who wrote it down (the API key or importer that sent it).</summary>
+    public string? RecordedBy { get; set; }
+
+    /// <summary>Null for an act recorded as it happened; <see cref="EntryModes.BackDated"/> or <see cref="EntryModes.Imported"/> otherwise.</summary>
+    public string? EntryMode { get; set; }
+}
+
+/// <summary>How a journal entry came to be written.</summary>
+public static class EntryModes
+{
+    /// <summary>An authorised person recorded an act that happened earlier (paper intake, late entry).</summary>
+    public const string BackDated = "BackDated";
+
+    /// <summary>Loaded from a legacy system's history file.</summary>
+    public const string Imported = "Imported";
+}
+
+/// <summary>A history import: one uploaded file run through the engine, or dry-run.</summary>
+public sealed class ImportRun
+{
+    public required string Id { get; set; }
+    public required string FileName { get; set; }
+    public required string FilePath { get; set; }
+    public bool DryRun { get; set; }
+    public required string Status { get; set; }
+    public required string CreatedBy { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+    public int TotalLines { get; set; }
+    public int LinesDone { get; set; }
+    public int Created { get; set; }
+    public int Unchanged { get; set; }
+    public int Refused { get; set; }
+    public string? Error { get; set; }
+}
+
+/// <summary>What an import run did (or would do) with one line of its file.</summary>
+public sealed class ImportLineResult
+{
+    public required string RunId { get; set; }
+    public int LineNumber { get; set; }
+    public string? SourceRef { get; set; }
+    public required string Outcome { get; set; }
+    public string? DossierId { get; set; }
+    public string? ReceiptCode { get; set; }
+    public int? NationalStatusCode { get; set; }
+    public string? Detail { get; set; }
+}
+
+/// <summary>A dossier loaded from a legacy system, by its reference there: a re-run finds it and changes nothing.</summary>
+public sealed class ImportedDossier
+{
+    public required string SourceRef { get; set; }
+    public required string DossierId { get; set; }
+    public required string Digest { get; set; }
+    public required string RunId { get; set; }
+    public DateTime ImportedAt { get; set; }
 }
 
 /// <summary>The first response to a request carrying an Idempotency-Key, kept so a retry gets the same answer.</summary>
@@ -157,8 +267,10 @@ public sealed class MigrationPlan
     public required string TimePolicy { get; set; }
     public required string Status { get; set; }
     public required string CreatedBy { get; set; }
+    public string? CreatedById { get; set; }
     public DateTime CreatedAt { get; set; }
     public string? ExecutedBy { get; set; }
+    public string? ExecutedById { get; set; }
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
     public int Candidates { get; set; }
@@ -233,6 +345,103 @@ public sealed class Notification
     public DateTime FireAt { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? DeliveredAt { get; set; }
+}
+
+/// <summary>
+/// An administrative unit as dated data (DOMAIN §0: districts vanished on 1/7/2025 and units will
+/// change again). A unit is never deleted: a dossier, a step or a report row keeps the code of the
+/// unit that acted, so reports of a past period find the unit as it was. When a unit is abolished
+/// or merged it gets <see cref="ValidTo"/> and a <see cref="SuccessorCode"/>; a renamed unit is a new
+/// code succeeding the old one, so a report labels each period with the name in force then.
+/// </summary>
+public sealed class OrgUnit
+{
+    /// <summary>Code used in definitions, dossiers, tasks and reports.</summary>
+    public required string Code { get; set; }
+
+    /// <summary>Official name while the unit exists.</summary>
+    public required string Name { get; set; }
+
+    /// <summary>province, commune, district (historical, before 1/7/2025) or agency.</summary>
+    public required string Level { get; set; }
+
+    /// <summary>The unit above it (a commune's province, an agency's parent body), for level subtotals.</summary>
+    public string? ParentCode { get; set; }
+
+    /// <summary>The unit that took over its work when it was retired.</summary>
+    public string? SuccessorCode { get; set; }
+
+    /// <summary>First instant it exists (UTC); null = since before any data.</summary>
+    public DateTime? ValidFrom { get; set; }
+
+    /// <summary>First instant it no longer exists (UTC); null while it exists.</summary>
+    public DateTime? ValidTo { get; set; }
+
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+}
+
+/// <summary>A person who leads a unit: assigns and reassigns its tasks, sees what needs attention, may complete a held task.</summary>
+public sealed class OrgUnitLeader
+{
+    public required string UnitCode { get; set; }
+
+    /// <summary>The person's stable id (identity provider subject, or an API key's name).</summary>
+    public required string PersonId { get; set; }
+
+    public DateTime Since { get; set; }
+}
+
+/// <summary>
+/// Someone who has acted on the server: a person signed in through the identity provider (kept as
+/// their last token described them) or an API key from configuration. Tasks are assigned to these.
+/// </summary>
+public sealed class Person
+{
+    /// <summary>The identity provider's subject, or the API key's name.</summary>
+    public required string Id { get; set; }
+
+    public required string Name { get; set; }
+
+    /// <summary>Person or ApiKey.</summary>
+    public required string Kind { get; set; }
+
+    public required string Role { get; set; }
+    public DateTime FirstSeenAt { get; set; }
+    public DateTime LastSeenAt { get; set; }
+}
+
+/// <summary>A unit a person works for, as their last sign-in (or the key's configuration) said.</summary>
+public sealed class PersonUnit
+{
+    public required string PersonId { get; set; }
+    public required string UnitCode { get; set; }
+}
+
+/// <summary>
+/// The audit trail of acts that are not a dossier's (those are in its journal): publishing,
+/// migration plans and runs, report requests, calendar, unit and leader changes, reorganisations.
+/// Rows are inserted, never updated.
+/// </summary>
+public sealed class AuditEntry
+{
+    public required string Id { get; set; }
+    public DateTime At { get; set; }
+
+    /// <summary>What was done, one of the AuditActions names.</summary>
+    public required string Action { get; set; }
+
+    /// <summary>What it was done to (procedure and version, plan id, unit code…).</summary>
+    public string? Subject { get; set; }
+
+    public required string ActorId { get; set; }
+    public required string ActorName { get; set; }
+
+    /// <summary>The unit the actor acted for; null for province-wide acts.</summary>
+    public string? ActedForUnit { get; set; }
+
+    /// <summary>Details as JSON.</summary>
+    public string? DetailJson { get; set; }
 }
 
 /// <summary>

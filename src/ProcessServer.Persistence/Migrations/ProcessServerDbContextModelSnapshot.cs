@@ -17,6 +17,42 @@ namespace ProcessServer.Persistence.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.AuditEntry", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("ActedForUnit")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(64);
+
+                    b.Property<string>("ActorId")
+                        .IsRequired()
+                        .HasMaxLength(200);
+
+                    b.Property<string>("ActorName")
+                        .IsRequired()
+                        .HasMaxLength(200);
+
+                    b.Property<DateTime>("At");
+
+                    b.Property<string>("DetailJson");
+
+                    b.Property<string>("Subject")
+                        .HasMaxLength(400);
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("At");
+
+                    b.HasIndex("Action", "At");
+
+                    b.ToTable("Audit", (string)null);
+                });
+
             modelBuilder.Entity("ProcessServer.Persistence.Entities.CalendarVersion", b =>
                 {
                     b.Property<int>("Version");
@@ -149,6 +185,9 @@ namespace ProcessServer.Persistence.Migrations
                         .IsRequired()
                         .HasMaxLength(32);
 
+                    b.Property<string>("StopKind")
+                        .HasMaxLength(32);
+
                     b.Property<DateTime?>("StoppedAt");
 
                     b.Property<int>("SupplementRequests");
@@ -177,14 +216,14 @@ namespace ProcessServer.Persistence.Migrations
                     b.HasIndex("ReceivedAt", "ReceivingUnit", "FieldCode", "Channel")
                         .HasDatabaseName("IX_Dossiers_Report_Received");
 
-                    b.HasIndex("StoppedAt", "ReceivedAt", "ReceivingUnit", "FieldCode")
-                        .HasDatabaseName("IX_Dossiers_Report_Stopped");
-
                     b.HasIndex("ResultReadyAt", "ReceivedAt", "ReceivingUnit", "FieldCode", "Verdict")
                         .HasDatabaseName("IX_Dossiers_Report_Resolved");
 
                     b.HasIndex("ResultReadyAt", "StoppedAt", "ReceivedAt", "ReceivingUnit", "FieldCode", "AppointmentAt")
                         .HasDatabaseName("IX_Dossiers_Report_Running");
+
+                    b.HasIndex("StoppedAt", "ReceivedAt", "ReceivingUnit", "FieldCode", "StopKind", "Channel")
+                        .HasDatabaseName("IX_Dossiers_Report_Stopped");
 
                     b.ToTable("Dossiers", (string)null);
                 });
@@ -202,6 +241,17 @@ namespace ProcessServer.Persistence.Migrations
                         .IsRequired()
                         .HasMaxLength(128);
 
+                    b.Property<DateTime?>("AssignedAt");
+
+                    b.Property<string>("AssignedVia")
+                        .HasMaxLength(16);
+
+                    b.Property<string>("AssigneeId")
+                        .HasMaxLength(200);
+
+                    b.Property<string>("AssigneeName")
+                        .HasMaxLength(200);
+
                     b.Property<string>("Comment")
                         .HasMaxLength(4000);
 
@@ -209,6 +259,9 @@ namespace ProcessServer.Persistence.Migrations
 
                     b.Property<string>("CompletedBy")
                         .HasMaxLength(128);
+
+                    b.Property<string>("CompletedById")
+                        .HasMaxLength(200);
 
                     b.Property<DateTime>("CreatedAt");
 
@@ -218,12 +271,20 @@ namespace ProcessServer.Persistence.Migrations
 
                     b.Property<DateTime?>("DueAt");
 
+                    b.Property<DateTime?>("FollowUpAt");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32);
 
                     b.Property<string>("Outcome")
                         .HasMaxLength(64);
+
+                    b.Property<string>("Priority")
+                        .IsRequired()
+                        .HasMaxLength(16);
+
+                    b.Property<DateTime?>("QueuedSince");
 
                     b.Property<string>("Role")
                         .IsRequired()
@@ -253,7 +314,13 @@ namespace ProcessServer.Persistence.Migrations
 
                     b.HasIndex("DossierId");
 
+                    b.HasIndex("AssigneeId", "Status", "CreatedAt")
+                        .HasDatabaseName("IX_Tasks_Assignee");
+
                     b.HasIndex("UnitCode", "Status", "CreatedAt");
+
+                    b.HasIndex("UnitCode", "AssigneeId", "Status", "QueuedSince")
+                        .HasDatabaseName("IX_Tasks_Queue");
 
                     b.ToTable("Tasks", (string)null);
                 });
@@ -288,12 +355,120 @@ namespace ProcessServer.Persistence.Migrations
                     b.ToTable("IdempotencyRecords", (string)null);
                 });
 
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.ImportLineResult", b =>
+                {
+                    b.Property<string>("RunId")
+                        .HasMaxLength(64);
+
+                    b.Property<int>("LineNumber");
+
+                    b.Property<string>("Detail")
+                        .HasMaxLength(4000);
+
+                    b.Property<string>("DossierId")
+                        .HasMaxLength(64);
+
+                    b.Property<int?>("NationalStatusCode");
+
+                    b.Property<string>("Outcome")
+                        .IsRequired()
+                        .HasMaxLength(32);
+
+                    b.Property<string>("ReceiptCode")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("SourceRef")
+                        .HasMaxLength(128);
+
+                    b.HasKey("RunId", "LineNumber");
+
+                    b.HasIndex("RunId", "Outcome", "LineNumber");
+
+                    b.ToTable("ImportLineResults", (string)null);
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.ImportRun", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64);
+
+                    b.Property<int>("Created");
+
+                    b.Property<DateTime>("CreatedAt");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(128);
+
+                    b.Property<bool>("DryRun");
+
+                    b.Property<string>("Error")
+                        .HasMaxLength(4000);
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(400);
+
+                    b.Property<string>("FilePath")
+                        .IsRequired()
+                        .HasMaxLength(1000);
+
+                    b.Property<DateTime?>("FinishedAt");
+
+                    b.Property<int>("LinesDone");
+
+                    b.Property<int>("Refused");
+
+                    b.Property<DateTime?>("StartedAt");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(32);
+
+                    b.Property<int>("TotalLines");
+
+                    b.Property<int>("Unchanged");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("ImportRuns", (string)null);
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.ImportedDossier", b =>
+                {
+                    b.Property<string>("SourceRef")
+                        .HasMaxLength(128);
+
+                    b.Property<string>("Digest")
+                        .IsRequired()
+                        .HasMaxLength(64);
+
+                    b.Property<string>("DossierId")
+                        .IsRequired()
+                        .HasMaxLength(64);
+
+                    b.Property<DateTime>("ImportedAt");
+
+                    b.Property<string>("RunId")
+                        .IsRequired()
+                        .HasMaxLength(64);
+
+                    b.HasKey("SourceRef");
+
+                    b.HasIndex("DossierId");
+
+                    b.ToTable("ImportedDossiers", (string)null);
+                });
+
             modelBuilder.Entity("ProcessServer.Persistence.Entities.JournalEntry", b =>
                 {
                     b.Property<string>("DossierId")
                         .HasMaxLength(64);
 
                     b.Property<int>("Sequence");
+
+                    b.Property<string>("ActedForUnit")
+                        .HasMaxLength(64);
 
                     b.Property<string>("ActivityId")
                         .HasMaxLength(128);
@@ -308,6 +483,12 @@ namespace ProcessServer.Persistence.Migrations
                         .IsRequired()
                         .HasMaxLength(128);
 
+                    b.Property<string>("ActorId")
+                        .HasMaxLength(200);
+
+                    b.Property<string>("ActorName")
+                        .HasMaxLength(200);
+
                     b.Property<string>("Comment")
                         .HasMaxLength(4000);
 
@@ -319,8 +500,16 @@ namespace ProcessServer.Persistence.Migrations
                         .IsRequired()
                         .HasMaxLength(160);
 
+                    b.Property<string>("EntryMode")
+                        .HasMaxLength(16);
+
                     b.Property<string>("Outcome")
                         .HasMaxLength(64);
+
+                    b.Property<DateTime>("RecordedAt");
+
+                    b.Property<string>("RecordedBy")
+                        .HasMaxLength(128);
 
                     b.Property<DateTime?>("StartedAt");
 
@@ -339,6 +528,9 @@ namespace ProcessServer.Persistence.Migrations
                     b.HasKey("DossierId", "Sequence");
 
                     b.HasIndex("Timestamp");
+
+                    b.HasIndex("EntryMode", "Timestamp")
+                        .HasDatabaseName("IX_Journal_EntryMode_Timestamp");
 
                     b.ToTable("Journal", (string)null);
                 });
@@ -360,8 +552,14 @@ namespace ProcessServer.Persistence.Migrations
                         .IsRequired()
                         .HasMaxLength(128);
 
+                    b.Property<string>("CreatedById")
+                        .HasMaxLength(200);
+
                     b.Property<string>("ExecutedBy")
                         .HasMaxLength(128);
+
+                    b.Property<string>("ExecutedById")
+                        .HasMaxLength(200);
 
                     b.Property<string>("FilterJson")
                         .IsRequired();
@@ -479,6 +677,57 @@ namespace ProcessServer.Persistence.Migrations
                     b.ToTable("Notifications", (string)null);
                 });
 
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.OrgUnit", b =>
+                {
+                    b.Property<string>("Code")
+                        .HasMaxLength(64);
+
+                    b.Property<DateTime>("CreatedAt");
+
+                    b.Property<string>("Level")
+                        .IsRequired()
+                        .HasMaxLength(32);
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(400);
+
+                    b.Property<string>("ParentCode")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("SuccessorCode")
+                        .HasMaxLength(64);
+
+                    b.Property<DateTime>("UpdatedAt");
+
+                    b.Property<DateTime?>("ValidFrom");
+
+                    b.Property<DateTime?>("ValidTo");
+
+                    b.HasKey("Code");
+
+                    b.HasIndex("ParentCode");
+
+                    b.ToTable("Units", (string)null);
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.OrgUnitLeader", b =>
+                {
+                    b.Property<string>("UnitCode")
+                        .HasMaxLength(64);
+
+                    b.Property<string>("PersonId")
+                        .HasMaxLength(200);
+
+                    b.Property<DateTime>("Since");
+
+                    b.HasKey("UnitCode", "PersonId");
+
+                    b.HasIndex("PersonId");
+
+                    b.ToTable("UnitLeaders", (string)null);
+                });
+
             modelBuilder.Entity("ProcessServer.Persistence.Entities.OutboxMessage", b =>
                 {
                     b.Property<string>("Id")
@@ -553,6 +802,47 @@ namespace ProcessServer.Persistence.Migrations
                     b.HasIndex("Status", "NextAttemptAt");
 
                     b.ToTable("OutboxMessages", (string)null);
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.Person", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(200);
+
+                    b.Property<DateTime>("FirstSeenAt");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16);
+
+                    b.Property<DateTime>("LastSeenAt");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200);
+
+                    b.Property<string>("Role")
+                        .IsRequired()
+                        .HasMaxLength(32);
+
+                    b.HasKey("Id");
+
+                    b.ToTable("People", (string)null);
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.PersonUnit", b =>
+                {
+                    b.Property<string>("PersonId")
+                        .HasMaxLength(200);
+
+                    b.Property<string>("UnitCode")
+                        .HasMaxLength(64);
+
+                    b.HasKey("PersonId", "UnitCode");
+
+                    b.HasIndex("UnitCode");
+
+                    b.ToTable("PersonUnits", (string)null);
                 });
 
             modelBuilder.Entity("ProcessServer.Persistence.Entities.PortalAck", b =>
@@ -645,6 +935,13 @@ namespace ProcessServer.Persistence.Migrations
 
                     b.Property<DateTime?>("PublishedAt");
 
+                    b.Property<int>("Revision");
+
+                    b.Property<DateTime?>("SavedAt");
+
+                    b.Property<string>("SavedBy")
+                        .HasMaxLength(128);
+
                     b.Property<int>("Version");
 
                     b.HasKey("Id");
@@ -681,6 +978,24 @@ namespace ProcessServer.Persistence.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.ImportLineResult", b =>
+                {
+                    b.HasOne("ProcessServer.Persistence.Entities.ImportRun", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.ImportedDossier", b =>
+                {
+                    b.HasOne("ProcessServer.Persistence.Entities.Dossier", null)
+                        .WithMany()
+                        .HasForeignKey("DossierId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("ProcessServer.Persistence.Entities.JournalEntry", b =>
                 {
                     b.HasOne("ProcessServer.Persistence.Entities.Dossier", null)
@@ -695,6 +1010,24 @@ namespace ProcessServer.Persistence.Migrations
                     b.HasOne("ProcessServer.Persistence.Entities.MigrationPlan", null)
                         .WithMany()
                         .HasForeignKey("PlanId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.OrgUnitLeader", b =>
+                {
+                    b.HasOne("ProcessServer.Persistence.Entities.OrgUnit", null)
+                        .WithMany()
+                        .HasForeignKey("UnitCode")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("ProcessServer.Persistence.Entities.PersonUnit", b =>
+                {
+                    b.HasOne("ProcessServer.Persistence.Entities.Person", null)
+                        .WithMany()
+                        .HasForeignKey("PersonId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

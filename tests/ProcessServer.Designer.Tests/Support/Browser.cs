@@ -85,6 +85,16 @@ public static class Browser
 
         var result = JsonNode.Parse(line["RESULT ".Length..])!.AsObject();
         output.WriteLine($"Stage timings (ms since start): {result["timings"]?.ToJsonString()}");
+
+        // The designer pages carry a Content-Security-Policy; anything it blocks shows up as a
+        // console error, and the designer must work without any such refusal.
+        var refused = result["log"]?.AsArray().Select(l => l!.GetValue<string>())
+            .Where(l => l.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)).ToList() ?? [];
+        if (refused.Count > 0)
+        {
+            throw new InvalidOperationException($"Browser scenario '{scenario}': the Content-Security-Policy blocked something the designer needs:\n{string.Join("\n", refused)}");
+        }
+
         return result;
     }
 

@@ -16,14 +16,14 @@ public sealed class StudioServer : IDisposable
 {
     private readonly Factory _factory;
 
-    public StudioServer()
+    public StudioServer(IReadOnlyDictionary<string, string?>? settings = null)
     {
         Folder = Path.Combine(Path.GetTempPath(), "processserver-designer-tests", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Folder);
 
         // Monday 3 March 2025, 08:00 in Hanoi: inside the working-day calendar, like the other suites.
         Clock = new ManualClock(new DateTimeOffset(2025, 3, 3, 1, 0, 0, TimeSpan.Zero));
-        _factory = new Factory(Path.Combine(Folder, "processserver.db"), Clock);
+        _factory = new Factory(Path.Combine(Folder, "processserver.db"), Clock, settings ?? new Dictionary<string, string?>());
         Port = FreePort();
         _factory.UseKestrel(Port);
         _factory.StartServer();
@@ -79,10 +79,15 @@ public sealed class StudioServer : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private sealed class Factory(string databasePath, ManualClock clock) : WebApplicationFactory<Program>
+    private sealed class Factory(string databasePath, ManualClock clock, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(IWebHostBuilder builder)
         {
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+
             builder.UseSetting("Database:Provider", "Sqlite");
             builder.UseSetting("Database:ConnectionString", $"Data Source={databasePath}");
             builder.UseSetting("Serilog:WriteTo:1:Args:path", Path.Combine(Path.GetDirectoryName(databasePath)!, "logs", "processserver-.json"));

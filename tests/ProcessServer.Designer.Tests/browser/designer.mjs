@@ -211,6 +211,63 @@ const scenarios = {
     };
   },
 
+  // Two tabs on one procedure: A changes a step's limit and saves; B, still on the older copy, changes
+  // the same step and is refused (409) with the server's message and a Reload banner.
+  async 'two-tabs'() {
+    await signInWithStoredKey();
+    const tabA = page;
+    const tabB = await page.context().newPage();
+    await tabB.goto(`${base}/designer/index.html`);
+    await tabB.evaluate((key) => sessionStorage.setItem('processserver.apiKey', key), args.apiKey);
+    for (const tab of [tabA, tabB]) {
+      await tab.goto(`${base}/designer/editor.html?definitionId=${encodeURIComponent(args.definitionId)}`);
+      await tab.locator(`elsa-activity-wrapper#activity-${args.stepId}`).waitFor({ timeout });
+    }
+
+    const statuses = [];
+    for (const [tab, limit] of [[tabA, '7'], [tabB, '9']]) {
+      page = tab;
+      await bringIntoView(node(args.stepId));
+      await node(args.stepId).click();
+      await field('Time limit (working days)').waitFor({ timeout });
+      const saved = saveResponse(false);
+      await fill('Time limit (working days)', limit);
+      statuses.push((await saved).status());
+    }
+
+    page = tabB;
+    const banner = page.locator('#ps-stale');
+    await banner.waitFor({ timeout });
+    await assertNoStudioError('the refused save');
+    const canvasLabels = await page.evaluate(() => [...document.querySelectorAll('elsa-activity-wrapper')].map((w) => w.innerText.replace(/\s+/g, ' ').trim()));
+    await shot('second-tab-refused');
+    const bannerText = (await banner.innerText()).trim();
+    page = tabA;
+    await shot('editor');
+    return { statuses, banner: bannerText, canvasLabels };
+  },
+
+  // Refusals the Studio itself does not explain: Run (no trial dossiers) shows the server's message;
+  // the error bar is readable.
+  async 'refusals'() {
+    await signInWithStoredKey();
+    await page.goto(`${base}/designer/editor.html?definitionId=${encodeURIComponent(args.definitionId)}`);
+    await node(args.stepId).waitFor({ timeout });
+    const run = page.waitForResponse((r) => r.url().endsWith('/execute'), { timeout });
+    await page.locator('button.mud-icon-button:has(path[d^="M8 5v14l11-7z"])').first().click();
+    const runStatus = (await run).status();
+    const toastLocator = page.locator('.ps-toast', { hasText: 'Run was refused' });
+    await toastLocator.waitFor({ timeout });
+    await shot('run-refused');
+    const toastText = (await toastLocator.innerText()).replace(/\s+/g, ' ').trim();
+    const errorBar = await page.evaluate(() => {
+      const bar = document.getElementById('blazor-error-ui');
+      const style = getComputedStyle(bar);
+      return { background: style.backgroundColor, color: style.color };
+    });
+    return { runStatus, toast: toastText, errorBar };
+  },
+
   // Open a procedure in the editor and list what the canvas draws.
   async 'open-editor'() {
     await signInWithStoredKey();
@@ -303,6 +360,15 @@ const scenarios = {
     }
 
     await shot('activities-connected');
+
+    // The receipt needs the procedure's total limit, or publishing is refused (one-stop rule).
+    const receipt = node(ids[0]);
+    await receipt.click();
+    await field('Total time limit (working days)').waitFor({ timeout });
+    const limitSaved = saveResponse(false);
+    await fill('Total time limit (working days)', args.totalLimit);
+    await limitSaved;
+
     const step = node(ids[1]);
     await step.click();
     await field('Time limit (working days)').waitFor({ timeout });

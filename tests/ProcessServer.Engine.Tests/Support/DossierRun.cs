@@ -66,6 +66,25 @@ internal sealed class DossierRun
         return result;
     }
 
+    /// <summary>Completes the pending task of <paramref name="activityId"/> as a given person.</summary>
+    public TransitionResult CompleteAs(string activityId, PersonRef person, bool overridesHolder = false, string outcome = Outcomes.Done)
+    {
+        _now = _now.AddHours(1);
+        var result = Interpreter.Complete(Workflow, State,
+            new CompleteTask(Task(activityId).Id, outcome, person.Name, null, null, _now, ActorId: person.Id, OverridesHolder: overridesHolder));
+        Apply(result);
+        return result;
+    }
+
+    /// <summary>Applies a state change other than a completion (claim, assign, reorganise…), an hour later.</summary>
+    public TransitionResult Act(Func<DossierState, DateTime, TransitionResult> act)
+    {
+        _now = _now.AddHours(1);
+        var result = act(State, _now);
+        Apply(result);
+        return result;
+    }
+
     /// <summary>"activity @ unit / role", the form <see cref="ShouldBe"/> compares.</summary>
     public static string At(string activityId, string unit, string role) => $"{activityId} @ {unit} / {role}";
 

@@ -5,6 +5,7 @@ public static class Keys
 {
     public const string Admin = "dev-admin-key";
     public const string Reporter = "dev-reporter-key";
+    public const string Leader = "dev-leader-key";
     public const string Counter = "dev-counter-key";
     public const string Commune = "dev-commune-key";
     public const string Land = "dev-land-key";

@@ -16,6 +16,7 @@ public sealed class ServerApp : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
     private readonly List<IInterceptor> _interceptors = [];
+    private readonly List<Action<IServiceCollection>> _services = [];
 
     public ServerApp(string databasePath, ManualClock clock, IDictionary<string, string?>? settings = null)
         : this(new StoreOptions { Provider = StoreProvider.Sqlite, ConnectionString = $"Data Source={databasePath}" },
@@ -55,6 +56,13 @@ public sealed class ServerApp : WebApplicationFactory<Program>
         return this;
     }
 
+    /// <summary>Changes the server's services (before the first request), e.g. to slow a part down.</summary>
+    public ServerApp WithServices(Action<IServiceCollection> configure)
+    {
+        _services.Add(configure);
+        return this;
+    }
+
     /// <summary>A client sending the given API key.</summary>
     public HttpClient ClientFor(string? apiKey)
     {
@@ -86,6 +94,11 @@ public sealed class ServerApp : WebApplicationFactory<Program>
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
+            foreach (var configure in _services)
+            {
+                configure(services);
+            }
+
             foreach (var interceptor in _interceptors)
             {
                 services.AddSingleton(interceptor);

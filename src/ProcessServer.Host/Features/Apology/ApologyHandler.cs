@@ -1,6 +1,7 @@
 using ProcessServer.Engine.Execution;
 using ProcessServer.Host.Infrastructure;
 using ProcessServer.Host.Transitions;
+using ProcessServer.Persistence;
 using ProcessServer.Persistence.Entities;
 
 namespace ProcessServer.Host.Features.Apology;
@@ -38,6 +39,7 @@ public sealed class ApologyHandler(DossierTransitions transitions, FieldLimits l
         }
 
         limits.Comment(errors, "reason", request.Reason?.Trim());
+        limits.Instant(errors, "newDueAt", request.NewDueAt);
 
         if (errors.Count > 0)
         {
@@ -46,14 +48,19 @@ public sealed class ApologyHandler(DossierTransitions transitions, FieldLimits l
 
         return await transitions.RunAsync(new TransitionCall(dossierRef, caller, expectedVersion, idempotency), input =>
         {
-            if (!caller.IsAdministrator && !input.Rows.OpenTasks.Any(t => TaskStatuses.Open.Contains(t.Status) && caller.Units.Contains(t.UnitCode)))
+            var holding = input.Rows.OpenTasks.FirstOrDefault(t => TaskStatuses.Open.Contains(t.Status) && caller.Units.Contains(t.UnitCode));
+            if (!caller.IsAdministrator && holding is null)
             {
                 return TransitionDecision.Refuse(new Refusal(RefusalKind.Forbidden, "Not your unit", "Only a unit that holds the dossier now can apologise for it."));
             }
 
             try
             {
-                return TransitionDecision.Apply(WorkflowInterpreter.Apologize(input.State, caller.Name, request.Reason!.Trim(), request.NewDueAt!.Value.UtcDateTime, input.Now));
+                var result = WorkflowInterpreter.Apologize(input.State, caller.Name, request.Reason!.Trim(), request.NewDueAt!.Value.UtcDateTime, input.Now);
+                return holding is null
+                    ? TransitionDecision.Apply(result)
+                    : TransitionDecision.Stage(i => DossierWriter.Stage(i.Db, i.Dossier, i.Rows.OpenTasks, i.Rows.Deadlines, i.Rows.NextSequence, result,
+                        caller.ActingFor(holding.UnitCode), i.Now));
             }
             catch (TransitionException ex)
             {

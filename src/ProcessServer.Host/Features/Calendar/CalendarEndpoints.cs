@@ -21,6 +21,12 @@ public sealed record CalendarView(int Version, DateTime CreatedAt, string Create
 /// <param name="Comment">Why the calendar changed (the notice that decided it).</param>
 public sealed record CalendarDayRequest(string? Date, string? Name, string? Comment);
 
+/// <summary>Historical holiday calendars loaded in one call.</summary>
+/// <param name="DaysOff">Days off to add: {date: yyyy-MM-dd, name}.</param>
+/// <param name="WorkingDays">Make-up working Saturdays or Sundays to add.</param>
+/// <param name="Comment">Why (the notices that decided them).</param>
+public sealed record CalendarDaysRequest(List<CalendarDayRequest>? DaysOff, List<CalendarDayRequest>? WorkingDays, string? Comment);
+
 /// <summary>A due date computed on the current calendar.</summary>
 public sealed record DueView(DateTime ReceivedAt, DateTime StartOfCounting, DateTime DueAt, string DueLocal, int CalendarVersion);
 
@@ -109,6 +115,15 @@ public static class CalendarEndpoints
             .WithName("AddWorkingDay")
             .WithSummary("Add a make-up working Saturday or Sunday (a new calendar version)")
             .Accepts<CalendarDayRequest>("application/json")
+            .Produces<CalendarView>()
+            .ProducesValidationProblem()
+            .RequireAuthorization(Policies.Administrator);
+
+        group.MapPost("/days", AddDaysAsync)
+            .WithName("AddCalendarDays")
+            .WithSummary("Load many days off and working days in one call (a historical year's holiday calendar), as one new calendar version")
+            .WithDescription("Body {daysOff: [{date, name}], workingDays: [{date, name}], comment}. A date already listed the same way is kept; a date listed the other way, or twice, is refused with 400 naming it. Nothing is stored unless every date is valid.")
+            .Accepts<CalendarDaysRequest>("application/json")
             .Produces<CalendarView>()
             .ProducesValidationProblem()
             .RequireAuthorization(Policies.Administrator);
@@ -214,6 +229,64 @@ public static class CalendarEndpoints
         }
 
         var comment = request.Comment ?? $"{(workingDay ? "working day" : "day off")} {request.Date}: {name}";
+        return TypedResults.Ok(View(await calendars.SaveAsync(db, gate, changed, Caller.From(http.User).Name, comment, ct)));
+    }
+
+    private static async Task<IResult> AddDaysAsync(HttpContext http, ProcessServerDbContext db, WriteGate gate, CalendarStore calendars, CancellationToken ct)
+    {
+        var (_, request, problem) = await JsonBody.ReadAsync<CalendarDaysRequest>(http.Request, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+
+        var errors = new Dictionary<string, string[]>();
+        List<NamedDate> Read(List<CalendarDayRequest>? days, string field, string fallbackName)
+        {
+            var read = new List<NamedDate>();
+            for (var i = 0; i < (days?.Count ?? 0); i++)
+            {
+                var day = days![i];
+                if (!DateOnly.TryParseExact(day.Date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+                {
+                    errors[$"{field}[{i}].date"] = [$"'{day.Date}' is not a date in the form yyyy-MM-dd."];
+                    continue;
+                }
+
+                read.Add(new NamedDate(date, string.IsNullOrWhiteSpace(day.Name) ? fallbackName : day.Name.Trim()));
+            }
+
+            return read;
+        }
+
+        var daysOff = Read(request!.DaysOff, "daysOff", "Day off");
+        var workingDays = Read(request.WorkingDays, "workingDays", "Make-up working day");
+        if (daysOff.Count + workingDays.Count == 0 && errors.Count == 0)
+        {
+            errors["daysOff"] = ["Give at least one day in daysOff or workingDays."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation("The days cannot be loaded as sent", errors);
+        }
+
+        var current = await CurrentCalendarAsync(db, ct);
+        WorkingCalendar changed;
+        try
+        {
+            // A day already listed the same way is kept as it is, so loading a year twice changes nothing twice.
+            changed = new WorkingCalendar(current.TimeZoneId, current.OfficeHours, current.WeekendDays,
+                current.DaysOff.Concat(daysOff.Where(d => current.DaysOff.All(c => c.Date != d.Date))),
+                current.WorkingDays.Concat(workingDays.Where(d => current.WorkingDays.All(c => c.Date != d.Date))),
+                current.SameDayCutOff, current.Description);
+        }
+        catch (ArgumentException ex)
+        {
+            return Problems.Validation("The calendar would not be valid", new Dictionary<string, string[]> { ["daysOff"] = [ex.Message] });
+        }
+
+        var comment = request.Comment ?? $"{daysOff.Count} day(s) off and {workingDays.Count} working day(s) loaded";
         return TypedResults.Ok(View(await calendars.SaveAsync(db, gate, changed, Caller.From(http.User).Name, comment, ct)));
     }
 

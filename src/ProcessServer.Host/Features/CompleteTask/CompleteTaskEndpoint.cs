@@ -8,7 +8,8 @@ namespace ProcessServer.Host.Features.CompleteTask;
 /// <param name="Outcome">One of the task's allowed outcomes (Done, ReturnForRework, RequestSupplement, SupplementReceived, Reject, Paid…).</param>
 /// <param name="Comment">Handler's note, kept in the journal.</param>
 /// <param name="Data">Values for dossier variables (e.g. {"hasFinancialObligation": false}).</param>
-public sealed record CompleteTaskRequest(string? Outcome, string? Comment, Dictionary<string, JsonNode?>? Data);
+/// <param name="OccurredAt">When the step was really completed, for a paper or late entry (Leader and Administrator, within the late-entry window, not before the dossier's previous event, not in the future); leave out for now.</param>
+public sealed record CompleteTaskRequest(string? Outcome, string? Comment, Dictionary<string, JsonNode?>? Data, DateTimeOffset? OccurredAt = null);
 
 /// <summary>POST /api/tasks/{taskId}/complete.</summary>
 public static class CompleteTaskEndpoint
@@ -18,7 +19,7 @@ public static class CompleteTaskEndpoint
             .WithName("CompleteTask")
             .WithTags("Tasks")
             .WithSummary("Complete a task with an outcome")
-            .WithDescription("Requires If-Match with the dossier's version (ETag) and an Idempotency-Key. A stale version gets 409; a repeated key returns the first response; an outcome the step does not allow gets 422.")
+            .WithDescription("Requires If-Match with the dossier's version (ETag) and an Idempotency-Key. A stale version gets 409; a repeated key returns the first response; an outcome the step does not allow gets 422. occurredAt records a step completed earlier (on paper): its verdict and the dossier's follow its real time; a time before the dossier's previous event, in the future or outside the late-entry window gets 400, a role that may not back-date gets 403.")
             .Accepts<CompleteTaskRequest>("application/json")
             .Produces<DossierView>()
             .ProducesValidationProblem()
@@ -51,7 +52,7 @@ public static class CompleteTaskEndpoint
             return versionProblem;
         }
 
-        var outcome = await handler.HandleAsync(new CompleteTaskCommand(taskId, request!.Outcome, request.Comment, request.Data),
+        var outcome = await handler.HandleAsync(new CompleteTaskCommand(taskId, request!.Outcome, request.Comment, request.Data, request.OccurredAt),
             Caller.From(http.User), version, token, cancellationToken);
         return outcome.ToHttpResult();
     }

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Execution;
+using ProcessServer.Host.Features.HoldTask;
 using ProcessServer.Host.Infrastructure;
 using ProcessServer.Host.Transitions;
 using ProcessServer.Persistence;
@@ -13,7 +14,9 @@ namespace ProcessServer.Host.Features.CompleteTask;
 /// <param name="Outcome">One of the task's allowed outcomes.</param>
 /// <param name="Comment">Handler's note, kept in the journal.</param>
 /// <param name="Data">Values for dossier variables.</param>
-public sealed record CompleteTaskCommand(string TaskId, string? Outcome, string? Comment, IReadOnlyDictionary<string, JsonNode?>? Data);
+/// <param name="OccurredAt">When the step was really completed, for a late (paper) entry; null for now.</param>
+public sealed record CompleteTaskCommand(string TaskId, string? Outcome, string? Comment, IReadOnlyDictionary<string, JsonNode?>? Data,
+    DateTimeOffset? OccurredAt = null);
 
 /// <summary>
 /// Completes a task: the caller must work for the task's unit; the engine decides what opens next.
@@ -23,6 +26,7 @@ public sealed class CompleteTaskHandler(
     ProcessServerDbContext db,
     DossierTransitions transitions,
     WorkflowInterpreter interpreter,
+    UnitDirectory units,
     FieldLimits limits,
     ILoggerFactory loggers)
 {
@@ -70,26 +74,39 @@ public sealed class CompleteTaskHandler(
 
         var outcome = command.Outcome.Trim();
         return await transitions.RunAsync(
-            new TransitionCall(task.DossierId, caller, expectedVersion, idempotency),
-            input =>
-            {
-                TransitionResult result;
-                try
-                {
-                    result = interpreter.Complete(input.Workflow, input.State,
-                        new EngineCompleteTask(task.Id, outcome, caller.Name, command.Comment, command.Data, input.Now, input.Time));
-                }
-                catch (TransitionException ex)
-                {
-                    return TransitionDecision.Refuse(ex.Error is TransitionError.OutcomeNotAllowed or TransitionError.InvalidData
-                        ? new Refusal(RefusalKind.Unprocessable, "Not allowed for this step", ex.Message)
-                        : new Refusal(RefusalKind.Conflict, "The task cannot be completed", ex.Message));
-                }
-
-                return TransitionDecision.Apply(result).Then(dossier => Log.TaskCompleted(_logger,
-                    dossier.Id, dossier.ProcedureCode, dossier.DefinitionVersion, task.Id, task.ActivityId, caller.Name, outcome,
-                    dossier.Status, result.State.Tasks.Count));
-            },
+            new TransitionCall(task.DossierId, caller, expectedVersion, idempotency, command.OccurredAt) { ActedFor = task.UnitCode },
+            // A task another officer holds is theirs; the unit's leader may complete it anyway (journaled).
+            input => Decide(input, task.Id, task.ActivityId, outcome, input.Caller.Name, command.Comment, command.Data,
+                caller.Id, units.Leads(caller, task.UnitCode)),
             cancellationToken);
+    }
+
+    /// <summary>
+    /// The completion itself, at the input's occurred-at instant: what the engine makes of it, or why
+    /// not. The importer replays a legacy system's step events through this same decision.
+    /// </summary>
+    internal TransitionDecision Decide(TransitionInput input, string taskId, string activityId, string outcome, string actor, string? comment,
+        IReadOnlyDictionary<string, JsonNode?>? data, string? actorId = null, bool overridesHolder = false)
+    {
+        TransitionResult result;
+        try
+        {
+            result = interpreter.Complete(input.Workflow, input.State,
+                new EngineCompleteTask(taskId, outcome, actor, comment, data, input.OccurredAt, input.Time,
+                    ActorId: actorId, OverridesHolder: overridesHolder));
+        }
+        catch (TransitionException ex)
+        {
+            return TransitionDecision.Refuse(ex.Error switch
+            {
+                TransitionError.OutcomeNotAllowed or TransitionError.InvalidData => new Refusal(RefusalKind.Unprocessable, "Not allowed for this step", ex.Message),
+                TransitionError.TaskHeldByOther => TaskRefusals.HeldByOther(input.State, taskId, ex.Message),
+                _ => new Refusal(RefusalKind.Conflict, "The task cannot be completed", ex.Message),
+            });
+        }
+
+        return TransitionDecision.Apply(result).Then(dossier => Log.TaskCompleted(_logger,
+            dossier.Id, dossier.ProcedureCode, dossier.DefinitionVersion, taskId, activityId, actor, outcome,
+            dossier.Status, result.State.Tasks.Count));
     }
 }

@@ -22,6 +22,7 @@ public sealed partial class DesignerFiles : IDisposable
     private readonly FileExtensionContentTypeProvider _contentTypes = new();
     private readonly PhysicalFileProvider? _pages;
     private readonly PhysicalFileProvider? _bundle;
+    private readonly Lazy<IReadOnlyList<string>> _renderedScripts;
 
     /// <summary>Finds the designer folder.</summary>
     public DesignerFiles(IWebHostEnvironment environment, IConfiguration configuration, ILogger<DesignerFiles> logger)
@@ -42,6 +43,7 @@ public sealed partial class DesignerFiles : IDisposable
 
         var options = configuration.GetSection(DesignerOptions.Section).Get<DesignerOptions>() ?? new DesignerOptions();
         Root = Locate(options.Path, environment.ContentRootPath);
+        _renderedScripts = new(() => RenderedScripts(Root is null ? null : Path.Combine(Root, BundleFolder, "_framework")));
         if (Root is null)
         {
             DesignerNotFound(logger, environment.ContentRootPath, AppContext.BaseDirectory);
@@ -155,6 +157,8 @@ public sealed partial class DesignerFiles : IDisposable
             // The pages use <base href="/designer/">; behind a path base the base moves with it.
             var html = File.ReadAllText(file.PhysicalPath);
             html = html.Replace("<base href=\"/designer/\"", $"<base href=\"{http.Request.PathBase}{ElsaStudioSetup.DesignerPrefix}/\"", StringComparison.Ordinal);
+            http.Response.Headers.ContentSecurityPolicy = SecurityHeaders.DesignerPolicy(html, _renderedScripts.Value);
+            http.Response.Headers.XFrameOptions = "DENY";
             return Results.Text(html, "text/html; charset=utf-8");
         }
 
@@ -171,6 +175,39 @@ public sealed partial class DesignerFiles : IDisposable
         var info = new FileInfo(physical);
         var etag = new EntityTagHeaderValue($"\"{info.Length:x}-{info.LastWriteTimeUtc.Ticks:x}{encoding}\"");
         return Results.File(physical, contentType, lastModified: info.LastWriteTimeUtc, entityTag: etag);
+    }
+
+    /// <summary>
+    /// Inline scripts the Studio's own components render as markup (e.g. the editor's Ctrl+S
+    /// hotkeys). The Content-Security-Policy allows them by hash, so they are read from the
+    /// assemblies of the installed bundle (string literals are UTF-16 in .NET metadata) once, on
+    /// the first page served: a newer bundle brings its own scripts and their hashes follow.
+    /// </summary>
+    private static IReadOnlyList<string> RenderedScripts(string? framework)
+    {
+        if (framework is null || !Directory.Exists(framework))
+        {
+            return [];
+        }
+
+        var scripts = new List<string>();
+        var marker = System.Text.Encoding.Unicode.GetBytes("<script>");
+        foreach (var file in Directory.EnumerateFiles(framework, "Elsa.Studio*.wasm"))
+        {
+            var bytes = File.ReadAllBytes(file);
+            if (bytes.AsSpan().IndexOf(marker) < 0 && bytes.AsSpan(1).IndexOf(marker) < 0)
+            {
+                continue;
+            }
+
+            // A literal starts at an even or an odd offset (its length prefix is 1 to 4 bytes): read both ways.
+            foreach (var offset in new[] { 0, 1 })
+            {
+                scripts.AddRange(SecurityHeaders.InlineScripts(System.Text.Encoding.Unicode.GetString(bytes, offset, bytes.Length - offset)));
+            }
+        }
+
+        return scripts;
     }
 
     private static string? PickEncoding(string acceptEncoding, string physicalPath)

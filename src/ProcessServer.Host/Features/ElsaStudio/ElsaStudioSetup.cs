@@ -18,6 +18,9 @@ public static class ElsaStudioSetup
     /// <summary>CORS policy of the Studio backend (for Studio instances hosted on another origin).</summary>
     public const string CorsPolicy = "ElsaStudio";
 
+    /// <summary>Configuration key listing the origins allowed to call <c>/elsa/api</c> from a browser.</summary>
+    public const string CorsOriginsKey = "ProcessServer:Cors:AllowedOrigins";
+
     /// <summary>Registers the designer's services.</summary>
     public static WebApplicationBuilder AddElsaStudio(this WebApplicationBuilder builder)
     {
@@ -26,10 +29,13 @@ public static class ElsaStudioSetup
         builder.Services.AddScoped<StudioDefinitions>();
         builder.Services.AddScoped<StudioInstances>();
 
+        // Only the origins an operator lists may call /elsa/api from a browser (a Studio hosted
+        // elsewhere); by default none, so only the designer served here (same origin) can.
         // CONTRACT §2.1: a wildcard in Access-Control-Allow-Headers does not cover Authorization, so
         // every header is listed; the two x-elsa-workflow-* headers must be exposed for "Run".
+        var origins = builder.Configuration.GetSection(CorsOriginsKey).Get<string[]>() ?? [];
         builder.Services.AddCors(o => o.AddPolicy(CorsPolicy, p => p
-            .AllowAnyOrigin()
+            .WithOrigins(origins)
             .WithMethods("GET", "POST", "DELETE", "PUT")
             .WithHeaders("Authorization", "Content-Type", "X-Tenant-Id", "X-Api-Key")
             .WithExposedHeaders(StudioHeaders.InstanceId, StudioHeaders.CannotStart, "Content-Disposition")));

@@ -27,15 +27,16 @@ public static class StudioContent
     /// <summary>Fills every collection and object the Studio dereferences (a null one crashes the editor).</summary>
     public static void FillDefaults(JsonObject definition)
     {
+        // Only what is missing is filled in: a value of the wrong kind is left for the validator to refuse.
         foreach (var key in new[] { "variables", "inputs", "outputs", "outcomes" })
         {
-            if (definition[key] is not JsonArray)
+            if (definition[key] is null)
             {
                 definition[key] = new JsonArray();
             }
         }
 
-        if (definition["customProperties"] is not JsonObject)
+        if (definition["customProperties"] is null)
         {
             definition["customProperties"] = new JsonObject();
         }
@@ -103,6 +104,57 @@ public static class StudioContent
 
             EnsureObject(activity, "metadata");
             EnsureObject(activity, "customProperties");
+        }
+    }
+
+    /// <summary>Marks a label the server put on the canvas from the step's title (not stored).</summary>
+    public const string TitleLabelMarker = "processServerTitleLabel";
+
+    /// <summary>
+    /// Shows steps by their titles on the canvas: an activity without a label of its own gets its
+    /// title as <c>metadata.displayText</c> (the canvas label), marked so a save can tell it from a
+    /// label the administrator typed. The title input stays the one stored source.
+    /// </summary>
+    public static void PresentTitles(JsonObject root)
+    {
+        foreach (var activity in (root["activities"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (activity["metadata"] is not JsonObject metadata || metadata["displayText"] is JsonValue { } shown && shown.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text))
+            {
+                continue;
+            }
+
+            var title = activity["title"] is JsonObject { } wrapper && wrapper["expression"] is JsonObject expression && expression["value"] is JsonValue value && value.TryGetValue<string>(out var t) ? t.Trim() : null;
+            if (!string.IsNullOrEmpty(title))
+            {
+                metadata["displayText"] = title;
+                metadata[TitleLabelMarker] = title;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Undoes <see cref="PresentTitles"/> on a definition the Studio sends back: a label still equal
+    /// to the title it was made from is removed (so a changed title shows next time); a label the
+    /// administrator changed is kept as theirs.
+    /// </summary>
+    public static void StripPresentedTitles(JsonObject definition)
+    {
+        foreach (var activity in ((definition["root"] as JsonObject)?["activities"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (activity["metadata"] is not JsonObject metadata || !metadata.ContainsKey(TitleLabelMarker))
+            {
+                continue;
+            }
+
+            var marker = metadata[TitleLabelMarker] is JsonValue m && m.TryGetValue<string>(out var made) ? made : null;
+            var shown = metadata["displayText"] is JsonValue d && d.TryGetValue<string>(out var text) ? text : null;
+            if (shown == marker)
+            {
+                metadata.Remove("displayText");
+            }
+
+            metadata.Remove(TitleLabelMarker);
         }
     }
 
@@ -233,6 +285,22 @@ public static class StudioContent
     /// <summary>Whether two definitions have the same content (see <see cref="Fingerprint"/>).</summary>
     public static bool SameContent(JsonObject left, JsonObject right) => JsonNode.DeepEquals(Fingerprint(left), Fingerprint(right));
 
+    /// <summary>Text folded for searching: lower case, Vietnamese diacritics removed (đ → d), so "dat dai" finds "Đất đai".</summary>
+    public static string Fold(string? text)
+    {
+        var decomposed = (text ?? string.Empty).Replace('đ', 'd').Replace('Đ', 'd').Normalize(NormalizationForm.FormD);
+        var builder = new StringBuilder(decomposed.Length);
+        foreach (var c in decomposed)
+        {
+            if (CharUnicodeInfo.GetUnicodeCategory(c) != UnicodeCategory.NonSpacingMark)
+            {
+                builder.Append(char.ToLowerInvariant(c));
+            }
+        }
+
+        return builder.ToString();
+    }
+
     /// <summary>A procedure code from a name: lower-case ASCII letters and digits joined by '-' (Vietnamese diacritics removed).</summary>
     public static string Slug(string? name)
     {
@@ -305,7 +373,12 @@ public static class StudioContent
 
                 if (input.TypeName.StartsWith("Int", StringComparison.Ordinal))
                 {
-                    return decimal.Truncate(number) == number ? (JsonValue.Create((long)number), null) : (null, $"must be a whole number, not '{trimmed}'");
+                    if (decimal.Truncate(number) != number)
+                    {
+                        return (null, $"must be a whole number, not '{trimmed}'");
+                    }
+
+                    return number is >= int.MinValue and <= int.MaxValue ? (JsonValue.Create((long)number), null) : (null, $"is too large: '{trimmed}'");
                 }
 
                 return (JsonValue.Create(number), null);

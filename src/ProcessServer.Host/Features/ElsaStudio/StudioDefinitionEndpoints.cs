@@ -34,7 +34,7 @@ public static class StudioDefinitionEndpoints
         api.MapPost("/workflow-definitions", async (HttpRequest request, StudioDefinitions definitions, CancellationToken ct) =>
         {
             var (body, problem) = await StudioJson.ReadObjectAsync(request, ct);
-            return problem ?? await definitions.SaveAsync(body!, ct);
+            return problem ?? await definitions.SaveAsync(body!, request.HttpContext.User.Identity?.Name, ct);
         }).WithMetadata(new Infrastructure.DefinitionBodyMetadata());
 
         api.MapPost("/workflow-definitions/{definitionId}/publish", (string definitionId, StudioDefinitions definitions, CancellationToken ct) =>
@@ -52,6 +52,34 @@ public static class StudioDefinitionEndpoints
         api.MapDelete("/workflow-definition-versions/{id}", (string id, StudioDefinitions definitions, CancellationToken ct) =>
             definitions.DeleteVersionAsync(id, ct));
 
+        // Export and import (CONTRACT §3.6): one definition as a JSON file, several as a zip; imports are
+        // judged like every save and become new draft versions.
+        api.MapGet("/workflow-definitions/{definitionId}/export", (string definitionId, HttpRequest request, StudioDefinitions definitions, CancellationToken ct) =>
+            definitions.ExportAsync(definitionId, VersionFilter.Parse(StudioQuery.Get(request, "versionOptions"), VersionFilterKind.Latest), ct));
+
+        api.MapPost("/bulk-actions/export/workflow-definitions", async (HttpRequest request, StudioDefinitions definitions, CancellationToken ct) =>
+        {
+            var (body, problem) = await StudioJson.ReadObjectAsync(request, ct);
+            return problem ?? await definitions.BulkExportAsync(StudioJson.Strings(body, "ids"), ct);
+        });
+
+        api.MapPost("/workflow-definitions/import", async (HttpRequest request, StudioDefinitions definitions, CancellationToken ct) =>
+        {
+            var (body, problem) = await StudioJson.ReadObjectAsync(request, ct);
+            return problem ?? await definitions.ImportAsync(body!, request.HttpContext.User.Identity?.Name, ct);
+        }).WithMetadata(new Infrastructure.DefinitionBodyMetadata());
+
+        api.MapPost("/workflow-definitions/import-files", async (HttpRequest request, StudioDefinitions definitions, CancellationToken ct) =>
+        {
+            if (!request.HasFormContentType)
+            {
+                return StudioJson.Errors("Nothing was imported", ["Send the files as multipart/form-data in the field 'files' (JSON files, or zips of them)."]);
+            }
+
+            var form = await request.ReadFormAsync(ct);
+            return await definitions.ImportFilesAsync(form.Files, request.HttpContext.User.Identity?.Name, ct);
+        }).WithMetadata(new Infrastructure.DefinitionBodyMetadata()).DisableAntiforgery();
+
         // A dossier starts at the counter with an applicant, a channel and a receiving unit, none of
         // which "Run" can give; starting test dossiers would also put fake receipts into the legal
         // register and the reports. The Studio shows "The workflow cannot be started" for this header.
@@ -62,6 +90,12 @@ public static class StudioDefinitionEndpoints
                 $"Procedures run when a counter receives a dossier: POST /api/dossiers with procedureCode \"{definitionId}\", the applicant, the channel and the receiving unit. The designer does not start dossiers.",
             ]);
         });
+
+        // The activity "Test" tab: a trial run of a draft on a sandbox dossier is not built yet, so the
+        // designer says so (the host pages show this message) instead of failing without a word.
+        api.MapPost("/tests/activities", () => StudioJson.Errors("Trial runs are not available yet", [
+            "Trying a step or a draft before publishing is not built yet in ProcessServer. Publish the procedure and receive a test dossier at the counter (POST /api/dossiers) in a test unit, or check the draft's problems and warnings shown when it is saved.",
+        ]));
 
         api.MapPost("/bulk-actions/publish/workflow-definitions/by-definition-ids", async (HttpRequest request, StudioDefinitions definitions, CancellationToken ct) =>
         {

@@ -1,8 +1,11 @@
 using System.Globalization;
+using System.IO.Compression;
+using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Definitions;
 using ProcessServer.Host.Features.ProcedureVersions;
+using ProcessServer.Host.Infrastructure;
 using ProcessServer.Persistence;
 using ProcessServer.Persistence.Entities;
 
@@ -82,10 +85,18 @@ public readonly record struct VersionFilter(VersionFilterKind Kind, int Version 
 /// definition the engine cannot run, and a published version's content never changes, so dossiers
 /// in flight stay on the version they were received under.
 /// </summary>
-public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifecycle lifecycle, WorkflowCompiler compiler)
+public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifecycle lifecycle, DefinitionChecker checker)
 {
     /// <summary>Tool version written into definitions the Studio creates.</summary>
     public const string ToolVersion = "3.8.0.0";
+
+    /// <summary>
+    /// The custom property that carries what the editor loaded (<c>id@revision</c>). The Studio keeps a
+    /// definition's custom properties and sends them back with every save, so a save from a stale
+    /// copy (a second tab, a second administrator) is recognised and refused instead of overwriting.
+    /// It is never stored in the content.
+    /// </summary>
+    public const string RevisionProperty = "processServerRevision";
 
     /// <summary>
     /// All stored versions of one procedure, without their content (a procedure may have hundreds of
@@ -115,7 +126,8 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
     /// <summary>The full definition (CONTRACT §4.1): stored content, flags from the columns, defaults, links.</summary>
     public static JsonObject View(WorkflowDefinitionVersion row)
     {
-        var json = JsonNode.Parse(row.Json) as JsonObject ?? [];
+        // A version this server cannot read still opens (empty), so the editor and lists keep working.
+        var json = ParseStored(row.Json) ?? new JsonObject { ["description"] = "This version cannot be read by this server; see the procedure's versions list." };
         StudioContent.FillDefaults(json);
         json["id"] = row.Id;
         json["definitionId"] = row.DefinitionId;
@@ -126,6 +138,11 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         json.TryAdd("toolVersion", ToolVersion);
         json["isLatest"] = row.IsLatest;
         json["isPublished"] = row.IsPublished;
+        if (json["customProperties"] is JsonObject custom)
+        {
+            custom[RevisionProperty] = new LoadedRevision(row.Id, row.Revision).ToString();
+        }
+
         json["isReadonly"] = false;
         json["isSystem"] = false;
         json["materializerName"] = "Json";
@@ -133,6 +150,7 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         if (json["root"] is JsonObject root)
         {
             StudioContent.PresentInputs(root);
+            StudioContent.PresentTitles(root);
         }
 
         return json;
@@ -166,11 +184,17 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
     /// definition id, else its latest version (a new draft when that one is published). Publishing
     /// saves the draft first, so edits are kept even when the definition cannot be published yet.
     /// </summary>
-    public async Task<IResult> SaveAsync(JsonObject body, CancellationToken cancellationToken)
+    public async Task<IResult> SaveAsync(JsonObject body, string? actor, CancellationToken cancellationToken)
     {
         if (body["model"] is not JsonObject posted)
         {
             return StudioJson.Errors("Definition missing", ["Send {\"model\": {…workflow definition…}, \"publish\": false}."]);
+        }
+
+        // Read before anything else touches the body: System.Text.Json throws on the first read of such text.
+        if (DefinitionChecker.FindInvalidText(posted) is { } invalid)
+        {
+            return StudioJson.Errors("The procedure was not saved", [invalid.Message]);
         }
 
         var publish = StudioJson.Bool(body, "publish") ?? false;
@@ -178,6 +202,14 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         foreach (var key in new[] { "links", "isLatest", "isPublished", "isSystem", "validationErrors", "isMaterializerAvailable" })
         {
             model.Remove(key);
+        }
+
+        StudioContent.StripPresentedTitles(model);
+        LoadedRevision? loaded = null;
+        if (model["customProperties"] is JsonObject customProperties)
+        {
+            loaded = LoadedRevision.Parse(customProperties[RevisionProperty] is JsonValue carried && carried.TryGetValue<string>(out var carriedText) ? carriedText : null);
+            customProperties.Remove(RevisionProperty);
         }
 
         if (model["createdAt"]?.ToString() is { } created && created.StartsWith("0001-", StringComparison.Ordinal))
@@ -192,15 +224,20 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
 
         StudioContent.FillDefaults(model);
         model.TryAdd("toolVersion", ToolVersion);
-        if (string.IsNullOrWhiteSpace(model["name"]?.ToString()))
+        if (model["name"] is not JsonValue nameValue || !nameValue.TryGetValue<string>(out var name) || string.IsNullOrWhiteSpace(name))
         {
-            return StudioJson.Errors("Name missing", ["Give the procedure a name."]);
+            return StudioJson.Errors("Name missing", ["name must be text: give the procedure a name."]);
         }
 
-        var definitionId = model["definitionId"]?.ToString();
+        if (model["definitionId"] is not (null or JsonValue) || (model["definitionId"] is JsonValue idValue && !idValue.TryGetValue<string>(out _)))
+        {
+            return StudioJson.Errors("The procedure was not saved", ["definitionId must be text, the procedure code, e.g. \"land-first-certificate\"."]);
+        }
+
+        var definitionId = model["definitionId"]?.GetValue<string>();
         if (string.IsNullOrWhiteSpace(definitionId))
         {
-            definitionId = await NewDefinitionIdAsync(model["name"]!.ToString(), cancellationToken);
+            definitionId = await NewDefinitionIdAsync(name, cancellationToken);
             model["definitionId"] = definitionId;
         }
 
@@ -211,7 +248,7 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         }
 
         var latest = await FindAsync(definitionId, new VersionFilter(VersionFilterKind.Latest), cancellationToken);
-        if (latest is { PublishedAt: not null } && JsonNode.Parse(latest.Json) is JsonObject stored && StudioContent.SameContent(stored, model))
+        if (latest is { PublishedAt: not null } && ParseStored(latest.Json) is { } stored && StudioContent.SameContent(stored, model))
         {
             // Nothing changed since the version was published: no new version (a Publish click on an
             // unchanged procedure, or a save that only re-measured the nodes).
@@ -220,7 +257,14 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
 
         // One transaction saves and publishes; a definition that cannot run yet is still saved as a
         // draft (the administrator's edits are kept) and the problems are returned.
-        var (saved, error) = await lifecycle.SaveAsync(model, null, new SaveRequest(publish, KeepDraftWhenNotPublishable: true), cancellationToken);
+        // What the editor loaded counts only for the procedure it was loaded from ("Save As" makes a new one).
+        if (loaded is { } token && !token.VersionId.StartsWith(definitionId + "-", StringComparison.Ordinal) && latest?.Id != token.VersionId)
+        {
+            loaded = null;
+        }
+
+        var (saved, error) = await lifecycle.SaveAsync(model, null,
+            new SaveRequest(publish, KeepDraftWhenNotPublishable: true, Loaded: loaded, Actor: actor), cancellationToken);
         if (saved is null)
         {
             return ToStudio(error!, "The procedure was not saved");
@@ -232,7 +276,7 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         }
 
         var row = await FindByIdAsync(saved.Id, cancellationToken);
-        return StudioJson.Ok(SaveResponse(row!, alreadyPublished: false, saved.Problems));
+        return StudioJson.Ok(SaveResponse(row!, alreadyPublished: false, saved.Problems, saved.Warnings));
     }
 
     /// <summary>Publishes the latest version (the definition list's Publish).</summary>
@@ -299,6 +343,197 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         return error is null ? Results.NoContent() : Problems(404, error.Title, error.Detail);
     }
 
+    /// <summary>
+    /// One version as a file (CONTRACT §3.6, the editor's and the list's Export): the definition as
+    /// the Studio reads it, every stored property included, without the server's links.
+    /// </summary>
+    public async Task<IResult> ExportAsync(string definitionId, VersionFilter filter, CancellationToken cancellationToken)
+    {
+        var row = await FindAsync(definitionId, filter, cancellationToken);
+        if (row is null)
+        {
+            return NotFound(definitionId);
+        }
+
+        return Results.File(Encoding.UTF8.GetBytes(ExportModel(row).ToJsonString(WorkflowDefinitionDocument.JsonOptions)), "application/json", FileName(row) + ".json");
+    }
+
+    /// <summary>Several versions (by version id) as a zip of one JSON file each (the list's bulk Export).</summary>
+    public async Task<IResult> BulkExportAsync(IReadOnlyList<string> ids, CancellationToken cancellationToken)
+    {
+        var rows = await db.WorkflowDefinitions.AsNoTracking().Where(d => ids.Contains(d.Id)).OrderBy(d => d.DefinitionId).ThenBy(d => d.Version).ToListAsync(cancellationToken);
+        if (rows.Count == 0)
+        {
+            return Problems(404, "Nothing to export", "None of the given version ids exists.");
+        }
+
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var row in rows)
+            {
+                var name = FileName(row);
+                for (var n = 2; !names.Add(name); n++)
+                {
+                    name = $"{FileName(row)}-{n}";
+                }
+
+                await using var entry = await zip.CreateEntry(name + ".json").OpenAsync(cancellationToken);
+                await entry.WriteAsync(Encoding.UTF8.GetBytes(ExportModel(row).ToJsonString(WorkflowDefinitionDocument.JsonOptions)), cancellationToken);
+            }
+        }
+
+        return Results.File(buffer.ToArray(), "application/zip", $"workflow-definitions-{rows.Count}.zip");
+    }
+
+    /// <summary>
+    /// Imports one definition (the editor's Import, CONTRACT §3.6): judged like every save, and always
+    /// written as a new draft version, so no published version and nobody's draft is changed. A
+    /// definition without a definition id becomes a new procedure.
+    /// </summary>
+    public async Task<IResult> ImportAsync(JsonObject model, string? actor, CancellationToken cancellationToken)
+    {
+        var (saved, refusal) = await ImportOneAsync(model, actor, cancellationToken);
+        return refusal is { } r
+            ? (r.Status == 409 ? StudioJson.Errors("The definition was not imported", r.Messages, 409) : StudioJson.Errors("The definition was not imported", r.Messages))
+            : StudioJson.Ok(View((await FindByIdAsync(saved!, cancellationToken))!));
+    }
+
+    /// <summary>Imports the uploaded files: JSON files of one definition each, or zips of them (the list's Import).</summary>
+    public async Task<IResult> ImportFilesAsync(IFormFileCollection files, string? actor, CancellationToken cancellationToken)
+    {
+        var imported = 0;
+        var problems = new List<string>();
+        foreach (var file in files)
+        {
+            foreach (var (name, text) in await ReadImportFileAsync(file, problems, cancellationToken))
+            {
+                JsonObject? model = null;
+                try
+                {
+                    model = JsonNode.Parse(text) as JsonObject;
+                }
+                catch (System.Text.Json.JsonException ex)
+                {
+                    problems.Add($"{name}: not valid JSON ({ex.Message})");
+                    continue;
+                }
+
+                if (model is null)
+                {
+                    problems.Add($"{name}: not a workflow definition (a JSON object is expected)");
+                    continue;
+                }
+
+                var (_, refusal) = await ImportOneAsync(model, actor, cancellationToken);
+                if (refusal is null)
+                {
+                    imported++;
+                }
+                else
+                {
+                    problems.Add($"{name}: {string.Join(" ", refusal.Value.Messages)}");
+                }
+            }
+        }
+
+        if (imported == 0 && problems.Count > 0)
+        {
+            return StudioJson.Errors("Nothing was imported", problems);
+        }
+
+        return StudioJson.Ok(new JsonObject { ["count"] = imported, ["errors"] = new JsonArray([.. problems.Select(p => (JsonNode?)JsonValue.Create(p))]) });
+    }
+
+    private async Task<(string? SavedId, (int Status, IReadOnlyList<string> Messages)? Refusal)> ImportOneAsync(JsonObject posted, string? actor, CancellationToken cancellationToken)
+    {
+        if (DefinitionChecker.FindInvalidText(posted) is { } invalid)
+        {
+            return (null, (400, [invalid.Message]));
+        }
+
+        var model = (JsonObject)posted.DeepClone();
+        foreach (var key in new[] { "links", "isLatest", "isPublished", "isSystem", "validationErrors", "isMaterializerAvailable", "id", "version", "createdAt" })
+        {
+            model.Remove(key);
+        }
+
+        (model["customProperties"] as JsonObject)?.Remove(RevisionProperty);
+        StudioContent.StripPresentedTitles(model);
+        if (model["root"] is not JsonObject root || root["type"]?.ToString() != "Elsa.Flowchart")
+        {
+            return (null, (400, ["ProcessServer runs flowcharts: the definition's root must be an Elsa.Flowchart."]));
+        }
+
+        if (model["definitionId"] is not (null or JsonValue) || (model["definitionId"] is JsonValue idValue && !idValue.TryGetValue<string>(out _)))
+        {
+            return (null, (400, ["definitionId must be text, the procedure code."]));
+        }
+
+        var definitionId = model["definitionId"]?.GetValue<string>();
+        if (string.IsNullOrWhiteSpace(definitionId))
+        {
+            var name = model["name"] is JsonValue n && n.TryGetValue<string>(out var text) && !string.IsNullOrWhiteSpace(text) ? text : "Imported procedure";
+            model["definitionId"] = await NewDefinitionIdAsync(name, cancellationToken);
+        }
+
+        StudioContent.FillDefaults(model);
+        model.TryAdd("toolVersion", ToolVersion);
+        var conversionErrors = StudioContent.ConvertValues(model);
+        if (conversionErrors.Count > 0)
+        {
+            return (null, (400, conversionErrors));
+        }
+
+        var (saved, error) = await lifecycle.SaveAsync(model, null, new SaveRequest(Publish: false, Actor: actor, NewVersion: true), cancellationToken);
+        return saved is null ? (null, (error!.Status, Messages(error))) : (saved.Id, null);
+    }
+
+    private static async Task<List<(string Name, string Text)>> ReadImportFileAsync(IFormFile file, List<string> problems, CancellationToken cancellationToken)
+    {
+        var files = new List<(string, string)>();
+        await using var stream = file.OpenReadStream();
+        if (file.FileName.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+        {
+            try
+            {
+                await using var zip = await ZipArchive.CreateAsync(stream, ZipArchiveMode.Read, leaveOpen: false, entryNameEncoding: null, cancellationToken);
+                foreach (var entry in zip.Entries.Where(e => e.FullName.EndsWith(".json", StringComparison.OrdinalIgnoreCase)))
+                {
+                    await using var entryStream = await entry.OpenAsync(cancellationToken);
+                    using var reader = new StreamReader(entryStream, Encoding.UTF8);
+                    files.Add(($"{file.FileName}/{entry.FullName}", await reader.ReadToEndAsync(cancellationToken)));
+                }
+            }
+            catch (InvalidDataException ex)
+            {
+                problems.Add($"{file.FileName}: not a readable zip ({ex.Message})");
+            }
+
+            return files;
+        }
+
+        using (var reader = new StreamReader(stream, Encoding.UTF8))
+        {
+            files.Add((file.FileName, await reader.ReadToEndAsync(cancellationToken)));
+        }
+
+        return files;
+    }
+
+    /// <summary>The export of one version: its full definition without the server's links and revision token.</summary>
+    private static JsonObject ExportModel(WorkflowDefinitionVersion row)
+    {
+        var json = View(row);
+        json.Remove("links");
+        (json["customProperties"] as JsonObject)?.Remove(RevisionProperty);
+        StudioContent.StripPresentedTitles(json);
+        return json;
+    }
+
+    private static string FileName(WorkflowDefinitionVersion row) => $"{StudioContent.Slug(row.Name)}-v{row.Version}";
+
     /// <summary>Copies an older version into the latest draft ("Rollback to this version").</summary>
     public async Task<IResult> RevertAsync(string definitionId, int version, CancellationToken cancellationToken)
     {
@@ -308,7 +543,12 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
             return NotFound(definitionId);
         }
 
-        var (saved, error) = await lifecycle.SaveAsync(JsonNode.Parse(source.Json)!.AsObject(), definitionId, publish: false, cancellationToken);
+        if (ParseStored(source.Json) is not { } content)
+        {
+            return StudioJson.Errors("The version was not restored", [$"Version {version} of '{definitionId}' cannot be read by this server, so it cannot be restored."]);
+        }
+
+        var (saved, error) = await lifecycle.SaveAsync(content, definitionId, publish: false, cancellationToken);
         if (error is not null)
         {
             return ToStudio(error, "The version was not restored");
@@ -340,7 +580,7 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
             .Where(r => definitionIds.Count == 0 || definitionIds.Contains(r.DefinitionId))
             .Where(r => ids.Count == 0 || ids.Contains(r.Id))
             .Where(r => string.IsNullOrEmpty(search)
-                || r.Name.Contains(search, StringComparison.OrdinalIgnoreCase)
+                || StudioContent.Fold(r.Name).Contains(StudioContent.Fold(search), StringComparison.Ordinal)
                 || r.DefinitionId.Contains(search, StringComparison.OrdinalIgnoreCase))
 
             // ProcessServer has no system workflows.
@@ -457,8 +697,9 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         }
 
         var row = (await FindByIdAsync(latest.Id, cancellationToken))!;
-        var problems = row.PublishedAt is null ? compiler.Compile(WorkflowDefinitionDocument.Parse(row.Json)).Errors : [];
-        return StudioJson.Ok(SaveResponse(row, publish && alreadyPublished, problems));
+        var report = row.PublishedAt is null ? checker.Judge(row.Json) : null;
+        IReadOnlyList<DefinitionError> problems = report is null ? [] : [.. report.Refusals, .. report.Errors];
+        return StudioJson.Ok(SaveResponse(row, publish && alreadyPublished, problems, report?.Warnings ?? []));
     }
 
     private static IQueryable<WorkflowDefinitionVersion> WithoutContent(IQueryable<WorkflowDefinitionVersion> query) =>
@@ -476,7 +717,21 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         });
 
     private static string? Description(string json) =>
-        JsonNode.Parse(json) is JsonObject definition && definition["description"] is JsonValue d && d.TryGetValue<string>(out var text) ? text : null;
+        ParseStored(json) is { } definition && definition["description"] is JsonValue d && d.TryGetValue<string>(out var text) ? text : null;
+
+    /// <summary>Stored content as a JSON object; null when it cannot be read (never throws).</summary>
+    private static JsonObject? ParseStored(string json)
+    {
+        try
+        {
+            var node = JsonNode.Parse(json) as JsonObject;
+            return node is not null && DefinitionChecker.FindInvalidText(node) is null ? node : null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
+    }
 
     private async Task<string> NewDefinitionIdAsync(string name, CancellationToken cancellationToken)
     {
@@ -492,13 +747,19 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
         return candidate;
     }
 
-    private static JsonObject SaveResponse(WorkflowDefinitionVersion row, bool alreadyPublished, IReadOnlyList<DefinitionError> problems) => new()
+    private static JsonObject SaveResponse(WorkflowDefinitionVersion row, bool alreadyPublished, IReadOnlyList<DefinitionError> problems, IReadOnlyList<DefinitionError> warnings) => new()
     {
         ["workflowDefinition"] = View(row),
         ["alreadyPublished"] = alreadyPublished,
         ["consumingWorkflowCount"] = 0,
-        ["validationErrors"] = new JsonArray([.. problems.Select(p => (JsonNode?)new JsonObject { ["activityId"] = p.ActivityId, ["message"] = p.Message })]),
+
+        // The Studio ignores these; the host pages show them (problems block publishing, warnings never do).
+        ["validationErrors"] = Issues(problems),
+        ["warnings"] = Issues(warnings),
     };
+
+    private static JsonArray Issues(IReadOnlyList<DefinitionError> issues) =>
+        new([.. issues.Select(p => (JsonNode?)new JsonObject { ["activityId"] = p.ActivityId, ["field"] = p.Field, ["message"] = p.Message })]);
 
     private static JsonArray Links(WorkflowDefinitionVersion row)
     {
@@ -529,9 +790,17 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
             return Problems(404, error.Title, error.Detail);
         }
 
-        var messages = error.Errors is { Count: > 0 } list ? list.Select(e => e.Message).ToList() : [error.Detail];
-        return StudioJson.Errors(title, messages);
+        if (error.Status == 409 && error.Extensions is { } extensions)
+        {
+            // A stale save: the host pages show the message with a Reload button.
+            return StudioJson.Errors(error.Title, [error.Detail], 409, extensions);
+        }
+
+        return StudioJson.Errors(title, Messages(error));
     }
+
+    private static IReadOnlyList<string> Messages(LifecycleError error) =>
+        error.Errors is { Count: > 0 } list ? list.Select(e => e.Message).ToList() : [error.Detail];
 
     private static IResult NotFound(string definitionId) => Problems(404, "Procedure not found", $"Procedure '{definitionId}' does not exist.");
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using ProcessServer.Engine.Definitions;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Engine.Execution;
 using ProcessServer.Persistence;
@@ -34,7 +35,8 @@ public sealed class StudioInstances(ProcessServerDbContext db)
                 .ToDictionary(g => g.Key, g =>
                 {
                     var a = g.First();
-                    return new ActivityRef(a["nodeId"]!.ToString(), a["name"]?.ToString() ?? g.Key, a["type"]?.ToString() ?? string.Empty,
+                    // Steps are named by their titles in the journal, as on the canvas.
+                    return new ActivityRef(a["nodeId"]!.ToString(), WorkflowCompiler.Label(a) ?? g.Key, a["type"]?.ToString() ?? string.Empty,
                         a["version"] is JsonValue v && v.TryGetValue<int>(out var n) ? n : 1);
                 }, StringComparer.Ordinal);
             return new VersionMap(root["id"]!.ToString(), root["nodeId"]!.ToString(), activities);
@@ -120,10 +122,10 @@ public sealed class StudioInstances(ProcessServerDbContext db)
             query = query.Where(d => d.ReceiptCode.Contains(term) || d.ApplicantName.Contains(term) || d.Id == term || d.ProcedureCode.Contains(term));
         }
 
-        // Status filters on the status column: Returned and Stopped are the finished dossiers.
+        // Status filters on the status column: Returned, Stopped and Refused are the finished dossiers.
         var statuses = StudioJson.Strings(filter, "statuses").Concat(StudioJson.Strings(filter, "status")).ToHashSet(StringComparer.OrdinalIgnoreCase);
         var subStatuses = StudioJson.Strings(filter, "subStatuses").Concat(StudioJson.Strings(filter, "subStatus")).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        string[] closed = ["Returned", "Stopped"];
+        string[] closed = ["Returned", "Stopped", "Refused"];
         if (statuses.Count == 1)
         {
             query = statuses.Contains("Finished") ? query.Where(d => closed.Contains(d.Status)) : query.Where(d => !closed.Contains(d.Status));
@@ -140,6 +142,7 @@ public sealed class StudioInstances(ProcessServerDbContext db)
             if (subStatuses.Contains("Cancelled"))
             {
                 wanted.Add("Stopped");
+                wanted.Add("Refused");
             }
 
             query = subStatuses.Contains("Suspended")
@@ -179,7 +182,8 @@ public sealed class StudioInstances(ProcessServerDbContext db)
         ["status"] = Status(state),
         ["subStatus"] = SubStatus(state),
         ["correlationId"] = dossier.ReceiptCode,
-        ["name"] = $"{dossier.ReceiptCode} · {dossier.ApplicantName}",
+        // The list's name column carries the national status, what one-stop staff know a dossier's state by.
+        ["name"] = $"{dossier.ReceiptCode} · {dossier.ApplicantName} · {dossier.NationalStatusCode} {Views.DossierViews.NationalName(dossier.NationalStatusCode)}",
         ["incidentCount"] = 0,
         ["createdAt"] = StudioJson.Date(dossier.ReceivedAt),
         ["updatedAt"] = StudioJson.Date(dossier.UpdatedAt),
@@ -469,7 +473,7 @@ public sealed class StudioInstances(ProcessServerDbContext db)
         JournalEventTypes.DossierReceived => $"Dossier received at {ReceivingUnit(entry)}",
         JournalEventTypes.TaskCreated => $"Waiting for {entry.UnitCode}",
         JournalEventTypes.TaskCompleted => $"{entry.Outcome} by {entry.Actor}{(string.IsNullOrWhiteSpace(entry.Comment) ? string.Empty : $": {entry.Comment}")}",
-        JournalEventTypes.TaskCancelled => "Cancelled: the workflow ended first",
+        JournalEventTypes.TaskCancelled => string.IsNullOrWhiteSpace(entry.Comment) ? "Cancelled: the workflow ended first" : $"Cancelled by {entry.Actor}: {entry.Comment}",
         JournalEventTypes.SupplementRequested => $"Supplement requested by {entry.Actor}{(string.IsNullOrWhiteSpace(entry.Comment) ? string.Empty : $": {entry.Comment}")}",
         JournalEventTypes.SupplementReceived => $"Supplement received ({entry.Actor})",
         JournalEventTypes.DecisionTaken => $"Decision: {entry.Outcome}",
@@ -478,8 +482,12 @@ public sealed class StudioInstances(ProcessServerDbContext db)
         JournalEventTypes.VariableSet => "Variable set",
         JournalEventTypes.ResultReady => "Result ready at the counter",
         JournalEventTypes.ResultReturned => "Result returned to the applicant",
-        JournalEventTypes.DossierStopped => $"Processing stopped{(string.IsNullOrWhiteSpace(entry.Comment) ? string.Empty : $": {entry.Comment}")}",
+        JournalEventTypes.DossierStopped => $"Processing stopped{(entry.Outcome is null ? string.Empty : $" ({entry.Outcome})")}{(string.IsNullOrWhiteSpace(entry.Comment) ? string.Empty : $": {entry.Comment}")}",
         JournalEventTypes.WorkflowFinished => "Workflow finished",
+        JournalEventTypes.WithdrawalRequested => $"The applicant asked to withdraw ({entry.Actor}): {entry.Comment}",
+        JournalEventTypes.DossierRefused => $"Refused at the counter by {entry.Actor}: {entry.Comment}",
+        JournalEventTypes.CompletionForced => $"Completion forced by {entry.Actor}: {entry.Comment}",
+        JournalEventTypes.DossierRepaired => $"Repair ({entry.Outcome}) by {entry.Actor}: {entry.Comment}",
         _ => entry.Comment,
     };
 
@@ -489,7 +497,7 @@ public sealed class StudioInstances(ProcessServerDbContext db)
     private static string Status(DossierState state) => state.IsFinished ? "Finished" : "Running";
 
     private static string SubStatus(DossierState state) => state.IsFinished
-        ? state.Stage == DossierStage.Stopped ? "Cancelled" : "Finished"
+        ? state.Stage is DossierStage.Stopped or DossierStage.Refused ? "Cancelled" : "Finished"
         : "Suspended";
 
     private static DateTime? FinishedAt(Dossier dossier, DossierState state) =>

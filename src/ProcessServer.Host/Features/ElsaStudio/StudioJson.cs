@@ -44,17 +44,22 @@ public static class StudioJson
     /// A 400 the Studio shows as one red message per entry (CONTRACT §2.4 and §3.3): <c>{"errors": [...]}</c>,
     /// with the problem-details fields beside it for other readers.
     /// </summary>
-    public static IResult Errors(string title, IEnumerable<string> messages, int status = 400)
+    public static IResult Errors(string title, IEnumerable<string> messages, int status = 400, IReadOnlyDictionary<string, object?>? extensions = null)
     {
         var list = messages.ToList();
         var body = new JsonObject
         {
-            ["type"] = "https://tools.ietf.org/html/rfc9110#section-15.5.1",
+            ["type"] = status == 409 ? "https://tools.ietf.org/html/rfc9110#section-15.5.10" : "https://tools.ietf.org/html/rfc9110#section-15.5.1",
             ["title"] = title,
             ["status"] = status,
             ["detail"] = string.Join(" ", list),
             ["errors"] = new JsonArray([.. list.Select(m => (JsonNode?)JsonValue.Create(m))]),
         };
+        foreach (var (key, value) in extensions ?? new Dictionary<string, object?>())
+        {
+            body[key] = JsonSerializer.SerializeToNode(value, Options);
+        }
+
         return Results.Text(body.ToJsonString(Options), "application/problem+json", statusCode: status);
     }
 

@@ -20,7 +20,7 @@ public static class GetDossierEndpoint
             .ProducesProblem(StatusCodes.Status404NotFound)
             .RequireAuthorization(Policies.Clerk);
 
-    private static async Task<IResult> HandleAsync(string idOrReceiptCode, HttpContext http, ProcessServerDbContext db, TimeProvider clock, CancellationToken cancellationToken)
+    private static async Task<IResult> HandleAsync(string idOrReceiptCode, HttpContext http, ProcessServerDbContext db, UnitDirectory units, TimeProvider clock, CancellationToken cancellationToken)
     {
         var dossier = await db.Dossiers.AsNoTracking()
             .SingleOrDefaultAsync(d => d.Id == idOrReceiptCode || d.ReceiptCode == idOrReceiptCode, cancellationToken);
@@ -37,6 +37,6 @@ public static class GetDossierEndpoint
         var journal = await db.Journal.AsNoTracking().Where(j => j.DossierId == dossier.Id).ToListAsync(cancellationToken);
         var name = await DossierViews.ProcedureNameAsync(db, dossier.DefinitionVersionId, cancellationToken);
         http.Response.Headers.ETag = DossierViews.ETag(dossier.Version);
-        return TypedResults.Ok(DossierViews.Build(dossier, name, journal, clock.GetUtcNow().UtcDateTime));
+        return TypedResults.Ok(DossierViews.Build(dossier, name, journal, clock.GetUtcNow().UtcDateTime, units));
     }
 }

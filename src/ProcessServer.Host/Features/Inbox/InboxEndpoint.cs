@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Host.Features.Deadlines;
+using ProcessServer.Host.Features.Views;
 using ProcessServer.Host.Infrastructure;
 using ProcessServer.Persistence;
 using ProcessServer.Persistence.Entities;
@@ -24,6 +25,10 @@ namespace ProcessServer.Host.Features.Inbox;
 /// <param name="DueAt">When the step's time runs out (UTC); null without a counted limit.</param>
 /// <param name="WarnAt">When the step has used the warning share of its time (UTC).</param>
 /// <param name="DeadlineStatus">As of the request: Overdue, Warning, OnTrack, Paused (waiting for a supplement) or NoLimit.</param>
+/// <param name="Assignee">The officer holding the task; null while it waits in the unit's queue.</param>
+/// <param name="QueuedSince">Since when it waits in the queue (UTC); null while held.</param>
+/// <param name="Priority">Low, Normal, High or Urgent.</param>
+/// <param name="FollowUpAt">The holder's follow-up date (UTC).</param>
 public sealed record InboxItem(
     string TaskId,
     string DossierId,
@@ -41,7 +46,11 @@ public sealed record InboxItem(
     string ApplicantName,
     DateTime? DueAt,
     DateTime? WarnAt,
-    string DeadlineStatus);
+    string DeadlineStatus,
+    PersonView? Assignee,
+    DateTime? QueuedSince,
+    string Priority,
+    DateTime? FollowUpAt);
 
 /// <summary>A page of an inbox.</summary>
 /// <param name="Items">The tasks of the page.</param>
@@ -50,7 +59,8 @@ public sealed record InboxItem(
 /// <param name="TotalCount">Tasks matching the query.</param>
 /// <param name="Sort">oldest or urgency.</param>
 /// <param name="AsOf">The instant deadline statuses were judged at (UTC).</param>
-public sealed record InboxPage(IReadOnlyList<InboxItem> Items, int Page, int PageSize, int TotalCount, string Sort, DateTime AsOf);
+/// <param name="View">all, mine or queue.</param>
+public sealed record InboxPage(IReadOnlyList<InboxItem> Items, int Page, int PageSize, int TotalCount, string Sort, DateTime AsOf, string View);
 
 /// <summary>GET /api/inbox.</summary>
 public static class InboxEndpoint
@@ -58,16 +68,22 @@ public static class InboxEndpoint
     private const int MaxPageSize = 200;
     private const string Oldest = "oldest";
     private const string Urgency = "urgency";
+    private const string PriorityOrder = "priority";
+    private const string All = "all";
+    private const string Mine = "mine";
+    private const string Queue = "queue";
 
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapGet("/api/inbox", HandleAsync)
             .WithName("Inbox")
             .WithTags("Tasks")
-            .WithSummary("Pending tasks of a unit and role, oldest first or most urgent first")
-            .WithDescription("unit defaults to every unit of the caller; role filters by job role; page starts at 1; pageSize at most 200. "
-                + "sort=oldest (default) orders by when the step started; sort=urgency puts overdue tasks first (most overdue first), then the "
-                + "nearest due, then tasks paused for a supplement, and tasks without a limit last. Each item carries dueAt, warnAt and "
-                + "deadlineStatus (Overdue, Warning, OnTrack, Paused, NoLimit) as of the request.")
+            .WithSummary("Pending tasks of a unit and role: all of them, the caller's own, or the unit's unassigned queue")
+            .WithDescription("view=all (default) lists every open task; view=mine the tasks the caller holds; view=queue the tasks nobody holds, "
+                + "longest waiting first by default. unit defaults to every unit of the caller; role filters by job role; page starts at 1; pageSize at most 200. "
+                + "sort=oldest (default) orders by when the step started (for the queue: since when it waits); sort=urgency puts overdue tasks first "
+                + "(most overdue first), then the nearest due, then tasks paused for a supplement, and tasks without a limit last; sort=priority puts "
+                + "Urgent, High, Normal, Low, then by urgency. Each item carries dueAt, warnAt and deadlineStatus (Overdue, Warning, OnTrack, Paused, NoLimit) "
+                + "as of the request, and who holds it.")
             .Produces<InboxPage>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -81,6 +97,7 @@ public static class InboxEndpoint
         int? page,
         int? pageSize,
         string? sort,
+        string? view,
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
@@ -98,10 +115,17 @@ public static class InboxEndpoint
 
         var order = string.IsNullOrWhiteSpace(sort) || string.Equals(sort.Trim(), Oldest, StringComparison.OrdinalIgnoreCase) ? Oldest
             : string.Equals(sort.Trim(), Urgency, StringComparison.OrdinalIgnoreCase) ? Urgency
+            : string.Equals(sort.Trim(), PriorityOrder, StringComparison.OrdinalIgnoreCase) ? PriorityOrder
             : null;
         if (order is null)
         {
-            errors["sort"] = [$"sort must be '{Oldest}' (the default) or '{Urgency}', not '{sort}'."];
+            errors["sort"] = [$"sort must be '{Oldest}' (the default), '{Urgency}' or '{PriorityOrder}', not '{sort}'."];
+        }
+
+        var scope = string.IsNullOrWhiteSpace(view) ? All : new[] { All, Mine, Queue }.FirstOrDefault(v => string.Equals(v, view.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (scope is null)
+        {
+            errors["view"] = [$"view must be '{All}' (the default), '{Mine}' or '{Queue}', not '{view}'."];
         }
 
         if (errors.Count > 0)
@@ -132,27 +156,45 @@ public static class InboxEndpoint
             query = query.Where(t => t.Role == role);
         }
 
+        if (scope == Mine)
+        {
+            query = query.Where(t => t.AssigneeId == caller.Id);
+        }
+        else if (scope == Queue)
+        {
+            query = query.Where(t => t.AssigneeId == null);
+        }
+
         var now = clock.GetUtcNow().UtcDateTime;
         var total = await query.CountAsync(cancellationToken);
         var joined = query.Join(db.Dossiers, t => t.DossierId, d => d.Id, (t, d) => new { t, d });
-        var ordered = order == Urgency
-            ? joined
+        var ordered = order switch
+        {
+            Urgency => joined
                 .OrderBy(x => x.t.DueAt == null ? 2 : x.t.Status == TaskStatuses.AwaitingSupplement ? 1 : 0)
-                .ThenBy(x => x.t.DueAt).ThenBy(x => x.t.CreatedAt).ThenBy(x => x.t.Id)
-            : joined.OrderBy(x => x.t.CreatedAt).ThenBy(x => x.t.Id);
+                .ThenBy(x => x.t.DueAt).ThenBy(x => x.t.CreatedAt).ThenBy(x => x.t.Id),
+            PriorityOrder => joined
+                .OrderBy(x => x.t.Priority == "Urgent" ? 0 : x.t.Priority == "High" ? 1 : x.t.Priority == "Normal" ? 2 : 3)
+                .ThenBy(x => x.t.DueAt == null ? 2 : x.t.Status == TaskStatuses.AwaitingSupplement ? 1 : 0)
+                .ThenBy(x => x.t.DueAt).ThenBy(x => x.t.CreatedAt).ThenBy(x => x.t.Id),
+            _ when scope == Queue => joined.OrderBy(x => x.t.QueuedSince).ThenBy(x => x.t.Id),
+            _ => joined.OrderBy(x => x.t.CreatedAt).ThenBy(x => x.t.Id),
+        };
         var rows = await ordered
             .Skip((number - 1) * size).Take(size)
             .Select(x => new
             {
                 x.t.Id, DossierId = x.d.Id, x.d.ReceiptCode, x.d.ProcedureCode, x.d.DefinitionVersion, DossierVersion = x.d.Version, x.t.Title,
                 x.t.UnitCode, x.t.Role, x.t.Kind, x.t.Status, x.t.TimeLimitDays, x.t.CreatedAt, x.d.ApplicantName, x.t.DueAt, x.t.WarnAt,
+                x.t.AssigneeId, x.t.AssigneeName, x.t.QueuedSince, x.t.Priority, x.t.FollowUpAt,
             })
             .ToListAsync(cancellationToken);
         var items = rows.Select(r => new InboxItem(
                 r.Id, r.DossierId, r.ReceiptCode, r.ProcedureCode, r.DefinitionVersion, r.DossierVersion, r.Title, r.UnitCode,
                 r.Role, r.Kind, r.Status, r.TimeLimitDays, r.CreatedAt, r.ApplicantName, r.DueAt, r.WarnAt,
-                TaskUrgency.Of(r.Status, r.DueAt, r.WarnAt, now)))
+                TaskUrgency.Of(r.Status, r.DueAt, r.WarnAt, now),
+                r.AssigneeId is null ? null : new PersonView(r.AssigneeId, r.AssigneeName ?? r.AssigneeId), r.QueuedSince, r.Priority, r.FollowUpAt))
             .ToList();
-        return TypedResults.Ok(new InboxPage(items, number, size, total, order!, now));
+        return TypedResults.Ok(new InboxPage(items, number, size, total, order!, now, scope!));
     }
 }

@@ -18,6 +18,7 @@ public sealed class DossierMigrationService(
     ProcessServerDbContext db,
     WorkflowCache workflows,
     WriteGate gate,
+    AuditTrail audit,
     TimeProvider clock)
 {
     /// <summary>Status of a plan whose run has started and not finished.</summary>
@@ -100,9 +101,16 @@ public sealed class DossierMigrationService(
             TimePolicy = policy.ToString(),
             Status = "Planned",
             CreatedBy = caller.Name,
+            CreatedById = caller.Id,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
         db.MigrationPlans.Add(plan);
+        audit.Stage(db, caller, AuditActions.MigrationPlanned, plan.Id, null, new System.Text.Json.Nodes.JsonObject
+        {
+            ["procedureCode"] = code,
+            ["sourceVersions"] = AuditTrail.Json(sources),
+            ["targetVersion"] = target.Version,
+        });
         await db.SaveChangesAsync(ct);
         return (await ViewAsync(plan.Id, ct), null);
     }
@@ -142,6 +150,7 @@ public sealed class DossierMigrationService(
         var claimed = await db.MigrationPlans.Where(p => p.Id == planId && p.Status != Running)
             .ExecuteUpdateAsync(s => s.SetProperty(p => p.Status, Running)
                 .SetProperty(p => p.ExecutedBy, caller.Name)
+                .SetProperty(p => p.ExecutedById, caller.Id)
                 .SetProperty(p => p.StartedAt, now)
                 .SetProperty(p => p.FinishedAt, (DateTime?)null), ct);
         if (claimed == 0)
@@ -176,6 +185,11 @@ public sealed class DossierMigrationService(
             }
         }
 
+        audit.Stage(db, caller, AuditActions.MigrationExecuted, planId, null, new System.Text.Json.Nodes.JsonObject
+        {
+            ["procedureCode"] = plan.ProcedureCode,
+            ["targetVersion"] = plan.TargetVersion,
+        });
         await db.SaveChangesAsync(ct);
 
         // Every dossier the plan has ever listed is a candidate of this run; those moved by an
@@ -204,7 +218,10 @@ public sealed class DossierMigrationService(
             return;
         }
 
-        var caller = Caller.Of(plan.ExecutedBy ?? plan.CreatedBy, Roles.Administrator, []);
+        // The run acts for the administrator who executed the plan: the journal names them.
+        var name = plan.ExecutedBy ?? plan.CreatedBy;
+        var id = plan.ExecutedById ?? plan.CreatedById ?? name;
+        var caller = id == name ? Caller.Of(name, Roles.Administrator, []) : Caller.OfPerson(id, name, Roles.Administrator, []);
         while (true)
         {
             var next = await db.MigrationResults.AsNoTracking()

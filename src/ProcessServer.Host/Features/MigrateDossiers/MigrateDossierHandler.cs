@@ -107,7 +107,7 @@ public sealed class MigrateDossierHandler(
         var data = DossierMigrator.Describe(analysis, fromVersion, target.Version, policy);
         data["planId"] = planId;
         var entry = DossierWriter.StageMigration(db, dossier, input.Rows.OpenTasks, input.Rows.Deadlines, input.Rows.NextSequence,
-            state, target, input.Caller.Name, data, input.Now);
+            state, target, input.Actor, data, input.Now);
         row.Outcome = MigrationOutcomes.Migrated;
         row.ToVersion = target.Version;
         row.Reason = null;

@@ -49,6 +49,12 @@ public static class ODataEndpoints
             return;
         }
 
+        if (PeopleSignIn.MissingUnit(caller) is { } missing)
+        {
+            await WriteErrorAsync(http, 403, "Forbidden", missing);
+            return;
+        }
+
         var serviceRoot = new Uri($"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}{Route}/");
         FeedClock.Now = clock.GetUtcNow().UtcDateTime;
         try

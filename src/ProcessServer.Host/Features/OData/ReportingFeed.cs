@@ -79,7 +79,7 @@ internal sealed class StepStatRow
 }
 
 internal sealed record ProcedureRow(string Id, string Code, int Version, string Name, string? FieldCode, double? TimeLimitDays, bool SameDay,
-    bool IsPublished, bool IsLatest, DateTime CreatedAt, DateTime? PublishedAt);
+    bool IsPublished, bool IsLatest, DateTime CreatedAt, DateTime? PublishedAt, bool IsBroken = false);
 
 internal sealed record UnitRow(string Code, string Name, string Level);
 
@@ -237,6 +237,9 @@ public sealed class ReportingFeed
             .Text("Status", x => x.Status, nullable: false)
             .Text("Outcome", x => x.Outcome)
             .Text("Handler", x => x.CompletedBy)
+            .Text("HandlerId", x => x.CompletedById)
+            .Text("HolderId", x => x.AssigneeId)
+            .Text("Holder", x => x.AssigneeName)
             .Instant("StartedAt", x => x.CreatedAt, "StartedDate")
             .Instant("DueAt", x => x.DueAt, "DueDate")
             .Instant("CompletedAt", x => x.CompletedAt, "CompletedDate")
@@ -270,32 +273,39 @@ public sealed class ReportingFeed
             .Bool("IsPublished", x => x.IsPublished)
             .Bool("IsLatest", x => x.IsLatest)
             .Instant("CreatedAt", x => x.CreatedAt, "CreatedDate")
-            .Instant("PublishedAt", x => x.PublishedAt, "PublishedDate");
+            .Instant("PublishedAt", x => x.PublishedAt, "PublishedDate")
+            .Bool("IsBroken", x => x.IsBroken);
         return new FeedSet<ProcedureRow>("Procedures", "Procedure", columns, ["Id"], async (context, ct) =>
         {
             // Reference data (one row per definition version): read once per request and queried in process.
             var cache = context.Services.GetRequiredService<WorkflowCache>();
-            var compiler = context.Services.GetRequiredService<WorkflowCompiler>();
+            var checker = context.Services.GetRequiredService<DefinitionChecker>();
             var versions = await context.Db.WorkflowDefinitions.AsNoTracking()
                 .Select(v => new { v.Id, v.DefinitionId, v.Version, v.Name, v.IsPublished, v.IsLatest, v.CreatedAt, v.PublishedAt, Draft = v.PublishedAt == null ? v.Json : null })
                 .ToListAsync(ct);
             var rows = new List<ProcedureRow>();
             foreach (var v in versions)
             {
+                // A version this server cannot read or run (e.g. stored by an older server) is a row
+                // marked IsBroken; it never breaks the feed. Drafts that do not compile yet simply have
+                // no settings to show.
                 ProcedureSettings? settings = null;
-                try
+                var broken = false;
+                if (v.Draft is null)
                 {
-                    settings = v.Draft is null
-                        ? (await cache.GetAsync(context.Db, v.Id, ct)).Settings
-                        : compiler.CompileOrThrow(WorkflowDefinitionDocument.Parse(v.Draft)).Settings;
+                    var (workflow, problem) = await cache.TryGetAsync(context.Db, v.Id, ct);
+                    settings = workflow?.Settings;
+                    broken = problem is not null;
                 }
-                catch (Exception e) when (e is DefinitionException or InvalidOperationException or System.Text.Json.JsonException)
+                else
                 {
-                    // A draft that does not compile yet has no settings to show.
+                    var report = checker.Judge(v.Draft);
+                    settings = report.Workflow?.Settings;
+                    broken = !report.CanStore;
                 }
 
                 rows.Add(new ProcedureRow(v.Id, v.DefinitionId, v.Version, v.Name, settings?.FieldCode, (double?)settings?.TimeLimitDays,
-                    settings?.SameDay ?? false, v.IsPublished, v.IsLatest, v.CreatedAt, v.PublishedAt));
+                    settings?.SameDay ?? false, v.IsPublished, v.IsLatest, v.CreatedAt, v.PublishedAt, broken));
             }
 
             return rows.AsQueryable();
@@ -482,6 +492,9 @@ public sealed class ReportingFeed
             .Int("Overdue", x => x.Overdue)
             .Int("InProgressPaused", x => x.InProgressPaused)
             .Int("WithdrawnReturned", x => x.WithdrawnReturned)
+            .Int("Withdrawn", x => x.Withdrawn)
+            .Int("ReturnedWithoutResolution", x => x.ReturnedWithoutResolution)
+            .Int("RefusedAtCounter", x => x.RefusedAtCounter)
             .Double("OnTimeRate", x => x.OnTimeRate)
             .Int("RateNumerator", x => x.RateNumerator)
             .Int("RateDenominator", x => x.RateDenominator)

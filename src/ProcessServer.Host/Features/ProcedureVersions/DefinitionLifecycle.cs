@@ -19,7 +19,12 @@ namespace ProcessServer.Host.Features.ProcedureVersions;
 /// <param name="PublishedAt">First publication (UTC).</param>
 /// <param name="InFlightDossiers">Dossiers still running on this version.</param>
 /// <param name="TotalDossiers">All dossiers ever started on this version.</param>
-/// <param name="Problems">Why the version could not run as it stands (drafts only).</param>
+/// <param name="Problems">Why the version cannot be published as it stands (drafts), or why a stored version no longer runs.</param>
+/// <param name="Warnings">What is legal but suspicious (drafts).</param>
+/// <param name="IsBroken">A stored version this server can no longer read or run (e.g. written by an older server).</param>
+/// <param name="Revision">Content saves of this version so far.</param>
+/// <param name="SavedAt">Last content save (UTC).</param>
+/// <param name="SavedBy">Who saved the content last.</param>
 public sealed record VersionSummary(
     string ProcedureCode,
     string Id,
@@ -32,18 +37,43 @@ public sealed record VersionSummary(
     DateTime? PublishedAt,
     int InFlightDossiers,
     int TotalDossiers,
-    IReadOnlyList<DefinitionError> Problems);
+    IReadOnlyList<DefinitionError> Problems,
+    IReadOnlyList<DefinitionError> Warnings,
+    bool IsBroken,
+    int Revision,
+    DateTime? SavedAt,
+    string? SavedBy)
+{
+    /// <summary>What a client sends back (If-Match, or the designer's hidden property) to say which content it edited.</summary>
+    public string Token => new LoadedRevision(Id, Revision).ToString();
+}
 
 /// <summary>A lifecycle operation refused, with the HTTP status that says why.</summary>
 /// <param name="Status">409 conflict, 404 not found, 422 not runnable, 400 malformed.</param>
 /// <param name="Title">Short title.</param>
 /// <param name="Detail">What to do.</param>
 /// <param name="Errors">Definition problems, when the definition is at fault.</param>
-public sealed record LifecycleError(int Status, string Title, string Detail, IReadOnlyList<DefinitionError>? Errors = null)
+/// <param name="Extensions">More members of the problem body (who saved meanwhile, when).</param>
+public sealed record LifecycleError(int Status, string Title, string Detail, IReadOnlyList<DefinitionError>? Errors = null, IReadOnlyDictionary<string, object?>? Extensions = null)
 {
     /// <summary>As a problem response.</summary>
-    public IResult ToProblem() => Problems.Result(Status, Title, Detail,
-        Errors is null ? null : new Dictionary<string, object?> { ["errors"] = Errors.Select(e => new { activityId = e.ActivityId, message = e.Message }).ToList() });
+    public IResult ToProblem()
+    {
+        var extensions = new Dictionary<string, object?>(Extensions ?? new Dictionary<string, object?>());
+        if (Errors is not null)
+        {
+            extensions["errors"] = Errors.Select(e => new { activityId = e.ActivityId, field = e.Field, message = e.Message }).ToList();
+        }
+
+        return Problems.Result(Status, Title, Detail, extensions.Count == 0 ? null : extensions);
+    }
+
+    /// <summary>At most this many problems are spelled out in <see cref="Detail"/>; the errors list has them all.</summary>
+    public const int DetailedProblems = 20;
+
+    /// <summary>The problems as one sentence, the first <see cref="DetailedProblems"/> of them.</summary>
+    public static string Describe(IReadOnlyList<DefinitionError> errors) =>
+        string.Join("; ", errors.Take(DetailedProblems).Select(e => e.Message)) + (errors.Count > DetailedProblems ? $"; and {errors.Count - DetailedProblems} more (see errors)" : string.Empty);
 }
 
 /// <summary>
@@ -60,10 +90,11 @@ public sealed record LifecycleError(int Status, string Title, string Detail, IRe
 /// published, one latest per procedure) back this up. Definitions are checked and compiled before
 /// the SQLite write gate is entered, so a large definition never holds up clerks' transitions.
 /// </remarks>
-public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompiler compiler, WorkflowCache cache, WriteGate gate, TimeProvider clock)
+public sealed class DefinitionLifecycle(ProcessServerDbContext db, DefinitionChecker checker, WorkflowCache cache, WriteGate gate, AuditTrail audit,
+    CurrentCaller caller, TimeProvider clock)
 {
     /// <summary>Statuses of dossiers that no longer run.</summary>
-    public static readonly string[] ClosedStatuses = ["Returned", "Stopped"];
+    public static readonly string[] ClosedStatuses = ["Returned", "Stopped", "Refused"];
 
     /// <summary>How often a publish re-reads a draft that was edited while it was being checked.</summary>
     private const int PublishAttempts = 5;
@@ -87,10 +118,15 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
         }
 
         var definitionId = document!.DefinitionId;
-        var check = Check(document);
+        var check = checker.Judge(document);
+        if (!check.CanStore)
+        {
+            return (null, Refused(check.Refusals));
+        }
+
         LifecycleError? publishError = null;
         var publish = request.Publish;
-        if (publish && !check.Succeeded)
+        if (publish && !check.CanPublish)
         {
             publishError = NotRunnable(definitionId, null, check.Errors);
             if (!request.KeepDraftWhenNotPublishable)
@@ -103,7 +139,7 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
 
         // The content is serialised before the gate for the version it will most likely get; inside
         // the gate it is serialised again only if another save took that version meanwhile.
-        var predicted = Target(definitionId, await HeadersAsync(definitionId, cancellationToken));
+        var predicted = Target(definitionId, await HeadersAsync(definitionId, cancellationToken), request.NewVersion);
         var predictedJson = Serialize(document, predicted);
 
         WorkflowDefinitionVersion saved;
@@ -117,16 +153,26 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
                 return (null, new LifecycleError(409, "Procedure code taken", $"A procedure with the code '{definitionId}' already exists; choose another code."));
             }
 
-            var target = Target(definitionId, versions);
+            var target = Target(definitionId, versions, request.NewVersion);
+            if (request.Loaded is { } loaded && Stale(loaded, versions) is { } stale)
+            {
+                return (null, stale);
+            }
+
             var json = target == predicted ? predictedJson : Serialize(document, target);
             var now = clock.GetUtcNow().UtcDateTime;
             if (target.Existing is { } draft)
             {
+                var revision = draft.Revision + 1;
                 await db.WorkflowDefinitions.Where(d => d.Id == draft.Id && d.PublishedAt == null)
-                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.Json, json).SetProperty(d => d.Name, document.Name), cancellationToken);
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.Json, json).SetProperty(d => d.Name, document.Name)
+                        .SetProperty(d => d.Revision, revision).SetProperty(d => d.SavedAt, now).SetProperty(d => d.SavedBy, request.Actor), cancellationToken);
                 saved = draft;
                 saved.Json = json;
                 saved.Name = document.Name;
+                saved.Revision = revision;
+                saved.SavedAt = now;
+                saved.SavedBy = request.Actor;
             }
             else
             {
@@ -141,6 +187,9 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
                     Json = json,
                     CreatedAt = now,
                     IsLatest = true,
+                    Revision = 1,
+                    SavedAt = now,
+                    SavedBy = request.Actor,
                 };
                 db.WorkflowDefinitions.Add(saved);
                 await db.SaveChangesAsync(cancellationToken);
@@ -153,17 +202,22 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
                 saved.IsPublished = true;
                 saved.IsLatest = true;
                 saved.PublishedAt ??= now;
+                await AuditAsync(AuditActions.ProcedurePublished, saved, cancellationToken);
             }
 
             await transaction.CommitAsync(cancellationToken);
         }
 
         cache.Forget(saved.Id);
-        return (await SummaryAsync(saved, check.Errors, cancellationToken), publishError);
+        return (await SummaryAsync(saved, check, cancellationToken), publishError);
     }
 
     /// <summary>Replaces the content of one exact version; refused with 409 once the version has been published.</summary>
-    public async Task<(VersionSummary? Saved, LifecycleError? Error)> UpdateVersionAsync(string code, int version, JsonObject body, CancellationToken cancellationToken)
+    public async Task<(VersionSummary? Saved, LifecycleError? Error)> UpdateVersionAsync(string code, int version, JsonObject body, CancellationToken cancellationToken) =>
+        await UpdateVersionAsync(code, version, body, null, null, cancellationToken);
+
+    /// <summary>Replaces the content of one exact draft, refused with 409 when <paramref name="loaded"/> is not its current content.</summary>
+    public async Task<(VersionSummary? Saved, LifecycleError? Error)> UpdateVersionAsync(string code, int version, JsonObject body, LoadedRevision? loaded, string? actor, CancellationToken cancellationToken)
     {
         var (document, error) = Prepare(body, code);
         if (error is not null)
@@ -171,7 +225,12 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
             return (null, error);
         }
 
-        var check = Check(document!);
+        var check = checker.Judge(document!);
+        if (!check.CanStore)
+        {
+            return (null, Refused(check.Refusals));
+        }
+
         var id = $"{code}-v{version}";
         var existing = (await HeadersAsync(code, cancellationToken)).FirstOrDefault(v => v.Version == version);
         var json = Serialize(document!, new SaveTarget(existing?.Id ?? id, version, existing));
@@ -192,21 +251,32 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
                 return (null, Locked(found));
             }
 
+            if (loaded is { } token && (token.VersionId != found.Id || token.Revision != found.Revision))
+            {
+                return (null, Conflict(found));
+            }
+
             if (found.Id != existing?.Id)
             {
                 json = Serialize(document!, new SaveTarget(found.Id, version, found));
             }
 
+            var now = clock.GetUtcNow().UtcDateTime;
+            var revision = found.Revision + 1;
             await db.WorkflowDefinitions.Where(d => d.Id == found.Id && d.PublishedAt == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Json, json).SetProperty(d => d.Name, document!.Name), cancellationToken);
+                .ExecuteUpdateAsync(s => s.SetProperty(d => d.Json, json).SetProperty(d => d.Name, document!.Name)
+                    .SetProperty(d => d.Revision, revision).SetProperty(d => d.SavedAt, now).SetProperty(d => d.SavedBy, actor), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             row = found;
             row.Json = json;
             row.Name = document!.Name;
+            row.Revision = revision;
+            row.SavedAt = now;
+            row.SavedBy = actor;
         }
 
         cache.Forget(row.Id);
-        return (await SummaryAsync(row, check.Errors, cancellationToken), null);
+        return (await SummaryAsync(row, check, cancellationToken), null);
     }
 
     /// <summary>Publishes a version (the latest when <paramref name="version"/> is null).</summary>
@@ -229,10 +299,10 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
                 continue;
             }
 
-            var check = Check(json);
-            if (!check.Succeeded)
+            var check = checker.Judge(json);
+            if (!check.CanPublish)
             {
-                return (null, NotRunnable(code, header.Version, check.Errors));
+                return (null, NotRunnable(code, header.Version, [.. check.Refusals, .. check.Errors]));
             }
 
             using (await gate.EnterAsync(cancellationToken))
@@ -252,6 +322,7 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
 
                 var now = clock.GetUtcNow().UtcDateTime;
                 await MarkPublishedAsync(code, header.Id, now, cancellationToken);
+                await AuditAsync(AuditActions.ProcedurePublished, header, cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 header.IsPublished = true;
                 header.IsLatest = true;
@@ -259,7 +330,7 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
                 header.Json = json;
             }
 
-            return (await SummaryAsync(header, [], cancellationToken), null);
+            return (await SummaryAsync(header, check, cancellationToken), null);
         }
     }
 
@@ -280,6 +351,7 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
             // Every published flag goes, so a store that ever held two cannot keep one behind.
             await db.WorkflowDefinitions.Where(d => d.DefinitionId == code && d.IsPublished)
                 .ExecuteUpdateAsync(s => s.SetProperty(d => d.IsPublished, false), cancellationToken);
+            await AuditAsync(AuditActions.ProcedureRetracted, row, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             row.IsPublished = false;
         }
@@ -316,12 +388,22 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
                 await db.WorkflowDefinitions.Where(d => d.Id == newest).ExecuteUpdateAsync(s => s.SetProperty(d => d.IsLatest, true), cancellationToken);
             }
 
+            await AuditAsync(AuditActions.DraftDeleted, row, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             id = row.Id;
         }
 
         cache.Forget(id);
         return null;
+    }
+
+    /// <summary>Records who did it, in the transaction of the change.</summary>
+    private async Task AuditAsync(string action, WorkflowDefinitionVersion row, CancellationToken cancellationToken)
+    {
+        var entry = audit.Stage(db, caller.Value, action, $"{row.DefinitionId} v{row.Version}", null,
+            new System.Text.Json.Nodes.JsonObject { ["procedureCode"] = row.DefinitionId, ["version"] = row.Version, ["versionId"] = row.Id });
+        await db.SaveChangesAsync(cancellationToken);
+        db.Entry(entry).State = EntityState.Detached;
     }
 
     /// <summary>All versions of a procedure, newest first, with dossier counts.</summary>
@@ -334,15 +416,37 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
         }
 
         var counts = await CountsAsync(code, cancellationToken);
-        return rows.Select(r => ToSummary(r, null, counts)).ToList();
+        var list = new List<VersionSummary>(rows.Count);
+        foreach (var row in rows)
+        {
+            list.Add(ToSummary(row, await StoredReportAsync(row, cancellationToken), counts));
+        }
+
+        return list;
     }
 
     /// <summary>Summary of one stored version.</summary>
     public async Task<VersionSummary> SummaryAsync(WorkflowDefinitionVersion row, CancellationToken cancellationToken) =>
-        ToSummary(row, null, await CountsAsync(row.DefinitionId, cancellationToken));
+        ToSummary(row, await StoredReportAsync(row, cancellationToken), await CountsAsync(row.DefinitionId, cancellationToken));
 
-    private async Task<VersionSummary> SummaryAsync(WorkflowDefinitionVersion row, IReadOnlyList<DefinitionError>? problems, CancellationToken cancellationToken) =>
-        ToSummary(row, problems, await CountsAsync(row.DefinitionId, cancellationToken));
+    private async Task<VersionSummary> SummaryAsync(WorkflowDefinitionVersion row, DefinitionReport? report, CancellationToken cancellationToken) =>
+        ToSummary(row, report is null ? await StoredReportAsync(row, cancellationToken) : StoredState.Of(report), await CountsAsync(row.DefinitionId, cancellationToken));
+
+    /// <summary>
+    /// What a stored version's list row shows: the problems and warnings of a draft; for a published
+    /// version only whether it still runs (its compiled form is cached, so lists stay cheap).
+    /// </summary>
+    private async Task<StoredState> StoredReportAsync(WorkflowDefinitionVersion row, CancellationToken cancellationToken)
+    {
+        if (row.PublishedAt is not null)
+        {
+            var (_, problem) = await cache.TryGetAsync(db, row.Id, cancellationToken);
+            return problem is null ? StoredState.Runs : new StoredState([new DefinitionError(null, problem)], [], IsBroken: true);
+        }
+
+        var json = row.Json.Length > 0 ? row.Json : await ContentAsync(row.Id, cancellationToken) ?? string.Empty;
+        return StoredState.Of(checker.Judge(json));
+    }
 
     /// <summary>The versions of a procedure without their content, read afresh (never from the change tracker).</summary>
     private Task<List<WorkflowDefinitionVersion>> HeadersAsync(string code, CancellationToken cancellationToken) =>
@@ -358,6 +462,9 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
                 Json = string.Empty,
                 CreatedAt = d.CreatedAt,
                 PublishedAt = d.PublishedAt,
+                Revision = d.Revision,
+                SavedAt = d.SavedAt,
+                SavedBy = d.SavedBy,
             })
             .ToListAsync(cancellationToken);
 
@@ -365,10 +472,10 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
         db.WorkflowDefinitions.AsNoTracking().Where(d => d.Id == id).Select(d => d.Json).SingleOrDefaultAsync(cancellationToken);
 
     /// <summary>The latest version while it is a draft, else the next version number.</summary>
-    private static SaveTarget Target(string definitionId, List<WorkflowDefinitionVersion> versions)
+    private static SaveTarget Target(string definitionId, List<WorkflowDefinitionVersion> versions, bool newVersion = false)
     {
         var latest = versions.FirstOrDefault(v => v.IsLatest) ?? versions.MaxBy(v => v.Version);
-        if (latest is { PublishedAt: null })
+        if (latest is { PublishedAt: null } && !newVersion)
         {
             return new SaveTarget(latest.Id, latest.Version, latest);
         }
@@ -387,10 +494,6 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
             .ExecuteUpdateAsync(s => s.SetProperty(d => d.IsPublished, true).SetProperty(d => d.IsLatest, true).SetProperty(d => d.PublishedAt, d => d.PublishedAt ?? now), cancellationToken);
     }
 
-    private CompileResult Check(WorkflowDefinitionDocument document) => compiler.Compile(document);
-
-    private CompileResult Check(string json) => compiler.Compile(WorkflowDefinitionDocument.Parse(json));
-
     private static string Serialize(WorkflowDefinitionDocument document, SaveTarget target)
     {
         var copy = document.Clone();
@@ -405,6 +508,17 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
 
     private static (WorkflowDefinitionDocument? Document, LifecycleError? Error) Prepare(JsonObject body, string? routeCode)
     {
+        // Read before anything else touches the body: System.Text.Json throws on the first read of such text.
+        if (DefinitionChecker.FindInvalidText(body) is { } invalid)
+        {
+            return (null, Refused([invalid]));
+        }
+
+        if (body["definitionId"] is not (null or JsonValue) || (body["definitionId"] is JsonValue idValue && !idValue.TryGetValue<string>(out _)))
+        {
+            return (null, Refused([new DefinitionError(null, "definitionId must be text, the procedure code, e.g. \"land-first-certificate\"", "definitionId")]));
+        }
+
         var document = WorkflowDefinitionDocument.FromJson((JsonObject)body.DeepClone());
         if (string.IsNullOrWhiteSpace(document.DefinitionId))
         {
@@ -445,22 +559,66 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
         return rows.ToDictionary(r => r.Key, r => (r.InFlight, r.Total), StringComparer.Ordinal);
     }
 
-    private VersionSummary ToSummary(WorkflowDefinitionVersion row, IReadOnlyList<DefinitionError>? problems, Dictionary<string, (int InFlight, int Total)> counts)
+    private static VersionSummary ToSummary(WorkflowDefinitionVersion row, StoredState state, Dictionary<string, (int InFlight, int Total)> counts)
     {
         counts.TryGetValue(row.Id, out var count);
-        problems = row.PublishedAt is not null ? [] : problems ?? (row.Json.Length > 0 ? Check(row.Json).Errors : []);
         return new VersionSummary(row.DefinitionId, row.Id, row.Version, row.Name, row.IsLatest, row.IsPublished,
-            row.PublishedAt is not null, row.CreatedAt, row.PublishedAt, count.InFlight, count.Total, problems);
+            row.PublishedAt is not null, row.CreatedAt, row.PublishedAt, count.InFlight, count.Total, state.Problems, state.Warnings, state.IsBroken,
+            row.Revision, row.SavedAt, row.SavedBy);
     }
 
     private static LifecycleError NotRunnable(string code, int? version, IReadOnlyList<DefinitionError> errors) => new(422, "The procedure cannot be published",
-        $"{(version is null ? "The procedure" : $"Version {version} of '{code}'")} cannot run: {string.Join("; ", errors.Select(e => e.Message))}", errors);
+        $"{(version is null ? "The procedure" : $"Version {version} of '{code}'")} cannot be published: {LifecycleError.Describe(errors)}", errors);
+
+    private static LifecycleError Refused(IReadOnlyList<DefinitionError> refusals) => new(400, "The definition is not valid",
+        $"Nothing was saved: {LifecycleError.Describe(refusals)}", refusals);
+
+    /// <summary>
+    /// Whether a save edited content that is no longer the latest: another save wrote the draft
+    /// since (its revision moved on) or made a new version (the latest is another one).
+    /// </summary>
+    private static LifecycleError? Stale(LoadedRevision loaded, List<WorkflowDefinitionVersion> versions)
+    {
+        var latest = versions.FirstOrDefault(v => v.IsLatest) ?? versions.MaxBy(v => v.Version);
+        if (latest is null)
+        {
+            return null;
+        }
+
+        var current = latest.Id == loaded.VersionId && (latest.PublishedAt is not null || latest.Revision == loaded.Revision);
+        return current ? null : Conflict(latest);
+    }
+
+    private static LifecycleError Conflict(WorkflowDefinitionVersion latest)
+    {
+        var who = latest.SavedBy ?? "another administrator";
+        var when = (latest.SavedAt ?? latest.PublishedAt ?? latest.CreatedAt).ToString("yyyy-MM-dd HH:mm:ss 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
+        return new LifecycleError(409, "Changed by someone else meanwhile",
+            $"{who} saved version {latest.Version} of '{latest.DefinitionId}' at {when}, after you opened it; your changes were not saved, so nothing of theirs was overwritten. Reload to see their version, then make your changes again.",
+            null,
+            new Dictionary<string, object?>
+            {
+                ["savedBy"] = latest.SavedBy,
+                ["savedAt"] = latest.SavedAt ?? latest.PublishedAt ?? latest.CreatedAt,
+                ["currentVersion"] = latest.Version,
+                ["currentToken"] = new LoadedRevision(latest.Id, latest.Revision).ToString(),
+            });
+    }
 
     private static LifecycleError NotFound(string code, int? version) => new(404, "Version not found",
         version is null ? $"Procedure '{code}' does not exist." : $"Procedure '{code}' has no version {version}.");
 
     private static LifecycleError Locked(WorkflowDefinitionVersion row) => new(409, "Published versions are immutable",
         $"Version {row.Version} of '{row.DefinitionId}' has been published, so its content can never change (dossiers run on it). Save to the procedure instead: PUT /api/procedures/{row.DefinitionId}/draft creates version N+1 as a draft.");
+
+    /// <summary>What a list row shows about a stored version.</summary>
+    private sealed record StoredState(IReadOnlyList<DefinitionError> Problems, IReadOnlyList<DefinitionError> Warnings, bool IsBroken)
+    {
+        public static readonly StoredState Runs = new([], [], false);
+
+        public static StoredState Of(DefinitionReport report) =>
+            new([.. report.Refusals, .. report.Errors], report.Warnings, IsBroken: report.Refusals.Count > 0);
+    }
 
     /// <summary>Where a save goes: an existing draft, or a new version number.</summary>
     private sealed record SaveTarget(string Id, int Number, WorkflowDefinitionVersion? Existing)
@@ -475,4 +633,37 @@ public sealed class DefinitionLifecycle(ProcessServerDbContext db, WorkflowCompi
 /// <param name="Publish">Publish the saved version in the same transaction.</param>
 /// <param name="KeepDraftWhenNotPublishable">When it cannot be published, still save it as a draft (the designer keeps edits).</param>
 /// <param name="MustBeNew">The definition id must not exist yet (a new procedure, "Save As").</param>
-public sealed record SaveRequest(bool Publish, bool KeepDraftWhenNotPublishable = false, bool MustBeNew = false);
+/// <param name="Loaded">The content the client edited; when given and no longer the latest, the save is refused (409).</param>
+/// <param name="Actor">Who saves (recorded, and named to whoever saves a stale copy next).</param>
+/// <param name="NewVersion">Always write a new version, even when the latest is a draft (import: nobody's draft is overwritten).</param>
+public sealed record SaveRequest(bool Publish, bool KeepDraftWhenNotPublishable = false, bool MustBeNew = false, LoadedRevision? Loaded = null, string? Actor = null, bool NewVersion = false);
+
+/// <summary>The content an editor loaded: a version id and its revision, written <c>id@revision</c>.</summary>
+/// <param name="VersionId">Version id.</param>
+/// <param name="Revision">Revision of its content.</param>
+public readonly record struct LoadedRevision(string VersionId, int Revision)
+{
+    /// <inheritdoc />
+    public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{VersionId}@{Revision}");
+
+    /// <summary>Reads <c>id@revision</c>, also quoted or weak (<c>W/"…"</c>) as in an If-Match header.</summary>
+    public static LoadedRevision? Parse(string? text)
+    {
+        var value = text?.Trim();
+        if (string.IsNullOrEmpty(value))
+        {
+            return null;
+        }
+
+        if (value.StartsWith("W/", StringComparison.Ordinal))
+        {
+            value = value[2..];
+        }
+
+        value = value.Trim('"');
+        var at = value.LastIndexOf('@');
+        return at > 0 && int.TryParse(value[(at + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var revision)
+            ? new LoadedRevision(value[..at], revision)
+            : null;
+    }
+}

@@ -29,13 +29,14 @@ public static class ProcedureVersionEndpoints
                     return problem;
                 }
 
-                var (saved, error) = await lifecycle.SaveAsync(body!, code, publish ?? false, ct);
-                return error?.ToProblem() ?? TypedResults.Ok(saved);
+                var (saved, error) = await lifecycle.SaveAsync(body!, code,
+                    new SaveRequest(publish ?? false, Loaded: LoadedRevision.Parse(request.Headers.IfMatch), Actor: request.HttpContext.User.Identity?.Name), ct);
+                return error?.ToProblem() ?? Saved(request, saved!);
             })
             .WithName("SaveProcedureDraft")
             .TakesDefinitionBody()
             .WithSummary("Save an Elsa 3 definition to the procedure: a new draft version when the latest is published, else the draft is updated")
-            .WithDescription("?publish=true publishes the saved version in the same call. Drafts may be incomplete; their problems are listed. Publishing refuses a definition that cannot run (422).")
+            .WithDescription("?publish=true publishes the saved version in the same call. Drafts may be incomplete; their problems and warnings are listed. Publishing refuses a definition that cannot run (422). Send If-Match with the ETag of what you edited (GET …/definition?version=N, or an earlier save) and a save over someone else's newer content is refused with 409 naming who saved and when.")
             .Accepts<JsonObject>("application/json")
             .Produces<VersionSummary>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -49,8 +50,9 @@ public static class ProcedureVersionEndpoints
                     return problem;
                 }
 
-                var (saved, error) = await lifecycle.UpdateVersionAsync(code, version, body!, ct);
-                return error?.ToProblem() ?? TypedResults.Ok(saved);
+                var (saved, error) = await lifecycle.UpdateVersionAsync(code, version, body!,
+                    LoadedRevision.Parse(request.Headers.IfMatch), request.HttpContext.User.Identity?.Name, ct);
+                return error?.ToProblem() ?? Saved(request, saved!);
             })
             .WithName("UpdateProcedureVersion")
             .TakesDefinitionBody()
@@ -86,6 +88,13 @@ public static class ProcedureVersionEndpoints
             .WithSummary("Delete a draft that was never published")
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    /// <summary>The saved version, with the ETag to send as If-Match on the next save.</summary>
+    private static IResult Saved(HttpRequest request, VersionSummary saved)
+    {
+        request.HttpContext.Response.Headers.ETag = $"\"{saved.Token}\"";
+        return TypedResults.Ok(saved);
     }
 
     private static async Task<(JsonObject? Body, IResult? Problem)> ReadDefinitionAsync(HttpRequest request, CancellationToken ct)

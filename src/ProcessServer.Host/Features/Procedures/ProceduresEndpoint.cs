@@ -11,7 +11,9 @@ namespace ProcessServer.Host.Features.Procedures;
 /// <param name="Name">Name of the latest version.</param>
 /// <param name="PublishedVersion">Version new dossiers start on, if any.</param>
 /// <param name="LatestVersion">Highest version.</param>
-public sealed record ProcedureSummary(string Code, string Name, int? PublishedVersion, int LatestVersion);
+/// <param name="IsBroken">The published version cannot be read or run by this server (e.g. stored by an older one); receipt refuses it.</param>
+/// <param name="Problem">Why, when it is broken.</param>
+public sealed record ProcedureSummary(string Code, string Name, int? PublishedVersion, int LatestVersion, bool IsBroken = false, string? Problem = null);
 
 /// <summary>GET /api/procedures and GET /api/procedures/{code}/definition.</summary>
 public static class ProceduresEndpoint
@@ -34,36 +36,54 @@ public static class ProceduresEndpoint
             .RequireAuthorization(Policies.AnyRole);
     }
 
-    private static async Task<IResult> ListAsync(ProcessServerDbContext db, CancellationToken cancellationToken)
+    private static async Task<IResult> ListAsync(ProcessServerDbContext db, WorkflowCache cache, CancellationToken cancellationToken)
     {
         var rows = await db.WorkflowDefinitions.AsNoTracking()
-            .Select(d => new { d.DefinitionId, d.Name, d.Version, d.IsPublished, d.IsLatest })
+            .Select(d => new { d.Id, d.DefinitionId, d.Name, d.Version, d.IsPublished, d.IsLatest })
             .ToListAsync(cancellationToken);
-        var list = rows.GroupBy(r => r.DefinitionId)
-            .Select(g => new ProcedureSummary(
-                g.Key,
-                g.OrderByDescending(r => r.Version).First().Name,
-                g.Where(r => r.IsPublished).Select(r => (int?)r.Version).Max(),
-                g.Max(r => r.Version)))
-            .OrderBy(p => p.Code, StringComparer.Ordinal)
-            .ToList();
+        var list = new List<ProcedureSummary>();
+        foreach (var g in rows.GroupBy(r => r.DefinitionId).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var published = g.Where(r => r.IsPublished).MaxBy(r => r.Version);
+
+            // A published version this server cannot run is listed as broken rather than breaking the list.
+            var problem = published is null ? null : (await cache.TryGetAsync(db, published.Id, cancellationToken)).Problem;
+            list.Add(new ProcedureSummary(g.Key, g.MaxBy(r => r.Version)!.Name, published?.Version, g.Max(r => r.Version), problem is not null, problem));
+        }
+
         return TypedResults.Ok(list);
     }
 
     /// <summary>The stored content with the version flags, which live in columns, written in.</summary>
     public static string WithFlags(string json, bool isLatest, bool isPublished)
     {
-        var document = WorkflowDefinitionDocument.Parse(json);
+        WorkflowDefinitionDocument document;
+        try
+        {
+            document = WorkflowDefinitionDocument.Parse(json);
+        }
+        catch (DefinitionException)
+        {
+            // Content this server cannot read is handed out as stored, for the administrator to repair.
+            return json;
+        }
+
         document.IsLatest = isLatest;
         document.IsPublished = isPublished;
         return document.ToJsonString();
     }
 
-    private static async Task<IResult> GetDefinitionAsync(string code, int? version, ProcessServerDbContext db, CancellationToken cancellationToken)
+    private static async Task<IResult> GetDefinitionAsync(string code, int? version, HttpContext http, ProcessServerDbContext db, CancellationToken cancellationToken)
     {
         var query = db.WorkflowDefinitions.AsNoTracking().Where(d => d.DefinitionId == code);
         query = version is null ? query.Where(d => d.IsPublished).OrderByDescending(d => d.Version) : query.Where(d => d.Version == version);
-        var row = await query.Select(d => new { d.Json, d.IsLatest, d.IsPublished }).FirstOrDefaultAsync(cancellationToken);
+        var row = await query.Select(d => new { d.Id, d.Json, d.IsLatest, d.IsPublished, d.Revision }).FirstOrDefaultAsync(cancellationToken);
+        if (row is not null)
+        {
+            // Sent back as If-Match on a save, so a save over someone else's newer content is refused.
+            http.Response.Headers.ETag = $"\"{new ProcedureVersions.LoadedRevision(row.Id, row.Revision)}\"";
+        }
+
         return row is null
             ? Problems.Result(404, "Procedure not found", version is null
                 ? $"Procedure '{code}' has no published version."

@@ -27,7 +27,9 @@ public static class ReceiptCodes
     public static async Task<string> NextAsync(ProcessServerDbContext db, string unit, DateTime localReceipt, CancellationToken cancellationToken)
     {
         var day = localReceipt.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
-        var counter = await db.ReceiptCounters.SingleOrDefaultAsync(c => c.UnitCode == unit && c.Day == day, cancellationToken);
+        // The local view first: the importer numbers many dossiers of one day before it commits.
+        var counter = db.ReceiptCounters.Local.FirstOrDefault(c => c.UnitCode == unit && c.Day == day)
+            ?? await db.ReceiptCounters.SingleOrDefaultAsync(c => c.UnitCode == unit && c.Day == day, cancellationToken);
         if (counter is null)
         {
             counter = new ReceiptCounter { UnitCode = unit, Day = day, LastNumber = 0 };

@@ -25,6 +25,7 @@ public sealed partial class ReceiveDossierHandler(
     UnitDirectory units,
     VietnamTime time,
     TimeProvider clock,
+    LateEntryRules lateEntries,
     OutboxStaging outbox,
     OutboxSignal outboxSignal,
     FieldLimits limits,
@@ -42,47 +43,77 @@ public sealed partial class ReceiveDossierHandler(
     public async Task<TransitionOutcome> HandleAsync(ReceiveDossierRequest request, Caller caller, IdempotencyToken? idempotency, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        var errors = Validate(request, units, now);
+        var (checkedRequest, unit, when, refusal) = Check(request, caller, now, request.ReceivedAt, "receivedAt");
+        if (refusal is not null)
+        {
+            return TransitionOutcome.Refused(refusal);
+        }
+
+        return await ReceiveAsync(checkedRequest!, unit!, caller, idempotency, when!,
+            (workflow, calendar) => interpreter.Start(workflow, new StartDossier(when!.At, unit!, caller.Name, request.Data, calendar, units.Successions())), cancellationToken);
+    }
+
+    /// <summary>
+    /// Validates what the counter entered and the time given for it (a late entry by an authorised
+    /// role, within the window, never in the future), and that the caller works for the unit.
+    /// </summary>
+    internal (ReceiveDossierRequest? Request, string? Unit, OccurredAt? When, Refusal? Refusal) Check(
+        ReceiveDossierRequest request, Caller caller, DateTime now, DateTimeOffset? occurredAt, string timeField)
+    {
+        var errors = Validate(request, units);
         limits.Name(errors, "applicant.name", request.Applicant?.Name?.Trim());
         limits.Variables(errors, "data", request.Data);
-        limits.Instant(errors, "receivedAt", request.ReceivedAt);
+        limits.Instant(errors, timeField, occurredAt);
+        var (when, late) = lateEntries.Resolve(occurredAt, caller, now, previousEvent: null, timeField);
+        foreach (var (field, messages) in late is { Kind: RefusalKind.Invalid, Errors: { } timeErrors } ? timeErrors : new Dictionary<string, string[]>())
+        {
+            errors[field] = messages;
+        }
+
         if (errors.Count > 0)
         {
-            return TransitionOutcome.Refused(Refusal.Invalid("The dossier cannot be received as sent", errors));
+            return (null, null, null, Refusal.Invalid("The dossier cannot be received as sent", errors));
         }
 
         var unit = request.ReceivingUnit!.Trim();
+        if (units.Find(unit) is { } receiving && receiving.RetiredBy(now))
+        {
+            return (null, null, null, Refusal.Field("The dossier cannot be received as sent", "receivingUnit",
+                $"Unit {unit} ({receiving.Name}) no longer exists since {receiving.ValidTo:yyyy-MM-dd}"
+                + (units.SuccessorOf(unit) is { } successor ? $"; its work went to {successor}: receive the dossier there." : ".")));
+        }
+
         if (!caller.ActsFor(unit))
         {
-            return TransitionOutcome.Refused(new Refusal(RefusalKind.Forbidden, "Not your unit",
+            return (null, null, null, new Refusal(RefusalKind.Forbidden, "Not your unit",
                 $"You receive dossiers for {string.Join(", ", caller.Units)}, not for '{unit}'."));
         }
 
+        return late is not null ? (null, null, null, late) : (request, unit, when, null);
+    }
+
+    /// <summary>
+    /// Creates a dossier on the procedure's published version with what the engine makes of it
+    /// (a receipt, or a refusal at the counter), numbered and written in one transaction.
+    /// </summary>
+    internal async Task<TransitionOutcome> ReceiveAsync(ReceiveDossierRequest request, string unit, Caller caller, IdempotencyToken? idempotency,
+        OccurredAt when, Func<Engine.Definitions.CompiledWorkflow, TimeContext, TransitionResult> start, CancellationToken cancellationToken)
+    {
         if (await transitions.ReplayAsync(caller, idempotency, cancellationToken) is { } replay)
         {
             return replay;
         }
 
-        var code = request.ProcedureCode!.Trim();
-
-        // The highest published version: the database allows only one, and ordering keeps the
-        // choice deterministic even on a store written before that rule.
-        var published = await db.WorkflowDefinitions.AsNoTracking()
-            .Where(d => d.DefinitionId == code && d.IsPublished)
-            .OrderByDescending(d => d.Version)
-            .Select(d => new { d.Id, d.Version })
-            .FirstOrDefaultAsync(cancellationToken);
-        if (published is null)
+        var (published, missing) = await FindPublishedAsync(db, request.ProcedureCode!.Trim(), cancellationToken);
+        if (missing is not null)
         {
-            var known = await db.WorkflowDefinitions.AnyAsync(d => d.DefinitionId == code, cancellationToken);
-            return TransitionOutcome.Refused(Refusal.Field("The dossier cannot be received as sent", "procedureCode", known
-                ? $"Procedure '{code}' has no published version; ask an administrator to publish it."
-                : $"Procedure '{code}' does not exist; GET /api/procedures lists the codes."));
+            return TransitionOutcome.Refused(missing);
         }
 
+        var code = published!.Code;
         var workflow = await workflows.GetAsync(db, published.Id, cancellationToken);
         var calendar = await calendars.CurrentAsync(db, cancellationToken);
-        var receivedAt = request.ReceivedAt?.UtcDateTime ?? now;
+        var receivedAt = when.At;
 
         using var pass = await gate.EnterAsync(cancellationToken);
         if (await transitions.ReplayAsync(caller, idempotency, cancellationToken) is { } waited)
@@ -92,42 +123,21 @@ public sealed partial class ReceiveDossierHandler(
 
         for (var attempt = 1; ; attempt++)
         {
+            var now = clock.GetUtcNow().UtcDateTime;
             TransitionResult result;
             try
             {
-                result = interpreter.Start(workflow, new StartDossier(receivedAt, unit, caller.Name, request.Data, calendar));
+                result = start(workflow, calendar);
             }
             catch (TransitionException ex)
             {
                 return TransitionOutcome.Refused(new Refusal(RefusalKind.Unprocessable, "The dossier data does not fit the procedure", ex.Message));
             }
 
-            var dossier = new Dossier
-            {
-                Id = Guid.CreateVersion7().ToString(),
-                ReceiptCode = await ReceiptCodes.NextAsync(db, unit, time.ToLocal(receivedAt), cancellationToken),
-                ProcedureCode = code,
-                DefinitionVersionId = published.Id,
-                DefinitionVersion = published.Version,
-                FieldCode = workflow.Settings.FieldCode,
-                ReceivingUnit = unit,
-                Channel = request.Channel!.Trim().ToLowerInvariant(),
-                ApplicantName = request.Applicant!.Name!.Trim(),
-                ApplicantIdNumber = request.Applicant.IdNumber!.Trim(),
-                ApplicantPhone = request.Applicant.Phone?.Trim(),
-                ApplicantEmail = string.IsNullOrWhiteSpace(request.Applicant.Email) ? null : request.Applicant.Email.Trim(),
-                ReceivedAt = receivedAt,
-                Status = string.Empty,
-                NationalStatusCode = 0,
-                StateJson = string.Empty,
-                Version = 0,
-                CreatedAt = now,
-                UpdatedAt = now,
-            };
+            var (dossier, journal) = await StageNewAsync(published, workflow, request, unit, receivedAt, result, caller.ActingFor(unit), now, cancellationToken);
+            DossierTransitions.Recorded(journal, caller, when.EntryMode);
             var secret = LookupSecrets.New();
             dossier.LookupSecretHash = LookupSecrets.Hash(dossier.Id, secret);
-            db.Dossiers.Add(dossier);
-            var journal = DossierWriter.Stage(db, dossier, [], [], 1, result, now);
             var messages = outbox.Stage(db, new StagedChange(dossier, 0, journal, workflow, caller.Name, now));
             var answer = await transitions.AnswerAsync(dossier, journal, created: true, location: $"/api/dossiers/{dossier.Id}", now, cancellationToken);
             transitions.StageAnswer(caller, idempotency, answer, now);
@@ -156,7 +166,62 @@ public sealed partial class ReceiveDossierHandler(
         }
     }
 
-    private static Dictionary<string, string[]> Validate(ReceiveDossierRequest request, UnitDirectory units, DateTime now)
+    /// <summary>The published version of a procedure, or why none can be used.</summary>
+    internal sealed record PublishedProcedure(string Code, string Id, int Version);
+
+    /// <summary>The highest published version of <paramref name="code"/>, or a refusal naming the problem.</summary>
+    internal static async Task<(PublishedProcedure? Published, Refusal? Refusal)> FindPublishedAsync(ProcessServerDbContext db, string code, CancellationToken cancellationToken)
+    {
+        // The highest published version: the database allows only one, and ordering keeps the
+        // choice deterministic even on a store written before that rule.
+        var published = await db.WorkflowDefinitions.AsNoTracking()
+            .Where(d => d.DefinitionId == code && d.IsPublished)
+            .OrderByDescending(d => d.Version)
+            .Select(d => new PublishedProcedure(code, d.Id, d.Version))
+            .FirstOrDefaultAsync(cancellationToken);
+        if (published is not null)
+        {
+            return (published, null);
+        }
+
+        var known = await db.WorkflowDefinitions.AnyAsync(d => d.DefinitionId == code, cancellationToken);
+        return (null, Refusal.Field("The dossier cannot be received as sent", "procedureCode", known
+            ? $"Procedure '{code}' has no published version; ask an administrator to publish it."
+            : $"Procedure '{code}' does not exist; GET /api/procedures lists the codes."));
+    }
+
+    /// <summary>Stages a new dossier row, numbered for its unit and day, and what the engine did on it.</summary>
+    internal async Task<(Dossier Dossier, IReadOnlyList<JournalEntry> Journal)> StageNewAsync(PublishedProcedure published,
+        Engine.Definitions.CompiledWorkflow workflow, ReceiveDossierRequest request, string unit, DateTime receivedAt, TransitionResult result,
+        JournalActor actor, DateTime now, CancellationToken cancellationToken)
+    {
+        var dossier = new Dossier
+        {
+            Id = Guid.CreateVersion7().ToString(),
+            ReceiptCode = await ReceiptCodes.NextAsync(db, unit, time.ToLocal(receivedAt), cancellationToken),
+            ProcedureCode = published.Code,
+            DefinitionVersionId = published.Id,
+            DefinitionVersion = published.Version,
+            FieldCode = workflow.Settings.FieldCode,
+            ReceivingUnit = unit,
+            Channel = request.Channel!.Trim().ToLowerInvariant(),
+            ApplicantName = request.Applicant!.Name!.Trim(),
+            ApplicantIdNumber = request.Applicant.IdNumber!.Trim(),
+            ApplicantPhone = request.Applicant.Phone?.Trim(),
+            ApplicantEmail = string.IsNullOrWhiteSpace(request.Applicant.Email) ? null : request.Applicant.Email.Trim(),
+            ReceivedAt = receivedAt,
+            Status = string.Empty,
+            NationalStatusCode = 0,
+            StateJson = string.Empty,
+            Version = 0,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        db.Dossiers.Add(dossier);
+        return (dossier, DossierWriter.Stage(db, dossier, [], [], 1, result, actor, now));
+    }
+
+    private static Dictionary<string, string[]> Validate(ReceiveDossierRequest request, UnitDirectory units)
     {
         var errors = new Dictionary<string, string[]>();
         void Add(string field, string message) => errors[field] = [message];
@@ -205,11 +270,6 @@ public sealed partial class ReceiveDossierHandler(
         else if (units.Find(request.ReceivingUnit.Trim()) is null)
         {
             Add("receivingUnit", $"receivingUnit '{request.ReceivingUnit}' is not a configured unit; known units: {string.Join(", ", units.All.Select(u => u.Code))}.");
-        }
-
-        if (request.ReceivedAt is { } at && at.UtcDateTime > now.AddMinutes(5))
-        {
-            Add("receivedAt", $"receivedAt {at:O} is in the future; leave it out to use the current time.");
         }
 
         return errors;

@@ -88,8 +88,17 @@ public sealed class PeriodReportRow
     /// <summary>Of col 11: clock paused at the cut-off (awaiting supplement or payment).</summary>
     public int InProgressPaused { get; set; }
 
-    /// <summary>Withdrawn or returned without resolution (0 when the setting files them under on time).</summary>
+    /// <summary>Withdrawn or returned without resolution (0 when the setting files them under on time): <see cref="Withdrawn"/> + <see cref="ReturnedWithoutResolution"/>.</summary>
     public int WithdrawnReturned { get; set; }
+
+    /// <summary>Of those: withdrawn at the applicant's request (the official appendix's own column).</summary>
+    public int Withdrawn { get; set; }
+
+    /// <summary>Of those: returned without resolution (not eligible, rejected, ended without a result).</summary>
+    public int ReturnedWithoutResolution { get; set; }
+
+    /// <summary>Applications refused at the counter check in the period (form 03, national code 3): never received, so in no other column.</summary>
+    public int RefusedAtCounter { get; set; }
 
     /// <summary>The on-time rate in percent, rounded per the settings; null when the denominator is 0.</summary>
     public double? OnTimeRate { get; set; }
@@ -179,7 +188,9 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
                 c.Early += o.Early;
                 c.OnTime += o.OnTime;
                 c.Late += o.Late;
-                c.Stopped += o.Stopped;
+                c.Withdrawn += o.Withdrawn;
+                c.Returned += o.Returned;
+                c.Refused += o.Refused;
                 c.Within += o.Within;
                 c.Overdue += o.Overdue;
                 c.Paused += o.Paused;
@@ -198,7 +209,9 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
         public int Early;
         public int OnTime;
         public int Late;
-        public int Stopped;
+        public int Withdrawn;
+        public int Returned;
+        public int Refused;
         public int Within;
         public int Overdue;
         public int Paused;
@@ -228,7 +241,7 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
         IQueryable<Dossier> Dossiers(ProcessServerDbContext context) =>
             scope is null ? context.Dossiers.AsNoTracking() : context.Dossiers.AsNoTracking().Where(d => scope.Contains(d.ReceivingUnit));
 
-        // Four independent groups of queries, each on a connection of its own so the database works
+        // Five independent groups of queries, each on a connection of its own so the database works
         // on them in parallel (SQLite in WAL mode serves concurrent readers; so does PostgreSQL).
         var parts = await Task.WhenAll(
             InParallel(db, c => ReceivedAsync(Dossiers(c), start, cutOff, cancellationToken)),
@@ -348,12 +361,39 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
             }
         }
 
-        // Withdrawn / returned without resolution in the period.
+        // Withdrawn / returned without resolution in the period, each in its column. Applications refused
+        // at the counter are stored received-and-stopped at the same instant (never running): they come
+        // out of the new receipts here, by channel, and are shown apart.
         foreach (var r in await dossiers.Where(d => d.StoppedAt >= start && d.StoppedAt < cutOff && d.ReceivedAt < cutOff)
-                     .GroupBy(d => new { d.FieldCode, d.ReceivingUnit })
-                     .Select(g => new { g.Key.ReceivingUnit, g.Key.FieldCode, Total = g.Count() }).ToListAsync(cancellationToken))
+                     .GroupBy(d => new { d.FieldCode, d.ReceivingUnit, d.StopKind, d.Channel })
+                     .Select(g => new { g.Key.ReceivingUnit, g.Key.FieldCode, g.Key.StopKind, g.Key.Channel, Total = g.Count() }).ToListAsync(cancellationToken))
         {
-            tally.At(r.ReceivingUnit, r.FieldCode).Stopped += r.Total;
+            var c = tally.At(r.ReceivingUnit, r.FieldCode);
+            switch (r.StopKind)
+            {
+                case nameof(StopKind.Withdrawn):
+                    c.Withdrawn += r.Total;
+                    break;
+                case nameof(StopKind.RefusedAtReceipt):
+                    c.Refused += r.Total;
+                    switch (r.Channel)
+                    {
+                        case "online":
+                            c.NewOnline -= r.Total;
+                            break;
+                        case "postal":
+                            c.NewPostal -= r.Total;
+                            break;
+                        default:
+                            c.NewDirect -= r.Total;
+                            break;
+                    }
+
+                    break;
+                default:
+                    c.Returned += r.Total;
+                    break;
+            }
         }
 
         return tally;
@@ -531,7 +571,10 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
                 WithinLimit = c.Within,
                 Overdue = c.Overdue,
                 InProgressPaused = c.Paused,
-                WithdrawnReturned = c.Stopped,
+                Withdrawn = c.Withdrawn,
+                ReturnedWithoutResolution = c.Returned,
+                WithdrawnReturned = c.Withdrawn + c.Returned,
+                RefusedAtCounter = c.Refused,
                 Rated = c.Rated,
                 Satisfied = c.Satisfied,
                 NotSatisfied = c.Rated - c.Satisfied,
@@ -542,6 +585,8 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
             {
                 row.OnTime += row.WithdrawnReturned;
                 row.WithdrawnReturned = 0;
+                row.Withdrawn = 0;
+                row.ReturnedWithoutResolution = 0;
             }
 
             Finish(row, settings);
@@ -550,7 +595,7 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
 
         var rows = counts
             .Select(kv => Row(kv.Key.Unit, kv.Key.Field, kv.Value))
-            .Where(r => r.Received > 0 || r.Resolved > 0 || r.InProgress > 0 || r.WithdrawnReturned > 0 || r.Rated > 0)
+            .Where(r => r.Received > 0 || r.Resolved > 0 || r.InProgress > 0 || r.WithdrawnReturned > 0 || r.RefusedAtCounter > 0 || r.Rated > 0)
             .OrderBy(r => Array.IndexOf(LevelOrder, r.Level) is var i && i < 0 ? LevelOrder.Length : i)
             .ThenBy(r => r.UnitCode, StringComparer.Ordinal)
             .ThenBy(r => r.FieldCode, StringComparer.Ordinal)
@@ -570,7 +615,9 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
             sum.Early += c.Early;
             sum.OnTime += c.OnTime;
             sum.Late += c.Late;
-            sum.Stopped += c.Stopped;
+            sum.Withdrawn += c.Withdrawn;
+            sum.Returned += c.Returned;
+            sum.Refused += c.Refused;
             sum.Within += c.Within;
             sum.Overdue += c.Overdue;
             sum.Paused += c.Paused;

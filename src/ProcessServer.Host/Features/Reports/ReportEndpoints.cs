@@ -48,6 +48,12 @@ public static class ReportEndpoints
             return;
         }
 
+        if (PeopleSignIn.MissingUnit(caller) is { } missing)
+        {
+            await Problems.Write(http, 403, "Not allowed", missing);
+            return;
+        }
+
         PeriodReportResult report;
         try
         {

@@ -8,7 +8,8 @@ using ProcessServer.Persistence;
 namespace ProcessServer.Host.Features.Reports;
 
 /// <summary>Reads a report request (period, settings, the caller's units) and runs the report.</summary>
-public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<ReportSettings> defaults, IOptions<ServerOptions> server, FieldLimits limits, TimeProvider clock)
+public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<ReportSettings> defaults, IOptions<ServerOptions> server, FieldLimits limits,
+    AuditTrail audit, TimeProvider clock)
 {
     /// <summary>The query parameters naming the period.</summary>
     public const string FromParameter = "from";
@@ -16,20 +17,37 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
     /// <summary>Last day of the period.</summary>
     public const string ToParameter = "to";
 
-    internal Task<PeriodReportResult> ComputeAsync(FeedContext context, CancellationToken cancellationToken)
+    internal async Task<PeriodReportResult> ComputeAsync(FeedContext context, CancellationToken cancellationToken)
     {
         var query = (string name) => context.Query.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null;
+        (DateOnly From, DateOnly To) period;
+        ReportSettings settings;
         try
         {
-            var (from, to) = context.Period ?? Period(query);
-            CheckPeriod(from, to);
-            return reports.ComputeAsync(context.Db, from, to, defaults.CurrentValue.With(query), context.Units, cancellationToken);
+            period = context.Period ?? Period(query);
+            CheckPeriod(period.From, period.To);
+            settings = defaults.CurrentValue.With(query);
         }
         catch (ArgumentException e)
         {
             throw new FeedQueryException("InvalidReportParameter", e.Message);
         }
+
+        await RecordAsync(context.Db, context.Caller, period, context.Units, "odata", cancellationToken);
+        return await reports.ComputeAsync(context.Db, period.From, period.To, settings, context.Units, cancellationToken);
     }
+
+    /// <summary>Every report request is in the audit trail: who, for which unit, which period and scope.</summary>
+    private Task RecordAsync(ProcessServerDbContext db, Caller caller, (DateOnly From, DateOnly To) period, IReadOnlyCollection<string>? units, string channel,
+        CancellationToken cancellationToken) =>
+        audit.RecordAsync(db, caller, AuditActions.ReportRequested, $"PeriodReport {period.From:yyyy-MM-dd}..{period.To:yyyy-MM-dd}", null,
+            new System.Text.Json.Nodes.JsonObject
+            {
+                ["from"] = period.From.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["to"] = period.To.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+                ["units"] = units is null ? null : AuditTrail.Json(units),
+                ["channel"] = channel,
+            }, cancellationToken);
 
     /// <summary>The period from the query: from/to as yyyy-MM-dd; by default the current year up to today (local).</summary>
     /// <exception cref="ArgumentException">A date is malformed or the period is reversed.</exception>
@@ -71,12 +89,14 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
     }
 
     /// <summary>Runs the report for a plain HTTP request (the CSV download).</summary>
-    public Task<PeriodReportResult> ComputeAsync(ProcessServerDbContext db, Caller caller, IQueryCollection query, CancellationToken cancellationToken)
+    public async Task<PeriodReportResult> ComputeAsync(ProcessServerDbContext db, Caller caller, IQueryCollection query, CancellationToken cancellationToken)
     {
         var read = (string name) => query.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null;
         var (from, to) = Period(read);
+        var settings = defaults.CurrentValue.With(read);
         var units = caller.IsAdministrator || caller.Units.Count == 0 ? null : caller.Units.ToList();
-        return reports.ComputeAsync(db, from, to, defaults.CurrentValue.With(read), units, cancellationToken);
+        await RecordAsync(db, caller, (from, to), units, "csv", cancellationToken);
+        return await reports.ComputeAsync(db, from, to, settings, units, cancellationToken);
     }
 
     private static DateOnly? Date(string? text, string name) =>
@@ -94,6 +114,7 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
             "Received", "NewOnline", "NewDirectPostal", "CarriedOver", "Resolved", "Early", "OnTime", "Late",
             "InProgress", "WithinLimit", "Overdue", "WithdrawnReturned", "NewDirect", "NewPostal", "InProgressPaused",
             "OnTimeRate", "RateNumerator", "RateDenominator", "RateDefinition", "WithdrawnPlacement", "CalendarVersion", "Balanced",
+            "Withdrawn", "ReturnedWithoutResolution", "RefusedAtCounter",
             "Rated", "Satisfied", "NotSatisfied", "SatisfactionRate",
         ];
         csv.AppendLine(string.Join(',', header));
@@ -107,6 +128,7 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
                 row.InProgress, row.WithinLimit, row.Overdue, row.WithdrawnReturned, row.NewDirect, row.NewPostal, row.InProgressPaused,
                 row.OnTimeRate?.ToString("0.##########", CultureInfo.InvariantCulture), row.RateNumerator, row.RateDenominator,
                 row.RateDefinition, row.WithdrawnPlacement, row.CalendarVersion, row.Balanced ? "true" : "false",
+                row.Withdrawn, row.ReturnedWithoutResolution, row.RefusedAtCounter,
                 row.Rated, row.Satisfied, row.NotSatisfied, row.SatisfactionRate?.ToString("0.##########", CultureInfo.InvariantCulture),
             ];
             csv.AppendLine(string.Join(',', values.Select(Field)));

@@ -26,6 +26,7 @@ namespace ProcessServer.Host.Features.Views;
 /// <param name="ReturnedAt">When the result was returned.</param>
 /// <param name="StoppedAt">When processing stopped.</param>
 /// <param name="Time">Appointment, due instant, pauses, apology and verdict.</param>
+/// <param name="HeldBy">Who has the dossier now: per open task, the unit and the officer holding it (none while it waits in the unit's queue).</param>
 public sealed record DossierView(
     string Id,
     string ReceiptCode,
@@ -43,7 +44,31 @@ public sealed record DossierView(
     DateTime? ResultReadyAt,
     DateTime? ReturnedAt,
     DateTime? StoppedAt,
-    TimeView Time);
+    TimeView Time,
+    IReadOnlyList<HolderView> HeldBy);
+
+/// <summary>Where a running dossier is: a unit, and the officer in it who holds the task (null while it waits in the unit's queue).</summary>
+/// <param name="TaskId">The open task.</param>
+/// <param name="Title">Its step.</param>
+/// <param name="UnitCode">The unit handling it.</param>
+/// <param name="UnitName">That unit's name.</param>
+/// <param name="Officer">The officer holding it, or null.</param>
+/// <param name="Since">Since when the officer holds it, or since when it waits in the queue (UTC).</param>
+public sealed record HolderView(string TaskId, string Title, string UnitCode, string UnitName, PersonView? Officer, DateTime? Since);
+
+/// <summary>A person as views show them.</summary>
+/// <param name="Id">Stable id (identity provider subject, or API key name).</param>
+/// <param name="Name">Display name.</param>
+public sealed record PersonView(string Id, string Name);
+
+/// <summary>Who holds a task and how it came to them.</summary>
+/// <param name="Id">The holder's id.</param>
+/// <param name="Name">The holder's name.</param>
+/// <param name="Since">Since when (UTC).</param>
+/// <param name="Via">Claimed, Assigned or Delegated.</param>
+/// <param name="By">Who assigned or delegated it.</param>
+/// <param name="Reason">Reason given for an assignment or delegation.</param>
+public sealed record AssigneeView(string Id, string Name, DateTime Since, string Via, PersonView? By, string? Reason);
 
 /// <summary>The dossier's time limit as of the moment the view was made.</summary>
 /// <param name="AppointmentAt">Appointment printed on the receipt (form 01), UTC.</param>
@@ -91,9 +116,13 @@ public sealed record TaskView(
     IReadOnlyList<string> AllowedOutcomes,
     DateTime? DueAt,
     DateTime? WarnAt,
-    string DeadlineStatus);
+    string DeadlineStatus,
+    AssigneeView? Assignee,
+    DateTime? QueuedSince,
+    string Priority,
+    DateTime? FollowUpAt);
 
-/// <summary>A journal entry.</summary>
+/// <summary>A journal entry. <c>Timestamp</c> is when the act happened (occurred-at); <c>RecordedAt</c> when it was written down, by <c>RecordedBy</c>.</summary>
 public sealed record JournalView(
     int Sequence,
     DateTime Timestamp,
@@ -107,7 +136,13 @@ public sealed record JournalView(
     string? Comment,
     DateTime? StartedAt,
     DateTime? CompletedAt,
-    JsonNode? Data);
+    JsonNode? Data,
+    string? ActorId,
+    string? ActorName,
+    string? ActedForUnit,
+    DateTime RecordedAt,
+    string? RecordedBy,
+    string? EntryMode);
 
 /// <summary>Builds <see cref="DossierView"/>s.</summary>
 public static class DossierViews
@@ -126,6 +161,9 @@ public static class DossierViews
         [10] = ("Result returned", "Đã trả kết quả"),
     };
 
+    /// <summary>The Vietnamese name of a national status code (as the national portal shows it).</summary>
+    public static string NationalName(int code) => NationalNames.TryGetValue(code, out var name) ? name.Vi : code.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>A national status code with its English and Vietnamese names.</summary>
     public static NationalStatusView National(int code)
     {
@@ -141,7 +179,8 @@ public static class DossierViews
     /// <param name="procedureName">Name of its definition version.</param>
     /// <param name="journal">Its whole journal.</param>
     /// <param name="now">The instant limit statuses are judged at (UTC).</param>
-    public static DossierView Build(Dossier dossier, string procedureName, IEnumerable<JournalEntry> journal, DateTime now)
+    /// <param name="units">The unit directory, for unit names (codes stand in without it).</param>
+    public static DossierView Build(Dossier dossier, string procedureName, IEnumerable<JournalEntry> journal, DateTime now, UnitDirectory? units = null)
     {
         var state = DossierState.FromJson(dossier.StateJson);
         var (en, vi) = NationalNames[dossier.NationalStatusCode];
@@ -157,22 +196,27 @@ public static class DossierViews
             new NationalStatusView(dossier.NationalStatusCode, en, vi),
             dossier.Version,
             state.Tasks.Select(t => new TaskView(t.Id, t.ActivityId, t.Kind.ToString(), t.Title, t.UnitCode, t.Role,
-                t.Status.ToString(), t.TimeLimitDays, t.CreatedAt, t.CurrentOutcomes, t.DueAt, t.WarnAt, DeadlineStatus(t, now))).ToList(),
+                t.Status.ToString(), t.TimeLimitDays, t.CreatedAt, t.CurrentOutcomes, t.DueAt, t.WarnAt, DeadlineStatus(t, now),
+                t.Holder is { } h ? new AssigneeView(h.Id, h.Name, h.Since, h.Via, h.By is { } by ? new PersonView(by.Id, by.Name) : null, h.Reason) : null,
+                t.Holder is null ? t.QueuedSince ?? t.CreatedAt : null, t.Priority.ToString(), t.FollowUpAt)).ToList(),
             journal.OrderBy(j => j.Sequence).Select(j => new JournalView(j.Sequence, j.Timestamp, j.Type, j.ActivityId,
                 j.ActivityName, j.TaskId, j.UnitCode, j.Actor, j.Outcome, j.Comment, j.StartedAt, j.CompletedAt,
-                j.DataJson is null ? null : JsonNode.Parse(j.DataJson))).ToList(),
+                j.DataJson is null ? null : JsonNode.Parse(j.DataJson), j.ActorId, j.ActorName, j.ActedForUnit, j.RecordedAt, j.RecordedBy, j.EntryMode)).ToList(),
             new JsonObject(state.Variables.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))),
             dossier.ResultReadyAt,
             dossier.ReturnedAt,
             dossier.StoppedAt,
             new TimeView(state.AppointmentAt, state.DueAt, state.Apology?.NewDueAt, LimitStatus(state, now), state.Verdict?.ToString(),
-                state.SupplementRequests, state.SupplementRequests > 1, state.CalendarVersion, state.Pauses, state.Apology));
+                state.SupplementRequests, state.SupplementRequests > 1, state.CalendarVersion, state.Pauses, state.Apology),
+            state.Tasks.Select(t => new HolderView(t.Id, t.Title, t.UnitCode, units?.Find(t.UnitCode)?.Name ?? t.UnitCode,
+                t.Holder is { } h ? new PersonView(h.Id, h.Name) : null, t.Holder?.Since ?? t.QueuedSince ?? t.CreatedAt)).ToList());
     }
 
     /// <summary>Where a running dossier stands against its limit at <paramref name="now"/> (DOMAIN §4.6).</summary>
     public static string LimitStatus(DossierState state, DateTime now) => state switch
     {
         { Stage: DossierStage.Stopped } => "Stopped",
+        { Stage: DossierStage.Refused } => "Refused",
         { Verdict: { } verdict } => verdict.ToString(),
         { DueAt: null } => "NoLimit",
         { OpenPause: not null } => "Paused",
