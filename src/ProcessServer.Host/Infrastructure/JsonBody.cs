@@ -25,7 +25,19 @@ public static class JsonBody
     public static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false };
 
     /// <summary>Parses user JSON into a node, refusing duplicate properties with a <see cref="JsonException"/>.</summary>
-    public static JsonNode? ParseNode(string text) => JsonNode.Parse(text, documentOptions: DocumentOptions);
+    public static JsonNode? ParseNode(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text, documentOptions: DocumentOptions);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The duplicate check reads every property name; a name that is not valid Unicode (a lone
+            // surrogate escaped as \uD800) cannot be read and must be refused like any other bad JSON.
+            throw new JsonException($"A property name is not valid Unicode text (a lone surrogate?): {ex.Message}", ex);
+        }
+    }
 
     /// <summary>The raw body text and the parsed value, or a 400 problem.</summary>
     public static async Task<(string Text, T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
