@@ -68,6 +68,15 @@ public sealed class FieldsController : ODataController
         await FeedPages.EntityAsync(this, (await FeedSources.FieldsAsync(FeedContext.For(HttpContext), HttpContext.RequestAborted)).Where(f => f.Code == key), options, "field");
 }
 
+/// <summary>Ratings (applicants' ratings of the service).</summary>
+public sealed class RatingsController : ODataController
+{
+    public Task<IActionResult> Get(ODataQueryOptions<RatingRow> options) => FeedPages.CollectionAsync(this, FeedSources.Ratings(FeedContext.For(HttpContext)), options);
+
+    public Task<IActionResult> Get(string key, ODataQueryOptions<RatingRow> options) =>
+        FeedPages.EntityAsync(this, FeedSources.Ratings(FeedContext.For(HttpContext)).Where(r => r.DossierId == key), options, "rating");
+}
+
 /// <summary>DossierStats.</summary>
 public sealed class DossierStatsController : ODataController
 {

@@ -25,7 +25,7 @@ public static class FeedModel
     /// <summary>Date twins per row type: twin CLR property → instant CLR property.</summary>
     internal static IReadOnlyDictionary<Type, IReadOnlyDictionary<string, string>> Twins { get; } = new[]
         {
-            typeof(DossierRow), typeof(StepRow), typeof(ProcedureRow), typeof(PeriodReportRow),
+            typeof(DossierRow), typeof(StepRow), typeof(ProcedureRow), typeof(PeriodReportRow), typeof(RatingRow),
         }
         .ToDictionary(t => t, t => (IReadOnlyDictionary<string, string>)t.GetProperties()
             .Select(p => (p.Name, Twin: p.GetCustomAttribute<DateTwinAttribute>()))
@@ -52,6 +52,8 @@ public static class FeedModel
         Name(builder.EntitySet<FieldRow>("Fields").EntityType, "Field").HasKey(x => x.Code);
         Name(builder.EntitySet<DossierStatRow>("DossierStats").EntityType, "DossierStat").HasKey(x => new { x.UnitCode, x.FieldCode, x.Year, x.Month });
         Name(builder.EntitySet<StepStatRow>("StepStats").EntityType, "StepStat").HasKey(x => new { x.UnitCode, x.FieldCode, x.Year, x.Month });
+
+        Name(builder.EntitySet<RatingRow>("Ratings").EntityType, "Rating").HasKey(x => x.DossierId);
 
         var report = builder.EntitySet<PeriodReportRow>("PeriodReport");
         Name(report.EntityType, "PeriodReportRow").HasKey(x => x.Id);

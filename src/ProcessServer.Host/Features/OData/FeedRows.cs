@@ -146,6 +146,21 @@ public sealed class FieldRow
     public string Name { get; set; } = string.Empty;
 }
 
+/// <summary>An applicant's rating of the service, given once the result was returned (entity type Rating).</summary>
+public sealed class RatingRow
+{
+    public string DossierId { get; set; } = string.Empty;
+    public string ReceiptCode { get; set; } = string.Empty;
+    public string UnitCode { get; set; } = string.Empty;
+    public string? FieldCode { get; set; }
+    public string ProcedureCode { get; set; } = string.Empty;
+    public bool Satisfied { get; set; }
+    public string? Comment { get; set; }
+    public DateTime RatedAt { get; set; }
+    [DateTwin(nameof(RatedAt))]
+    public DateOnly RatedDate { get; set; }
+}
+
 /// <summary>Dossier counts per receiving unit, field and local month of receipt, as of now.</summary>
 public sealed class DossierStatRow
 {

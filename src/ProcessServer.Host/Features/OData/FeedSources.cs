@@ -283,6 +283,31 @@ internal static class FeedSources
         return rows.AsQueryable();
     }
 
+    public static IQueryable<RatingRow> Ratings(FeedContext context)
+    {
+        var offset = context.OffsetMinutes;
+        var ratings = context.Db.Ratings.AsNoTracking();
+        if (context.Units is { } units)
+        {
+            // As for dossiers: the receiving unit and every unit the dossier passed through see its rating.
+            var tasks = context.Db.Tasks;
+            ratings = ratings.Where(r => units.Contains(r.UnitCode) || tasks.Any(t => t.DossierId == r.DossierId && units.Contains(t.UnitCode)));
+        }
+
+        return ratings.Select(r => new RatingRow
+        {
+            DossierId = r.DossierId,
+            ReceiptCode = r.ReceiptCode,
+            UnitCode = r.UnitCode,
+            FieldCode = r.FieldCode,
+            ProcedureCode = r.ProcedureCode,
+            Satisfied = r.Satisfied,
+            Comment = r.Comment,
+            RatedAt = r.RatedAt,
+            RatedDate = DateOnly.FromDateTime(r.RatedAt.AddMinutes(offset)),
+        });
+    }
+
     public static IQueryable<DossierStatRow> DossierStats(FeedContext context)
     {
         var offset = context.OffsetMinutes;

@@ -106,6 +106,7 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
             "InProgress", "WithinLimit", "Overdue", "WithdrawnReturned", "NewDirect", "NewPostal", "InProgressPaused",
             "OnTimeRate", "RateNumerator", "RateDenominator", "RateDefinition", "WithdrawnPlacement", "CalendarVersion", "Balanced",
             "Withdrawn", "ReturnedWithoutResolution", "RefusedAtCounter",
+            "Rated", "Satisfied", "NotSatisfied", "SatisfactionRate",
         ];
         csv.AppendLine(string.Join(',', header));
         foreach (var row in report.Rows.Append(report.Total))
@@ -119,6 +120,7 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
                 row.OnTimeRate?.ToString("0.##########", CultureInfo.InvariantCulture), row.RateNumerator, row.RateDenominator,
                 row.RateDefinition, row.WithdrawnPlacement, row.CalendarVersion, row.Balanced ? "true" : "false",
                 row.Withdrawn, row.ReturnedWithoutResolution, row.RefusedAtCounter,
+                row.Rated, row.Satisfied, row.NotSatisfied, row.SatisfactionRate?.ToString("0.##########", CultureInfo.InvariantCulture),
             ];
             csv.AppendLine(string.Join(',', values.Select(Field)));
         }
