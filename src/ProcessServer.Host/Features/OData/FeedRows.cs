@@ -2,7 +2,7 @@ namespace ProcessServer.Host.Features.OData;
 
 /// <summary>
 /// Marks an <c>Edm.Date</c> property as the local-day twin of an instant property: its value is the
-/// local date (Asia/Ho_Chi_Minh) of that instant. <see cref="DateTwinFilterBinder"/> turns comparisons
+/// local date (Asia/Ho_Chi_Minh) of that instant. <see cref="FeedFilterBinder"/> turns comparisons
 /// of the twin with a date literal into a range on the instant, which the instant's index serves.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property)]

@@ -32,7 +32,7 @@ public static class FeedSetup
             options.AddRouteComponents(Route.TrimStart('/'), FeedModel.Model, services =>
             {
                 services.AddSingleton<ODataBatchHandler>(new DefaultODataBatchHandler());
-                services.AddSingleton<IFilterBinder>(new DateTwinFilterBinder(zone));
+                services.AddSingleton<IFilterBinder>(new FeedFilterBinder(zone));
                 services.AddSingleton<IAggregationBinder, NullSumAggregationBinder>();
             });
         });
