@@ -11,6 +11,8 @@ using Microsoft.Data.Sqlite;
 /// receipts, 20 units, 6 fields; resolved, late, stopped, running) with their step rows and the
 /// clock-pause journal entries the report reads, then restarts the server on that file and times,
 /// over HTTP, the first page of Dossiers with a filter, Dossiers/$count and the half-year period report.
+/// PROCESSSERVER_BENCH_BASELINE=&lt;folder of another build's ProcessServer.Host.dll&gt; times that build too,
+/// on the same file in the same run, and prints the ratios.
 /// </summary>
 internal static class ODataBenchmark
 {
@@ -49,21 +51,49 @@ internal static class ODataBenchmark
             Console.WriteLine($"database file: {new FileInfo(database).Length / 1024 / 1024:N0} MiB");
 
             // 3. Timings through HTTP on a freshly started server (cold caches of the process, warm OS cache).
-            await using (var server = await Server.StartAsync(work.FullName, database))
+            // With PROCESSSERVER_BENCH_BASELINE=<folder of another build's ProcessServer.Host.dll> (e.g. main's
+            // feed), both servers are timed on the same file in one run, alternating twice (baseline, this,
+            // baseline, this) so neither gets the warmer page cache, and the ratios are printed.
+            var baseline = Environment.GetEnvironmentVariable("PROCESSSERVER_BENCH_BASELINE");
+            var builds = baseline is null ? new[] { ("this", AppContext.BaseDirectory) } : [("baseline", baseline), ("this", AppContext.BaseDirectory), ("baseline", baseline), ("this", AppContext.BaseDirectory)];
+            var results = new List<(string Build, string Label, double First, double Then)>();
+            foreach (var (name, folder) in builds)
             {
+                Console.WriteLine($"-- {name}: {Path.Combine(folder, "ProcessServer.Host.dll")}");
+                await using var server = await Server.StartAsync(work.FullName, database, hostFolder: folder);
+
                 // Warm-up of the process (JIT, EF model) on other queries than those measured.
                 foreach (var warm in new[] { "$metadata", "Dossiers?$top=1", "Steps?$top=1", "Units", "PeriodReport?from=2024-07-01&to=2024-07-31" })
                 {
                     (await server.Http.GetAsync("/odata/v1/" + warm)).EnsureSuccessStatusCode();
                 }
 
+                async Task Measure(string label, string query)
+                {
+                    var (first, then) = await Time(server.Http, label, query);
+                    results.Add((name, label, first, then));
+                }
+
                 var filter = "Dossiers?$filter=" + Uri.EscapeDataString("UnitCode eq 'UNIT-07' and ReceivedDate ge 2026-01-01 and Channel eq 'online'");
-                await Time(server.Http, "first page of Dossiers with a filter (1,000 rows)", filter);
-                await Time(server.Http, "Dossiers/$count", "Dossiers/$count");
-                await Time(server.Http, "Dossiers/$count with a filter", "Dossiers/$count?$filter=" + Uri.EscapeDataString("ReceivedDate ge 2026-01-01 and Verdict eq 'Late'"));
-                await Time(server.Http, "period report 2026-01-01..2026-06-30", "PeriodReport?from=2026-01-01&to=2026-06-30");
-                await Time(server.Http, "Steps first page with a filter", "Steps?$filter=" + Uri.EscapeDataString("UnitCode eq 'UNIT-03' and Verdict eq 'Late'"));
-                await Time(server.Http, "$apply groupby unit, field ($count)", "Dossiers?$apply=" + Uri.EscapeDataString("filter(ReceivedDate ge 2026-01-01)/groupby((UnitCode,FieldCode),aggregate($count as N))"));
+                await Measure("first page of Dossiers with a filter (1,000 rows)", filter);
+                await Measure("Dossiers/$count", "Dossiers/$count");
+                await Measure("Dossiers/$count with a filter", "Dossiers/$count?$filter=" + Uri.EscapeDataString("ReceivedDate ge 2026-01-01 and Verdict eq 'Late'"));
+                await Measure("period report 2026-01-01..2026-06-30", "PeriodReport?from=2026-01-01&to=2026-06-30");
+                await Measure("Steps first page with a filter", "Steps?$filter=" + Uri.EscapeDataString("UnitCode eq 'UNIT-03' and Verdict eq 'Late'"));
+                await Measure("$apply groupby unit, field ($count)", "Dossiers?$apply=" + Uri.EscapeDataString("filter(ReceivedDate ge 2026-01-01)/groupby((UnitCode,FieldCode),aggregate($count as N))"));
+            }
+
+            if (baseline is not null)
+            {
+                // Per request: the mean of the warm ("then") timings of both rounds, this build over the baseline.
+                Console.WriteLine();
+                Console.WriteLine($"{"request",-48}  {"baseline",9}  {"this",9}  ratio (this / baseline; < 1 is faster)");
+                foreach (var label in results.Select(r => r.Label).Distinct())
+                {
+                    var b = results.Where(r => r.Label == label && r.Build == "baseline").Average(r => r.Then);
+                    var t = results.Where(r => r.Label == label && r.Build == "this").Average(r => r.Then);
+                    Console.WriteLine($"{label,-48}  {b,6:0} ms  {t,6:0} ms  {t / b:0.00}");
+                }
             }
         }
         finally
@@ -76,7 +106,8 @@ internal static class ODataBenchmark
         }
     }
 
-    private static async Task Time(HttpClient http, string label, string query)
+    /// <summary>Three timings of one request; returns the first and the mean of the other two.</summary>
+    private static async Task<(double First, double Then)> Time(HttpClient http, string label, string query)
     {
         var times = new List<double>();
         long bytes = 0;
@@ -96,6 +127,7 @@ internal static class ODataBenchmark
         }
 
         Console.WriteLine($"{label,-48}: {times[0],6:0} ms first, then {times[1],6:0} / {times[2],6:0} ms  ({bytes:N0} bytes)");
+        return (times[0], (times[1] + times[2]) / 2);
     }
 
     private static (int Running, int Paused) Generate(string database, int count, int stepsPerDossier)
@@ -246,7 +278,6 @@ internal static class ODataBenchmark
         }
     }
 
-    /// <summary>The real server as its own process on a loopback port.</summary>
     /// <summary>The real server as its own process on a loopback port (shared with the outbox benchmark).</summary>
     internal sealed class Server : IAsyncDisposable
     {
@@ -260,7 +291,7 @@ internal static class ODataBenchmark
 
         public HttpClient Http { get; }
 
-        public static async Task<Server> StartAsync(string work, string database, IEnumerable<string>? settings = null)
+        public static async Task<Server> StartAsync(string work, string database, IEnumerable<string>? settings = null, string? hostFolder = null)
         {
             int port;
             using (var listener = new TcpListener(IPAddress.Loopback, 0))
@@ -271,14 +302,14 @@ internal static class ODataBenchmark
 
             var start = new ProcessStartInfo("dotnet")
             {
-                WorkingDirectory = AppContext.BaseDirectory,
+                WorkingDirectory = hostFolder ?? AppContext.BaseDirectory,
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
                 UseShellExecute = false,
             };
             foreach (var arg in new[]
                      {
-                         Path.Combine(AppContext.BaseDirectory, "ProcessServer.Host.dll"), "--urls", $"http://127.0.0.1:{port}",
+                         Path.Combine(hostFolder ?? AppContext.BaseDirectory, "ProcessServer.Host.dll"), "--urls", $"http://127.0.0.1:{port}",
                          "--Database:ConnectionString", $"Data Source={database}",
                          "--Serilog:WriteTo:1:Args:path", Path.Combine(work, "logs", "bench-.json"),
                      }.Concat(settings ?? []))

@@ -50,6 +50,8 @@ public sealed class QueryOptionTests(FeedFixture feed)
         "length(ReceiptCode) gt 20",
         "ChannelCode eq 3",
         "HasApology eq true",
+        "ReceivedDate in (2026-02-02,2026-03-10)",
+        "substring(UnitCode,4,100) eq 'TINH'",
     ];
 
     [Theory]
@@ -79,17 +81,33 @@ public sealed class QueryOptionTests(FeedFixture feed)
             "length(ReceiptCode) gt 20" => d => d.ReceiptCode.Length > 20,
             "ChannelCode eq 3" => d => d.Channel == "postal",
             "HasApology eq true" => d => d.ApologyDueAt != null,
+            "ReceivedDate in (2026-02-02,2026-03-10)" => d => Local(d.ReceivedAt) == new DateOnly(2026, 2, 2) || Local(d.ReceivedAt) == new DateOnly(2026, 3, 10),
+            "substring(UnitCode,4,100) eq 'TINH'" => d => d.ReceivingUnit.Length > 4 && d.ReceivingUnit[4..] == "TINH",
             _ => throw new ArgumentOutOfRangeException(nameof(filter)),
         };
         var want = all.Where(expected).Select(d => d.Id).Order(StringComparer.Ordinal).ToList();
         var got = await IdsAsync("Dossiers?$filter=" + Uri.EscapeDataString(filter));
         got.Should().Equal(want, $"{filter} (rows come in key order)");
-        if (filter is not ("UnitCode in ('HCC-TINH','NOWHERE')" or "Verdict ne null"))
+        if (filter is not ("UnitCode in ('HCC-TINH','NOWHERE')" or "Verdict ne null" or "ReceivedDate in (2026-02-02,2026-03-10)" or "substring(UnitCode,4,100) eq 'TINH'"))
         {
             return;
         }
 
         want.Should().NotBeEmpty();
+    }
+
+    [Fact]
+    public async Task An_in_list_of_instants_given_with_an_offset_selects_the_rows_at_those_instants()
+    {
+        var all = await DossiersAsync();
+        var picked = all.OrderBy(d => d.Id, StringComparer.Ordinal).Take(3).Select(d => DateTime.SpecifyKind(d.ReceivedAt, DateTimeKind.Utc)).ToList();
+        var literals = picked.Select(t => new DateTimeOffset(t).ToOffset(TimeSpan.FromHours(7)).ToString("yyyy-MM-ddTHH:mm:ss.fffffffzzz", System.Globalization.CultureInfo.InvariantCulture));
+        var want = all.Where(d => picked.Contains(DateTime.SpecifyKind(d.ReceivedAt, DateTimeKind.Utc))).Select(d => d.Id).Order(StringComparer.Ordinal).ToList();
+
+        var got = await IdsAsync("Dossiers?$filter=" + Uri.EscapeDataString($"ReceivedAt in ({string.Join(',', literals)},2000-01-01T00:00:00Z)"));
+
+        want.Should().HaveCountGreaterThanOrEqualTo(3);
+        got.Should().Equal(want);
     }
 
     [Fact]
