@@ -55,6 +55,7 @@ public static class ServerSetup
         StartupChecks.Run(configuration, builder.Environment);
         var server = configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
         builder.Services.Configure<ServerOptions>(configuration.GetSection(ServerOptions.Section));
+        builder.AddTelemetry();
 
         // First in the pipeline (a startup filter), before the designer's CORS filter.
         builder.Services.AddProcessServerProxies(configuration);
