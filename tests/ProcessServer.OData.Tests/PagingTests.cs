@@ -21,31 +21,77 @@ public sealed class PagingTests : IAsyncLifetime, IDisposable
         var start = new DateTime(2026, 1, 5, 1, 0, 0, DateTimeKind.Utc);
         for (var i = 0; i < Rows; i++)
         {
-            var at = start.AddMinutes(37 * i);
-            db.Dossiers.Add(new Dossier
-            {
-                Id = Guid.CreateVersion7(new DateTimeOffset(at)).ToString(),
-                ReceiptCode = $"HCC-BINHSON-{at:yyMMdd}-{i:0000}",
-                ProcedureCode = "birth-registration",
-                DefinitionVersionId = "birth-registration-v1",
-                DefinitionVersion = 1,
-                FieldCode = "civil-status",
-                ReceivingUnit = i % 3 == 0 ? "HCC-TINH" : "HCC-BINHSON",
-                Channel = i % 2 == 0 ? "online" : "direct",
-                ApplicantName = "Nguyễn Văn An",
-                ApplicantIdNumber = "051090001234",
-                ReceivedAt = at,
-                Status = "InProgress",
-                NationalStatusCode = 4,
-                StateJson = "{}",
-                CreatedAt = at,
-                UpdatedAt = at,
-                AppointmentAt = at.AddDays(3),
-                DueAt = at.AddDays(3),
-            });
+            db.Dossiers.Add(NewDossier(i, start.AddMinutes(37 * i)));
         }
 
         await db.SaveChangesAsync();
+    }
+
+    private static Dossier NewDossier(int i, DateTime at) => new()
+    {
+        Id = Guid.CreateVersion7(new DateTimeOffset(at)).ToString(),
+        ReceiptCode = $"HCC-BINHSON-{at:yyMMdd}-{i:0000}",
+        ProcedureCode = "birth-registration",
+        DefinitionVersionId = "birth-registration-v1",
+        DefinitionVersion = 1,
+        FieldCode = "civil-status",
+        ReceivingUnit = i % 3 == 0 ? "HCC-TINH" : "HCC-BINHSON",
+        Channel = i % 2 == 0 ? "online" : "direct",
+        ApplicantName = "Nguyễn Văn An",
+        ApplicantIdNumber = "051090001234",
+        ReceivedAt = at,
+        Status = "InProgress",
+        NationalStatusCode = 4,
+        StateJson = "{}",
+        CreatedAt = at,
+        UpdatedAt = at,
+        AppointmentAt = at.AddDays(3),
+        DueAt = at.AddDays(3),
+    };
+
+    [Fact]
+    public async Task Dossiers_received_while_a_client_walks_the_pages_neither_repeat_nor_skip_rows_and_the_count_is_carried()
+    {
+        // Newest first, as a report would read them: every dossier received meanwhile sorts before the
+        // page being read, which is what makes an offset ($skip) page repeat the rows it has already sent.
+        // One context for all the writes: each new one would build EF Core's services again (seconds).
+        await using var db = _server.OpenStore();
+        var original = db.Dossiers.Select(d => d.Id).ToList();
+
+        var older = new List<string>();
+        var seen = new List<string>();
+        var path = "Dossiers?$select=Id&$orderby=ReceivedAt desc&$count=true";
+        var added = 0;
+        while (true)
+        {
+            var page = await GetAsync(_server, path, pageSize: 100);
+            page["@odata.count"]!.GetValue<long>().Should().Be(Rows, "the count of the first page is carried in the next links, not recounted");
+            seen.AddRange(page["value"]!.AsArray().Select(r => Text(r!.AsObject(), "Id")));
+            if (page["@odata.nextLink"]?.GetValue<string>() is not { } next)
+            {
+                break;
+            }
+
+            // Ten newer dossiers (before the cursor) and one older than every row (after it), per page read.
+            for (var k = 0; k < 10; k++)
+            {
+                db.Dossiers.Add(NewDossier(Rows + added, new DateTime(2026, 6, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(added)));
+                added++;
+            }
+
+            var old = NewDossier(Rows + added, new DateTime(2025, 12, 1, 0, 0, 0, DateTimeKind.Utc).AddMinutes(added));
+            db.Dossiers.Add(old);
+            older.Add(old.Id);
+            added++;
+            await db.SaveChangesAsync();
+
+            path = new Uri(next).PathAndQuery["/odata/v1/".Length..];
+        }
+
+        added.Should().BeGreaterThan(200);
+        seen.Should().OnlyHaveUniqueItems("no row is repeated");
+        seen.Should().BeEquivalentTo(original.Concat(older),
+            "every row there from the start is sent, rows added ahead of the cursor are not, rows added behind it are, once");
     }
 
     [Fact]
