@@ -59,9 +59,14 @@ public sealed class OutOfRangeInputTests : ServerTest
     public async Task Receipt_codes_a_century_apart_do_not_collide_and_the_accepted_range_is_configurable()
     {
         App.Dispose();
-        using var app = new ServerApp(Database.DatabaseFile, Clock, new Dictionary<string, string?> { ["ProcessServer:Limits:EarliestDate"] = "1900-01-01" });
+        using var app = new ServerApp(Database.DatabaseFile, Clock, new Dictionary<string, string?>
+        {
+            ["ProcessServer:Limits:EarliestDate"] = "1900-01-01",
+            // A receipt a century ago is a late entry: an administrator with a window that reaches it.
+            ["ProcessServer:LateEntry:Window"] = "40000.00:00:00",
+        });
 
-        var old = await Receive(app, "1925-03-03T03:00:00Z");
+        var old = await Receive(app, "1925-03-03T03:00:00Z", Keys.Admin);
         var today = await Receive(app, "2025-03-03T01:00:00Z");
 
         old.StatusCode.Should().Be(HttpStatusCode.Created, await old.Content.ReadAsStringAsync());
@@ -103,9 +108,9 @@ public sealed class OutOfRangeInputTests : ServerTest
         (await response.Content.ReadAsStringAsync()).Should().Contain("outside the dates this server accepts, 2000-01-01 to 2099-12-31");
     }
 
-    private static async Task<HttpResponseMessage> Receive(ServerApp app, string receivedAt)
+    private static async Task<HttpResponseMessage> Receive(ServerApp app, string receivedAt, string key = Keys.Counter)
     {
-        using var client = app.ClientFor(Keys.Counter);
+        using var client = app.ClientFor(key);
         return await client.PostAsJsonAsync("/api/dossiers", new
         {
             procedureCode = "birth-registration",

@@ -88,7 +88,10 @@ public sealed class ReorganisationTests : ServerTest
         var fresh = await ReceiveAsync(App, "birth-registration", unit: NewCentre);
         fresh["receivingUnit"]!.GetValue<string>().Should().Be(NewCentre);
 
-        // Every dossier runs to its end; steps addressed to the old centre start at the new one.
+        // Every dossier runs to its end; steps addressed to the old centre start at the new one. The move
+        // was a change of each dossier (a new version), so the clerks work from a fresh read.
+        liaison = await GetAsync(App, liaison["id"]!.GetValue<string>());
+        checking = await GetAsync(App, checking["id"]!.GetValue<string>());
         paying = await CompleteAsync(App, paying, "payment", "Paid", Keys.Counter);
         paying = await CompleteAsync(App, paying, "prepare", "Done", Keys.Land);
         paying = await CompleteAsync(App, paying, "sign", "Done", Keys.Commune);

@@ -156,9 +156,9 @@ public static class ServerSetup
         app.UseMiddleware<PeopleMiddleware>();
 
         // After authentication: requests count against their key, or against their address when the key failed.
+        // One limiter for all: the global per-key limits and the citizens' look-up policy.
         app.UseRateLimiter();
         app.UseAuthorization();
-        app.UseRateLimiter();
 
         // The API description tells a stranger every route; outside Development only when asked for.
         if (app.Configuration.GetValue<bool?>(OpenApiEnabledKey) ?? app.Environment.IsDevelopment())

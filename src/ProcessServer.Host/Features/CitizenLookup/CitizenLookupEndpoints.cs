@@ -56,27 +56,9 @@ public static class CitizenLookupEndpoints
     {
         builder.Services.Configure<LookupOptions>(builder.Configuration.GetSection(LookupOptions.Section));
         builder.Services.AddScoped<CitizenLookupService>();
-        builder.Services.AddRateLimiter(o =>
-        {
-            o.AddPolicy(RatePolicy, http =>
-            {
-                var settings = http.RequestServices.GetRequiredService<IOptionsMonitor<LookupOptions>>().CurrentValue;
-                return RateLimitPartition.GetFixedWindowLimiter(
-                    http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
-                    _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, settings.PermitLimit), Window = settings.Window, QueueLimit = 0 });
-            });
-            o.OnRejected = async (context, cancellationToken) =>
-            {
-                var response = context.HttpContext.Response;
-                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
-                {
-                    response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-                }
-
-                await Problems.Write(context.HttpContext, StatusCodes.Status429TooManyRequests, "Quá nhiều lần tra cứu",
-                    "Ông/Bà đã tra cứu quá nhiều lần trong thời gian ngắn. Xin thử lại sau ít phút.");
-            };
-        });
+        // A policy of its own (with its own rejection in Vietnamese for citizens) rather than the
+        // limiter's OnRejected, which belongs to the server-wide key limits.
+        builder.Services.AddRateLimiter(o => o.AddPolicy<string, LookupRatePolicy>(RatePolicy));
         return builder;
     }
 
@@ -181,5 +163,29 @@ public static class CitizenLookupEndpoints
             ?? throw new InvalidOperationException($"The look-up page's {file} is not embedded in the server.");
         using var reader = new StreamReader(stream);
         return reader.ReadToEnd();
+    }
+}
+
+/// <summary>Per client address: a citizen's look-ups and ratings (fixed window from <see cref="LookupOptions"/>).</summary>
+internal sealed class LookupRatePolicy(IOptionsMonitor<LookupOptions> options) : IRateLimiterPolicy<string>
+{
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = async (context, cancellationToken) =>
+    {
+        var response = context.HttpContext.Response;
+        if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+        {
+            response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+
+        await Problems.Write(context.HttpContext, StatusCodes.Status429TooManyRequests, "Quá nhiều lần tra cứu",
+            "Ông/Bà đã tra cứu quá nhiều lần trong thời gian ngắn. Xin thử lại sau ít phút.");
+    };
+
+    public RateLimitPartition<string> GetPartition(HttpContext httpContext)
+    {
+        var settings = options.CurrentValue;
+        return RateLimitPartition.GetFixedWindowLimiter(
+            httpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, settings.PermitLimit), Window = settings.Window, QueueLimit = 0 });
     }
 }

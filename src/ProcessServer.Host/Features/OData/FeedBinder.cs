@@ -135,6 +135,10 @@ internal sealed class FeedBinder(FeedSet set, ParameterExpression row, TimeZoneI
         bool b => Literal(b, FeedKind.Boolean),
         int or short or byte or sbyte => Literal(System.Convert.ToInt32(value, CultureInfo.InvariantCulture), FeedKind.Int32),
         long l => Literal(l, FeedKind.Int64),
+        double d when !double.IsFinite(d) => throw new FeedQueryException("UnsupportedLiteral",
+            $"The literal {d.ToString(CultureInfo.InvariantCulture)} (NaN or INF) cannot be compared with stored numbers, which are always finite; use a finite number."),
+        float f when !float.IsFinite(f) => throw new FeedQueryException("UnsupportedLiteral",
+            $"The literal {f.ToString(CultureInfo.InvariantCulture)} (NaN or INF) cannot be compared with stored numbers, which are always finite; use a finite number."),
         double or float or decimal => Literal(System.Convert.ToDouble(value, CultureInfo.InvariantCulture), FeedKind.Double),
         DateTimeOffset dto => new Bound(Parameter(dto.UtcDateTime, typeof(DateTime)), FeedKind.DateTimeOffset, IsConstant: true, Value: dto.UtcDateTime),
         Date date => new Bound(Parameter(new DateTime(date.Year, date.Month, date.Day), typeof(DateTime)), FeedKind.Date, IsConstant: true, Value: date),
@@ -500,10 +504,24 @@ internal sealed class FeedBinder(FeedSet set, ParameterExpression row, TimeZoneI
             throw new FeedQueryException("UnsupportedFunction", "substring expects a string and one or two integer literals.");
         }
 
+        // OData's substring past the end of the text gives what is left (or ''), as the databases do;
+        // written out so the small in-memory sets (Units, Fields) answer the same instead of throwing.
+        var start = Math.Max(0, System.Convert.ToInt32(args[1].Value, CultureInfo.InvariantCulture));
+        int? length = args.Count == 3 ? System.Convert.ToInt32(args[2].Value, CultureInfo.InvariantCulture) : null;
+        if (length < 0)
+        {
+            throw new FeedQueryException("InvalidArgument", "substring's length must not be negative.");
+        }
+
         var a = args[0].Expr;
-        var call = args.Count == 2
-            ? Expression.Call(a, StringSubstring1, args[1].Expr)
-            : Expression.Call(a, StringSubstring2, args[1].Expr, args[2].Expr);
+        var textLength = Expression.Property(a, nameof(string.Length));
+        var startValue = Expression.Constant(start);
+        Expression rest = Expression.Call(a, StringSubstring1, startValue);
+        Expression call = length is { } l
+            ? Expression.Condition(Expression.LessThanOrEqual(Expression.Subtract(textLength, startValue), Expression.Constant(l)),
+                rest, Expression.Call(a, StringSubstring2, startValue, Expression.Constant(l)))
+            : rest;
+        call = Expression.Condition(Expression.LessThanOrEqual(textLength, startValue), Expression.Constant(string.Empty), call);
         return new Bound(NullSafe(a, call, typeof(string)), FeedKind.String);
     }
 

@@ -98,6 +98,13 @@ public static class ODataEndpoints
         {
             await WriteErrorAsync(http, 400, "InvalidQuery", e.Message);
         }
+        catch (ArgumentException e) when (e.StackTrace?.Contains("Microsoft.OData.UriParser", StringComparison.Ordinal) == true)
+        {
+            // The OData parser refuses some literals with an argument error rather than an
+            // ODataException (an empty text '' inside an 'in' list): still the query's fault.
+            await WriteErrorAsync(http, 400, "InvalidQuery",
+                $"The query cannot be parsed: {e.Message} An empty text '' inside an 'in' list is not supported; write Name eq '' instead.");
+        }
     }
 
     private static async Task HandleResourceAsync(HttpContext http, ReportingFeed feed, Uri serviceRoot, string path, FeedContext context)
