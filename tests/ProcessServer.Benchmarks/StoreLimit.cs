@@ -11,7 +11,8 @@ using ProcessServer.Persistence;
 /// The writes mirror a "register" completion of birth-registration: the dossier row (new state,
 /// status, version), the completed task, the next task, three journal entries, the two deadlines
 /// of the completed task cancelled and two new ones, and the idempotency record.
-/// Inserted rows have every column filled, so the limit writes at least as many bytes as the server.
+/// Inserted rows have every column filled, so the limit writes at least as many bytes as the server
+/// (but foreign keys are not checked).
 /// </summary>
 internal sealed class StoreLimit : IAsyncDisposable
 {
@@ -27,7 +28,9 @@ internal sealed class StoreLimit : IAsyncDisposable
         _state = new string('s', stateLength);
     }
 
-    private string ConnectionString => new SqliteConnectionStringBuilder { DataSource = _path, Pooling = true }.ToString();
+    // Foreign keys off: the inserted rows point at made-up parents. The server checks them, so
+    // the limit is, if anything, a little faster than the same writes would be in the server.
+    private string ConnectionString => new SqliteConnectionStringBuilder { DataSource = _path, Pooling = true, ForeignKeys = false }.ToString();
 
     public static async Task<StoreLimit> CreateAsync(string directory, int stateLength)
     {
