@@ -13,6 +13,7 @@ using System.Text.Json.Nodes;
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- per-trigger [triggers] [seconds]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- definitions [activities]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- import [dossiers]
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- inbox [big unit's tasks] [small unit's tasks]
 var mode = args.Length > 0 ? args[0] : "throughput";
 if (mode == "odata") { await ODataBenchmark.RunAsync(args); return; }
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
@@ -28,6 +29,13 @@ if (mode == "import")
 {
     // History import of a legacy file through POST /api/imports: see ImportBenchmark.
     await ImportBenchmark.RunAsync(Arg(1, 100_000));
+    return;
+}
+
+if (mode == "inbox")
+{
+    // Builds its own database and starts the server itself: see InboxBenchmark.
+    await InboxBenchmark.RunAsync(Arg(1, 50_000), Arg(2, 500));
     return;
 }
 
