@@ -104,7 +104,10 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
         : DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d
         : throw new ArgumentException($"{name} must be a date written yyyy-MM-dd, e.g. 2026-06-30");
 
-    /// <summary>The table as CSV (UTF-8 with BOM so Excel reads Vietnamese names), the total row last.</summary>
+    /// <summary>
+    /// The table as CSV (UTF-8 with BOM so Excel reads Vietnamese names) in the printed layout: each
+    /// level's subtotal, each unit's total before its field rows, the total row last (column Kind says which).
+    /// </summary>
     public static string Csv(PeriodReportResult report)
     {
         var csv = new StringBuilder();
@@ -114,10 +117,10 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
             "Received", "NewOnline", "NewDirectPostal", "CarriedOver", "Resolved", "Early", "OnTime", "Late",
             "InProgress", "WithinLimit", "Overdue", "WithdrawnReturned", "NewDirect", "NewPostal", "InProgressPaused",
             "OnTimeRate", "RateNumerator", "RateDenominator", "RateDefinition", "WithdrawnPlacement", "CalendarVersion", "Balanced",
-            "Withdrawn", "ReturnedWithoutResolution", "RefusedAtCounter",
+            "Withdrawn", "ReturnedWithoutResolution", "RefusedAtCounter", "Kind",
         ];
         csv.AppendLine(string.Join(',', header));
-        foreach (var row in report.Rows.Append(report.Total))
+        foreach (var row in report.Layout())
         {
             object?[] values =
             [
@@ -127,7 +130,7 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
                 row.InProgress, row.WithinLimit, row.Overdue, row.WithdrawnReturned, row.NewDirect, row.NewPostal, row.InProgressPaused,
                 row.OnTimeRate?.ToString("0.##########", CultureInfo.InvariantCulture), row.RateNumerator, row.RateDenominator,
                 row.RateDefinition, row.WithdrawnPlacement, row.CalendarVersion, row.Balanced ? "true" : "false",
-                row.Withdrawn, row.ReturnedWithoutResolution, row.RefusedAtCounter,
+                row.Withdrawn, row.ReturnedWithoutResolution, row.RefusedAtCounter, row.Kind,
             ];
             csv.AppendLine(string.Join(',', values.Select(Field)));
         }
