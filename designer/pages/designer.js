@@ -256,12 +256,106 @@
     return method + ' ' + path.replace(/^.*\/elsa\/api/, '');
   }
 
+  // A refused publish still saves the draft (the edits are kept), but the Studio keeps the revision
+  // it loaded, so its next save would be refused as someone else's change. The server names the
+  // revision it wrote; this tab's later saves that still carry the old one are sent with it (the
+  // draft holds this tab's own content, so nothing of anyone else's is overwritten).
+  var REVISION = 'processServerRevision';
+  var forwardedRevisions = {};
+
+  function saveBody(init) {
+    var body = init && init.body;
+    if (typeof body === 'string') {
+      return body;
+    }
+
+    if (body instanceof ArrayBuffer || ArrayBuffer.isView(body)) {
+      return new TextDecoder().decode(body);
+    }
+
+    return null;
+  }
+
+  // Returns [init to send, the revision the Studio holds].
+  function forwardRevision(init) {
+    var text = saveBody(init);
+    if (text === null) {
+      return [init, null];
+    }
+
+    try {
+      var body = JSON.parse(text);
+      var custom = body && body.model && body.model.customProperties;
+      var held = custom && custom[REVISION];
+      if (held && forwardedRevisions[held]) {
+        custom[REVISION] = forwardedRevisions[held];
+        return [Object.assign({}, init, { body: JSON.stringify(body) }), held];
+      }
+
+      return [init, held || null];
+    } catch (e) {
+      return [init, null];
+    }
+  }
+
+  // The editor's Import reads the chosen file into the Studio's own model and posts that, which
+  // drops every property the Studio does not know. The file as chosen is what is imported instead
+  // (with the procedure code the Studio gives it), so unknown properties travel along as they do
+  // through the list's Import and the API.
+  var chosenFiles = null;
+  document.addEventListener('change', function (event) {
+    var input = event.target;
+    if (!input || input.type !== 'file' || !input.files) {
+      return;
+    }
+
+    chosenFiles = Promise.all(Array.prototype.map.call(input.files, function (file) {
+      return file.text().then(function (text) {
+        try { return JSON.parse(text); } catch (e) { return null; }
+      }, function () { return null; });
+    }));
+  }, true);
+
+  function importChosenFile(init) {
+    var text = saveBody(init);
+    if (!chosenFiles || text === null) {
+      return Promise.resolve(init);
+    }
+
+    return chosenFiles.then(function (files) {
+      var posted;
+      try { posted = JSON.parse(text); } catch (e) { return init; }
+      var candidates = files.filter(function (f) { return f && typeof f === 'object' && !Array.isArray(f); });
+      var file = candidates.filter(function (f) { return f.name === posted.name; })[0] || (candidates.length === 1 ? candidates[0] : null);
+      if (!file) {
+        return init;
+      }
+
+      var body = Object.assign({}, file);
+      if (posted.definitionId) {
+        body.definitionId = posted.definitionId;
+      }
+
+      return Object.assign({}, init, { body: JSON.stringify(body) });
+    });
+  }
+
   var shownWarnings = '';
   var originalFetch = window.fetch.bind(window);
   window.fetch = function (input, init) {
     var url = typeof input === 'string' ? input : (input && input.url) || '';
     var method = ((init && init.method) || (input && input.method) || 'GET').toUpperCase();
-    return originalFetch(input, init).then(function (response) {
+    var heldRevision = null;
+    if (method === 'POST' && /\/elsa\/api\/workflow-definitions$/.test(url.split('?')[0]) && init) {
+      var forwarded = forwardRevision(init);
+      init = forwarded[0];
+      heldRevision = forwarded[1];
+    }
+
+    var ready = method === 'POST' && /\/elsa\/api\/workflow-definitions\/import$/.test(url.split('?')[0]) && init
+      ? importChosenFile(init)
+      : Promise.resolve(init);
+    return ready.then(function (sent) { return originalFetch(input, sent); }).then(function (response) {
       var path = url.split('?')[0];
       if (path.indexOf('/elsa/api/') < 0) {
         return response;
@@ -295,6 +389,10 @@
         }
 
         if (action === 'Save' && response.status === 400) {
+          if (heldRevision && body && body.savedToken) {
+            forwardedRevisions[heldRevision] = body.savedToken;
+          }
+
           return response;
         }
 
@@ -303,6 +401,19 @@
         }
 
         toast('error', action + ' was refused', message);
+
+        // The Studio's list actions (cancel or delete a dossier, delete a procedure) and the Test tab
+        // treat any refusal as a crash and raise the error bar over a page that still works. The toast
+        // has said why; the Studio gets an empty answer (it reloads its list and shows it unchanged;
+        // the Test tab shows no result).
+        if ((action === 'Cancel' || action === 'Delete') && response.status !== 401) {
+          return new Response(null, { status: 204, statusText: 'Refused (see the message)' });
+        }
+
+        if (action === 'Test' && response.status !== 401) {
+          return new Response('{}', { status: 200, statusText: 'Refused (see the message)', headers: { 'Content-Type': 'application/json' } });
+        }
+
         return response;
       });
     });
@@ -327,26 +438,6 @@
     window.addEventListener('popstate', onChange);
   }
 
-  function remount(tag, attribute, value, properties) {
-    if (!mounted || mounted.value === value) {
-      return;
-    }
-
-    var element = document.createElement(tag);
-    element.setAttribute('remote-endpoint', api);
-    element.setAttribute('api-key', key());
-    element.setAttribute(attribute, value);
-    Object.keys(properties || {}).forEach(function (name) { element[name] = properties[name]; });
-    var box = document.getElementById('studio');
-    box.innerHTML = '';
-    box.appendChild(element);
-    mounted = { tag: tag, attribute: attribute, value: value };
-    var stale = document.getElementById('ps-stale');
-    if (stale) {
-      stale.remove();
-    }
-  }
-
   // Mounts an element that follows the address: read(location) gives the id it should show, and
   // canonical(id) the page address to show it under.
   function follow(tag, attribute, read, canonical, properties, active, title) {
@@ -364,12 +455,16 @@
         }
 
         var address = canonical(wanted);
-        if (location.pathname + location.search !== new URL(address, location.href).pathname + new URL(address, location.href).search) {
+        if (mounted.value === wanted && location.pathname + location.search !== new URL(address, location.href).pathname + new URL(address, location.href).search) {
           history.replaceState(history.state, '', address);
         }
 
-        remount(tag, attribute, wanted, properties);
-        setTitle(wanted);
+        // A second Studio element in one page shares MudBlazor's popover provider with the first and
+        // crashes at the next popover (seen after Save As: editing the copy raised the error bar), so
+        // another procedure or dossier is opened by loading the page afresh at its address.
+        if (mounted.value !== wanted) {
+          location.replace(address);
+        }
       });
       return element;
     });

@@ -247,7 +247,8 @@ internal static class ODataBenchmark
     }
 
     /// <summary>The real server as its own process on a loopback port.</summary>
-    private sealed class Server : IAsyncDisposable
+    /// <summary>The real server as its own process on a loopback port (shared with the outbox benchmark).</summary>
+    internal sealed class Server : IAsyncDisposable
     {
         private readonly Process _process;
 
@@ -259,7 +260,7 @@ internal static class ODataBenchmark
 
         public HttpClient Http { get; }
 
-        public static async Task<Server> StartAsync(string work, string database)
+        public static async Task<Server> StartAsync(string work, string database, IEnumerable<string>? settings = null)
         {
             int port;
             using (var listener = new TcpListener(IPAddress.Loopback, 0))
@@ -280,7 +281,7 @@ internal static class ODataBenchmark
                          Path.Combine(AppContext.BaseDirectory, "ProcessServer.Host.dll"), "--urls", $"http://127.0.0.1:{port}",
                          "--Database:ConnectionString", $"Data Source={database}",
                          "--Serilog:WriteTo:1:Args:path", Path.Combine(work, "logs", "bench-.json"),
-                     })
+                     }.Concat(settings ?? []))
             {
                 start.ArgumentList.Add(arg);
             }

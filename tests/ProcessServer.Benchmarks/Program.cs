@@ -13,8 +13,10 @@ using System.Text.Json.Nodes;
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- per-trigger [triggers] [seconds]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- definitions [activities]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- import [dossiers]
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- outbox [status changes] [per second] [portal ms]
 var mode = args.Length > 0 ? args[0] : "throughput";
 if (mode == "odata") { await ODataBenchmark.RunAsync(args); return; }
+if (mode == "outbox") { await OutboxBenchmark.RunAsync(args); return; }
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 
 if (mode == "deadlines")

@@ -100,7 +100,10 @@ public sealed class DesignerSafetyApiTests : IDisposable
         malformed.Status.Should().Be(HttpStatusCode.BadRequest);
         Messages(malformed.Body).Should().Contain(m => m.Contains("position 14", StringComparison.Ordinal) && m.Contains("missing after '&&'", StringComparison.Ordinal));
 
+        // The edits were kept as a draft; the answer names the draft's revision, which the editor's
+        // next save carries (the host pages forward it), so that save is not refused as stale.
         model = await LatestAsync(admin, Land);
+        malformed.Body["savedToken"]!.GetValue<string>().Should().Be(model["customProperties"]!["processServerRevision"]!.GetValue<string>());
         Activity(model, "decision")["condition"] = Input("Boolean", "area > 500 && hasFinancialObligation");
         var published = await SaveAsync(admin, model, publish: true);
         published.Status.Should().Be(HttpStatusCode.OK, published.Body.ToJsonString());
@@ -223,7 +226,8 @@ public sealed class DesignerSafetyApiTests : IDisposable
 
     public void Dispose() => _server.Dispose();
 
-    private static JsonObject Content(JsonObject definition)
+    /// <summary>A definition without what the server stamps on every version (id, version, dates, revision, title labels).</summary>
+    internal static JsonObject Content(JsonObject definition)
     {
         var copy = (JsonObject)definition.DeepClone();
         foreach (var key in new[] { "id", "version", "createdAt", "isLatest", "isPublished", "links" })

@@ -157,7 +157,11 @@ public sealed class RequestLimitTests : IDisposable
 
     private HttpClient Client(string key)
     {
-        var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromMinutes(2) };
+        // With Expect: 100-continue the client waits for the server's verdict before sending a large
+        // body; the default wait (1 s) runs out on a loaded machine, the client starts sending anyway
+        // and the server's 413-and-close then breaks the pipe under the test.
+        var handler = new SocketsHttpHandler { Expect100ContinueTimeout = TimeSpan.FromSeconds(60) };
+        var client = new HttpClient(handler) { BaseAddress = new Uri($"http://127.0.0.1:{_port}"), Timeout = TimeSpan.FromMinutes(2) };
         client.DefaultRequestHeaders.Add("X-Api-Key", key);
         return client;
     }

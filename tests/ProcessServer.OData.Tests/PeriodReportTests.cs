@@ -49,6 +49,7 @@ public sealed class PeriodReportTests(FeedFixture feed)
                 Number(r, "InProgress").Should().Be(Number(r, "WithinLimit") + Number(r, "Overdue"), because);
                 Number(r, "Received").Should().Be(Number(r, "Resolved") + Number(r, "InProgress") + Number(r, "WithdrawnReturned"), because);
                 r["Balanced"]!.GetValue<bool>().Should().BeTrue(because);
+                Number(r, "Rated").Should().Be(Number(r, "Satisfied") + Number(r, "NotSatisfied"), because);
             }
         }
 
@@ -59,6 +60,10 @@ public sealed class PeriodReportTests(FeedFixture feed)
         whole.Sum(r => Number(r, "Early")).Should().BeGreaterThan(0);
         whole.Sum(r => Number(r, "WithdrawnReturned")).Should().BeGreaterThan(0);
         whole.Sum(r => Number(r, "Overdue")).Should().BeGreaterThan(0);
+        var ratings = await AllAsync(feed.Server, "Ratings", Keys.Reporter);
+        ratings.Should().NotBeEmpty("every returned dossier was rated");
+        whole.Sum(r => Number(r, "Rated")).Should().Be(ratings.Count, "each rating is counted once, in the period it was given");
+        whole.Sum(r => Number(r, "NotSatisfied")).Should().Be(ratings.Count(r => !r["Satisfied"]!.GetValue<bool>())).And.BeGreaterThan(0);
     }
 
     [Fact]

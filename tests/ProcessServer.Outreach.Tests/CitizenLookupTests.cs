@@ -121,6 +121,51 @@ public sealed class CitizenLookupTests : IDisposable
     }
 
     [Fact]
+    public async Task Ratings_are_in_the_OData_feed_and_counted_in_the_period_report_of_the_month_they_were_given()
+    {
+        async Task<(JsonObject Dossier, string Secret)> ReturnedAsync()
+        {
+            var (dossier, secret) = await Citizen.ReceiveAsync(_app, "birth-registration");
+            dossier = await CompleteAsync(_app, dossier, "register", "Done", Keys.Commune);
+            dossier = await CompleteAsync(_app, dossier, "sign", "Done", Keys.Commune);
+            return (await CompleteAsync(_app, dossier, "returnResult", "Done", Keys.Counter), secret);
+        }
+
+        var (first, firstSecret) = await ReturnedAsync();
+        var (second, secondSecret) = await ReturnedAsync();
+        var (third, thirdSecret) = await ReturnedAsync();
+        (await Citizen.RateAsync(_app, first, firstSecret, satisfied: true)).StatusCode.Should().Be(HttpStatusCode.Created);
+        (await Citizen.RateAsync(_app, second, secondSecret, satisfied: false, comment: "Phải chờ lâu")).StatusCode.Should().Be(HttpStatusCode.Created);
+        _clock.Advance(TimeSpan.FromDays(30)); // 2 April 2025, local
+        (await Citizen.RateAsync(_app, third, thirdSecret, satisfied: true)).StatusCode.Should().Be(HttpStatusCode.Created);
+
+        using var reporter = _app.ClientFor(Keys.Reporter);
+        var feed = JsonNode.Parse(await reporter.GetStringAsync("/odata/v1/Ratings?$filter=Satisfied eq false&$count=true"))!;
+        feed["@odata.count"]!.GetValue<int>().Should().Be(1);
+        var row = feed["value"]!.AsArray().Single()!;
+        (row["ReceiptCode"]!.GetValue<string>(), row["UnitCode"]!.GetValue<string>(), row["FieldCode"]!.GetValue<string>(), row["Comment"]!.GetValue<string>())
+            .Should().Be((second["receiptCode"]!.GetValue<string>(), "HCC-BINHSON", "civil-status", "Phải chờ lâu"));
+        row["RatedDate"]!.GetValue<string>().Should().Be("2025-03-03");
+        JsonNode.Parse(await reporter.GetStringAsync("/odata/v1/Ratings/$count?$filter=RatedDate ge 2025-04-01"))!.GetValue<int>().Should().Be(1);
+
+        var march = JsonNode.Parse(await reporter.GetStringAsync("/odata/v1/PeriodReport?from=2025-03-01&to=2025-03-31"))!["value"]!.AsArray()
+            .Single(r => r!["Id"]!.GetValue<string>() == "HCC-BINHSON/civil-status")!;
+        (march["Resolved"]!.GetValue<int>(), march["Rated"]!.GetValue<int>(), march["Satisfied"]!.GetValue<int>(), march["NotSatisfied"]!.GetValue<int>(), march["SatisfactionRate"]!.GetValue<double>())
+            .Should().Be((3, 2, 1, 1, 50.0), "two of the three dossiers resolved in March were rated in March");
+        var april = JsonNode.Parse(await reporter.GetStringAsync("/odata/v1/PeriodReport?from=2025-04-01&to=2025-04-30"))!["value"]!.AsArray()
+            .Single(r => r!["Id"]!.GetValue<string>() == "HCC-BINHSON/civil-status")!;
+        (april["Received"]!.GetValue<int>(), april["Rated"]!.GetValue<int>(), april["Satisfied"]!.GetValue<int>(), april["SatisfactionRate"]!.GetValue<double>())
+            .Should().Be((0, 1, 1, 100.0), "a rating given in April counts in April, though the dossier closed in March");
+
+        var csv = await reporter.GetStringAsync("/api/reports/period.csv?from=2025-03-01&to=2025-03-31");
+        var lines = csv.TrimStart('\uFEFF').Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var header = lines[0].Split(',');
+        var total = lines[^1].Split(',');
+        total[Array.IndexOf(header, "Rated")].Should().Be("2");
+        total[Array.IndexOf(header, "NotSatisfied")].Should().Be("1");
+    }
+
+    [Fact]
     public async Task A_stopped_dossier_shows_it_stopped_and_cannot_be_rated()
     {
         var (dossier, secret) = await Citizen.ReceiveAsync(_app, "land-first-certificate");

@@ -162,6 +162,35 @@ public sealed class FormTests : IDisposable
         (await counter.GetAsync($"/api/dossiers/{dossier["id"]}/forms/07")).StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
+    [Fact]
+    public async Task An_application_refused_at_the_counter_prints_form_03_with_its_reason_as_a_PDF()
+    {
+        using var counter = _app.ClientFor(Keys.Counter);
+        var refused = await counter.PostAsJsonAsync("/api/dossiers/refusals", new
+        {
+            procedureCode = "land-first-certificate",
+            applicant = new { name = "Trần Thị Bình", idNumber = "051090009876", phone = "0905000111" },
+            channel = "direct",
+            receivingUnit = "HCC-BINHSON",
+            reason = "Thiếu bản sao giấy tờ về quyền sử dụng đất",
+        });
+        var body = await refused.Content.ReadAsStringAsync();
+        refused.StatusCode.Should().Be(HttpStatusCode.Created, body);
+        var dossier = JsonNode.Parse(body)!;
+
+        var pdf = await counter.GetAsync($"/api/dossiers/{dossier["id"]}/forms/03?format=pdf");
+        pdf.StatusCode.Should().Be(HttpStatusCode.OK, await pdf.Content.ReadAsStringAsync());
+        var text = Squeeze(PdfText(await pdf.Content.ReadAsByteArrayAsync()));
+        foreach (var phrase in new[] { "PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ", dossier["receiptCode"]!.GetValue<string>(), "Trần Thị Bình",
+                     "không đủ điều kiện để tiếp nhận", "Thiếu bản sao giấy tờ về quyền sử dụng đất", "Hồ sơ không được tiếp nhận" })
+        {
+            text.Should().Contain(Squeeze(phrase));
+        }
+
+        var slip = await (await counter.GetAsync($"/api/dossiers/{dossier["id"]}/forms/05")).Content.ReadAsStringAsync();
+        slip.Should().Contain("Từ chối tiếp nhận hồ sơ").And.Contain("Thiếu bản sao giấy tờ về quyền sử dụng đất");
+    }
+
     private async Task<JsonObject> ApologizeAsync(JsonObject dossier, string key, string reason)
     {
         using var client = _app.ClientFor(key);

@@ -232,7 +232,7 @@ public sealed class ActivityCatalog
                 ActivityKind.Decision,
                 [
                     new("condition", "Boolean", "Condition",
-                        "A variable name (truthy), !name, or name == value / != / > / >= / < / <=; true and false also work."),
+                        "Over the declared variables: and/&&, or/||, not/!, parentheses, == != > >= < <= on numbers, 'text', true/false and date('2025-07-01'); e.g. area > 500 && hasFinancialObligation."),
                 ],
                 _ => ["True", "False"]),
             new("Elsa.FlowFork", "Fork", "Branching",

@@ -1,5 +1,6 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace ProcessServer.Host.Infrastructure;
 
@@ -14,7 +15,29 @@ public static class JsonBody
     {
         // Vietnamese names and quotes stay readable in responses instead of \u escapes (JSON, never embedded in HTML).
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+
+        // A property sent twice is refused when read (400 naming it) instead of surfacing later as
+        // a duplicate-key failure deep inside a handler (found by the fault suite's definition fuzzing).
+        AllowDuplicateProperties = false,
     };
+
+    /// <summary>How user JSON is parsed into nodes: a property sent twice is an error, not a later 500.</summary>
+    public static readonly JsonDocumentOptions DocumentOptions = new() { AllowDuplicateProperties = false };
+
+    /// <summary>Parses user JSON into a node, refusing duplicate properties with a <see cref="JsonException"/>.</summary>
+    public static JsonNode? ParseNode(string text)
+    {
+        try
+        {
+            return JsonNode.Parse(text, documentOptions: DocumentOptions);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // The duplicate check reads every property name; a name that is not valid Unicode (a lone
+            // surrogate escaped as \uD800) cannot be read and must be refused like any other bad JSON.
+            throw new JsonException($"A property name is not valid Unicode text (a lone surrogate?): {ex.Message}", ex);
+        }
+    }
 
     /// <summary>The raw body text and the parsed value, or a 400 problem.</summary>
     public static async Task<(string Text, T? Value, IResult? Problem)> ReadAsync<T>(HttpRequest request, CancellationToken cancellationToken)
@@ -29,7 +52,23 @@ public static class JsonBody
 
         try
         {
-            var value = JsonSerializer.Deserialize<T>(text, Options);
+            // Nodes go through JsonDocument, whose duplicate check raises a JsonException with the
+            // property's path; the serializer's node converter would throw a bare ArgumentException.
+            T? value;
+            if (typeof(JsonNode).IsAssignableFrom(typeof(T)))
+            {
+                var node = ParseNode(text);
+                value = node as T;
+                if (node is not null && value is null)
+                {
+                    return (text, null, Problems.Result(400, "Request body is not valid", "Send the request as a JSON object in the body."));
+                }
+            }
+            else
+            {
+                value = JsonSerializer.Deserialize<T>(text, Options);
+            }
+
             return value is null
                 ? (text, null, Problems.Result(400, "Request body missing", "The body is JSON null; send a JSON object."))
                 : (text, value, null);
@@ -37,8 +76,9 @@ public static class JsonBody
         catch (JsonException ex)
         {
             var field = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "the body" : $"field '{ex.Path.TrimStart('$', '.')}'";
-            return (text, null, Problems.Result(400, "Request body is not valid",
-                $"Could not read {field}: check its type and the JSON syntax around line {ex.LineNumber + 1}."));
+            return (text, null, Problems.Result(400, "Request body is not valid", ex.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)
+                ? $"Could not read {field}: a property appears twice there; send each property once."
+                : $"Could not read {field}: check its type and the JSON syntax around line {ex.LineNumber + 1}."));
         }
     }
 }

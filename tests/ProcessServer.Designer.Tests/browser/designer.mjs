@@ -5,23 +5,27 @@
 // Prints "RESULT <json>" and exits 0, or prints "FAILED <message>" and exits 1. Every stage leaves a
 // screenshot in arguments.shots (NN-stage.png); a failure adds NN-failure.png and the browser log.
 // Waits are on selectors and responses, never on fixed sleeps.
+//
+//   node designer.mjs --session
+//
+// One browser for many scenarios (a test class shares it): reads one {"scenario", "args"} JSON per
+// line on stdin, runs each in a fresh browser context and answers RESULT/FAILED, then "END".
 import { chromium } from 'playwright-core';
 import fs from 'node:fs';
 import path from 'node:path';
 
 const [scenarioName, argumentText] = process.argv.slice(2);
-const args = JSON.parse(argumentText || '{}');
-const base = args.baseUrl.replace(/\/$/, '');
-const timeout = args.timeoutMs || 120000;
-fs.mkdirSync(args.shots, { recursive: true });
+let args = JSON.parse(argumentText || '{}');
+let base = (args.baseUrl || '').replace(/\/$/, '');
+let timeout = args.timeoutMs || 120000;
 
-const log = [];
-const offline = [];
+let log = [];
+let offline = [];
 let page;
 let shotNumber = 0;
 
-const started = Date.now();
-const timings = {};
+let started = Date.now();
+let timings = {};
 
 async function shot(name) {
   timings[name] = Date.now() - started;
@@ -140,6 +144,73 @@ async function choose(label, optionText) {
   await option.waitFor({ timeout });
   await option.click();
   await page.locator('.mud-popover-open [role=option]').first().waitFor({ state: 'detached', timeout });
+}
+
+async function openEditor(definitionId, activityId) {
+  await page.goto(`${base}/designer/editor.html?definitionId=${encodeURIComponent(definitionId)}`);
+  await node(activityId).waitFor({ timeout });
+  await assertNoStudioError('loading the editor');
+}
+
+async function selectActivity(activityId) {
+  // A selected node is covered by its selection box; it stays selected.
+  if (await page.locator(`.x6-widget-selection-box[data-cell-id="${activityId}"]`).count() > 0) {
+    return;
+  }
+
+  await bringIntoView(node(activityId));
+  await node(activityId).click();
+}
+
+function publishButton() {
+  return page.locator('button.mud-icon-button:has(path[d^="M19.35 10.04"])');
+}
+
+// The editor's menu next to Publish: Save As, Unpublish, Export, Import.
+async function editorMenu(item) {
+  await publishButton().locator('xpath=following::button[1]').click();
+  await page.locator('.mud-popover-open .mud-menu-item', { hasText: item }).click();
+}
+
+// Clicks Publish and returns the answer's status and the snackbar the Studio shows for it.
+async function publish() {
+  const published = saveResponse(true);
+  await publishButton().click();
+  const response = await published;
+  const text = response.status() === 200 ? 'Workflow published' : null;
+  const bar = text ? page.locator('.mud-snackbar', { hasText: text }).first() : page.locator('.mud-snackbar.mud-alert-filled-error, .mud-snackbar').last();
+  await bar.waitFor({ timeout });
+  const messages = (await page.locator('.mud-snackbar').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  return { status: response.status(), body: await response.text(), messages };
+}
+
+async function dismissSnackbars() {
+  for (const close of await page.locator('.mud-snackbar button').all()) {
+    await close.click().catch(() => {});
+  }
+
+  await page.locator('.mud-snackbar').first().waitFor({ state: 'detached', timeout }).catch(() => {});
+}
+
+async function toastText(title) {
+  const toastLocator = page.locator('.ps-toast', { hasText: title }).last();
+  await toastLocator.waitFor({ timeout });
+  return (await toastLocator.innerText()).replace(/\s+/g, ' ').replace(/^× /, '').trim();
+}
+
+async function errorBarVisible() {
+  return page.locator('#blazor-error-ui').isVisible();
+}
+
+// A row's ⋮ menu in a Studio list, then the item, then the confirmation dialog's button.
+async function rowAction(rowText, item, confirm) {
+  const row = page.locator('tr', { hasText: rowText }).first();
+  await row.waitFor({ timeout });
+  await row.locator('button').last().click();
+  const answer = page.waitForResponse((r) => r.url().includes('/elsa/api/') && r.request().method() !== 'GET', { timeout });
+  await page.locator('.mud-popover-open .mud-menu-item', { hasText: item }).click();
+  await page.locator('.mud-dialog button', { hasText: confirm }).click();
+  return (await answer).status();
 }
 
 const scenarios = {
@@ -268,6 +339,160 @@ const scenarios = {
     return { runStatus, toast: toastText, errorBar };
   },
 
+  // A step's Allowed outcomes gets a second "Done" chip: the auto-save is refused and the Studio shows
+  // the server's message; the canvas keeps drawing the step.
+  async 'duplicate-outcome'() {
+    await signInWithStoredKey();
+    await openEditor(args.definitionId, args.stepId);
+    await selectActivity(args.stepId);
+    const outcomes = field('Allowed outcomes');
+    await outcomes.waitFor({ timeout });
+    await outcomes.scrollIntoViewIfNeeded();
+    const saved = saveResponse(false);
+    const input = outcomes.locator('input').first();
+    await input.fill(args.outcome);
+    await input.press('Enter');
+    const status = (await saved).status();
+    const bar = page.locator('.mud-snackbar', { hasText: 'twice' }).first();
+    await bar.waitFor({ timeout });
+    await shot('duplicate-refused');
+    await assertNoStudioError('the refused save');
+    return {
+      status,
+      message: (await bar.innerText()).replace(/\s+/g, ' ').trim(),
+      chips: await outcomes.locator('.mud-chip').allInnerTexts(),
+      nodes: await page.locator('elsa-activity-wrapper').count(),
+    };
+  },
+
+  // The decision's condition typed in the editor: a malformed one is refused at publish with its
+  // position; the compound one is published.
+  async 'condition'() {
+    await signInWithStoredKey();
+    await openEditor(args.definitionId, args.decisionId);
+    const results = [];
+    for (const condition of [args.malformed, args.valid]) {
+      await dismissSnackbars();
+      await selectActivity(args.decisionId);
+      await field('Condition').waitFor({ timeout });
+      const saved = saveResponse(false);
+      await fill('Condition', condition);
+      const draft = await saved;
+      const outcome = await publish();
+      await shot(`published-${results.length}`);
+      results.push({ condition, draftStatus: draft.status(), ...outcome });
+    }
+
+    await assertNoStudioError('publishing');
+    return { results };
+  },
+
+  // Export from the editor's menu (a JSON file download), then Import of that file from the same menu.
+  async 'export-import'() {
+    await signInWithStoredKey();
+    await openEditor(args.definitionId, args.activityId);
+    const download = page.waitForEvent('download', { timeout });
+    await editorMenu('Export');
+    await page.locator('.mud-dialog').getByRole('button', { name: 'Export' }).click();
+    const file = await download;
+    const saved = path.join(args.shots, file.suggestedFilename());
+    await file.saveAs(saved);
+    const exported = fs.readFileSync(saved, 'utf8');
+    await shot('exported');
+
+    const chooser = page.waitForEvent('filechooser', { timeout });
+    const imported = page.waitForResponse((r) => r.url().includes('/workflow-definitions/import') && r.request().method() === 'POST', { timeout });
+    await editorMenu('Import');
+    await (await chooser).setFiles(saved);
+    const answer = await imported;
+    const importStatus = answer.status();
+    const importBody = await answer.text();
+    await node(args.activityId).waitFor({ timeout });
+    await shot('imported');
+    await assertNoStudioError('importing');
+    return { fileName: file.suggestedFilename(), exported, importStatus, importBody, url: page.url() };
+  },
+
+  // Save As from the editor's menu, then an edit: the page follows to the copy and the edit lands there.
+  async 'save-as'() {
+    await signInWithStoredKey();
+    await openEditor(args.definitionId, args.stepId);
+    await editorMenu('Save As');
+    const dialog = page.locator('.mud-dialog');
+    const name = dialog.locator('.mud-input-control', { has: page.locator('label', { hasText: 'Name' }) }).locator('input').first();
+    await name.waitFor({ timeout });
+    await name.fill(args.newName);
+    await shot('save-as-dialog');
+    const copied = page.waitForResponse((r) => r.url().endsWith('/elsa/api/workflow-definitions') && r.request().method() === 'POST', { timeout });
+    await dialog.getByRole('button', { name: /ok/i }).click();
+    const copy = await copied;
+    const copyStatus = copy.status();
+    await page.waitForURL((url) => url.searchParams.get('definitionId') && url.searchParams.get('definitionId') !== args.definitionId, { timeout });
+    const copyId = new URL(page.url()).searchParams.get('definitionId');
+    await node(args.stepId).waitFor({ timeout });
+    await page.locator('.ps-title', { hasText: copyId }).waitFor({ timeout });
+    await shot('copy-open');
+
+    await selectActivity(args.stepId);
+    await field('Title').waitFor({ timeout });
+    const saved = saveResponse(false);
+    await fill('Title', args.newTitle);
+    const edit = await saved;
+    const editBody = JSON.parse(edit.request().postData() || '{}');
+    await shot('copy-edited');
+    await assertNoStudioError('editing the copy');
+    return { copyStatus, copyId, url: page.url(), editStatus: edit.status(), editedDefinitionId: editBody.model?.definitionId };
+  },
+
+  // Publish in the editor: optionally clear fields first (as an administrator would), then read
+  // what the Studio shows.
+  async 'publish'() {
+    await signInWithStoredKey();
+    await openEditor(args.definitionId, args.activityId);
+    for (const clear of args.clear || []) {
+      await selectActivity(clear.activityId);
+      await field(clear.label).waitFor({ timeout });
+      const saved = saveResponse(false);
+      await fill(clear.label, '');
+      await saved;
+    }
+
+    const outcome = await publish();
+    await shot('publish-answered');
+    await assertNoStudioError('publishing');
+    return outcome;
+  },
+
+  // Refusals the Studio does not explain itself: delete a procedure, cancel and delete a dossier, the
+  // Test tab. Each shows the server's message in a toast, and the page keeps working (no error bar).
+  async 'refusals-explained'() {
+    await signInWithStoredKey();
+    const shown = {};
+    await page.goto(`${base}/designer/procedures.html`);
+    const deleteStatus = await rowAction(args.procedure, 'Delete', 'Delete');
+    shown.deleteProcedure = { status: deleteStatus, toast: await toastText('Delete was refused'), errorBar: await errorBarVisible() };
+    await shot('delete-procedure-refused');
+
+    await page.goto(`${base}/designer/dossiers.html`);
+    const cancelStatus = await rowAction(args.receiptCode, 'Cancel', 'Yes');
+    shown.cancelDossier = { status: cancelStatus, toast: await toastText('Cancel was refused'), errorBar: await errorBarVisible() };
+    await shot('cancel-dossier-refused');
+    const deleteDossierStatus = await rowAction(args.receiptCode, 'Delete', 'Delete');
+    shown.deleteDossier = { status: deleteDossierStatus, toast: await toastText('Delete was refused'), errorBar: await errorBarVisible() };
+    await shot('delete-dossier-refused');
+    shown.dossierStillListed = await page.locator('tr', { hasText: args.receiptCode }).count();
+
+    await openEditor(args.definitionId, args.stepId);
+    await selectActivity(args.stepId);
+    await page.locator('.mud-tab', { hasText: 'Test' }).click();
+    const tested = page.waitForResponse((r) => r.url().includes('/elsa/api/tests/'), { timeout });
+    await page.locator('.mud-tabs-panels button', { hasText: 'Start' }).click();
+    const testStatus = (await tested).status();
+    shown.test = { status: testStatus, toast: await toastText('Test was refused'), errorBar: await errorBarVisible() };
+    await shot('test-refused');
+    return shown;
+  },
+
   // Open a procedure in the editor and list what the canvas draws.
   async 'open-editor'() {
     await signInWithStoredKey();
@@ -393,59 +618,99 @@ const scenarios = {
   },
 };
 
-const scenario = scenarios[scenarioName];
-if (!scenario) {
-  console.log(`FAILED unknown scenario '${scenarioName}'`);
-  process.exit(2);
-}
+const launchArguments = [
+  '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-quic',
+  '--no-first-run', '--disable-component-update', '--disable-sync', '--disable-extensions',
+  // Nothing but this server: any other host fails to resolve, so the pages must work offline.
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
+];
 
-const browser = await chromium.launch({
-  executablePath: args.chromium,
-  headless: true,
-  args: [
-    '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-quic',
-    '--no-first-run', '--disable-component-update', '--disable-sync', '--disable-extensions',
-    // Nothing but this server: any other host fails to resolve, so the pages must work offline.
-    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost',
-  ],
-});
-
-let exitCode = 0;
-try {
-  const context = await browser.newContext({ viewport: { width: 1920, height: 1080 } });
-  context.setDefaultTimeout(timeout);
-  page = await context.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') log.push(`console: ${m.text().slice(0, 2000)}`); });
-  page.on('pageerror', (e) => log.push(`page error: ${e.message}`));
-  page.on('request', (r) => {
-    const host = new URL(r.url()).hostname;
-    if (r.url().startsWith('http') && host !== '127.0.0.1' && host !== 'localhost') {
-      offline.push(r.url());
-    }
-  });
-  page.on('response', (r) => {
-    if (r.url().includes('/elsa/api/') && r.status() >= 400) {
-      log.push(`${r.status()} ${r.request().method()} ${r.url()}`);
-    }
-  });
-
-  const result = await scenario();
-  result.timings = timings;
-  result.externalRequests = offline;
-  result.log = log;
-  console.log(`RESULT ${JSON.stringify(result)}`);
-} catch (error) {
-  exitCode = 1;
-  try {
-    if (page) {
-      await shot('failure');
-    }
-  } catch {
-    // The screenshot is a bonus; the message below is what matters.
+// Runs one scenario in a fresh context of the browser; prints RESULT or FAILED, returns the exit code.
+async function runScenario(browser, name, scenarioArgs) {
+  args = scenarioArgs;
+  base = args.baseUrl.replace(/\/$/, '');
+  timeout = args.timeoutMs || 120000;
+  log = [];
+  offline = [];
+  shotNumber = 0;
+  started = Date.now();
+  timings = {};
+  page = undefined;
+  fs.mkdirSync(args.shots, { recursive: true });
+  const scenario = scenarios[name];
+  if (!scenario) {
+    console.log(`FAILED unknown scenario '${name}'`);
+    return 2;
   }
 
-  console.log(`FAILED ${error && error.stack ? error.stack : error}`);
-  console.log(`BROWSER LOG\n${log.join('\n')}`);
+  let context;
+  try {
+    context = await browser.newContext({ viewport: { width: 1920, height: 1080 }, acceptDownloads: true });
+    context.setDefaultTimeout(timeout);
+    page = await context.newPage();
+    const watch = (p) => {
+      p.on('console', (m) => { if (m.type() === 'error') log.push(`console: ${m.text().slice(0, 2000)}`); });
+      p.on('pageerror', (e) => log.push(`page error: ${e.message}`));
+      p.on('request', (r) => {
+        const host = new URL(r.url()).hostname;
+        if (r.url().startsWith('http') && host !== '127.0.0.1' && host !== 'localhost') {
+          offline.push(r.url());
+        }
+      });
+      p.on('response', (r) => {
+        if (r.url().includes('/elsa/api/') && r.status() >= 400) {
+          log.push(`${r.status()} ${r.request().method()} ${r.url()}`);
+        }
+      });
+    };
+    watch(page);
+    context.on('page', (p) => { if (p !== page) { watch(p); } });
+
+    const result = await scenario();
+    result.timings = timings;
+    result.externalRequests = offline;
+    result.log = log;
+    console.log(`RESULT ${JSON.stringify(result)}`);
+    return 0;
+  } catch (error) {
+    try {
+      if (page) {
+        await shot('failure');
+      }
+    } catch {
+      // The screenshot is a bonus; the message below is what matters.
+    }
+
+    console.log(`FAILED ${error && error.stack ? error.stack : error}`);
+    console.log(`BROWSER LOG\n${log.join('\n')}`);
+    return 1;
+  } finally {
+    await context?.close().catch(() => {});
+  }
+}
+
+if (scenarioName === '--session') {
+  const browser = await chromium.launch({ executablePath: process.env.PROCESSSERVER_CHROMIUM || '/usr/bin/chromium', headless: true, args: launchArguments });
+  const readline = await import('node:readline');
+  const lines = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (!line.trim()) {
+      continue;
+    }
+
+    const command = JSON.parse(line);
+    await runScenario(browser, command.scenario, command.args);
+    console.log('END');
+  }
+
+  await browser.close();
+  process.exit(0);
+}
+
+const browser = await chromium.launch({ executablePath: args.chromium, headless: true, args: launchArguments });
+let exitCode = 1;
+try {
+  exitCode = await runScenario(browser, scenarioName, args);
 } finally {
   await browser.close();
 }

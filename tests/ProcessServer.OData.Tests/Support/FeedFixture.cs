@@ -35,7 +35,8 @@ public sealed class FeedFixture : IAsyncLifetime, IDisposable
 
     public async Task InitializeAsync()
     {
-        Server = new FeedServer(_folder.Path, Clock);
+        // Every returned dossier is rated through the public endpoint, far more often than the citizens' rate limit allows one client.
+        Server = new FeedServer(_folder.Path, Clock, new Dictionary<string, string?> { ["ProcessServer:Lookup:PermitLimit"] = "1000000" });
         using var http = Server.ClientFor(Keys.Admin);
         var random = new Random(20261122);
         var running = new List<Plan>();
@@ -73,6 +74,7 @@ public sealed class FeedFixture : IAsyncLifetime, IDisposable
     private sealed class Plan
     {
         public required JsonObject Dossier { get; set; }
+        public required string Secret { get; init; }
         public required string Fate { get; init; }
         public DateTimeOffset NextAt { get; set; }
         public bool SupplementRequested { get; set; }
@@ -99,7 +101,7 @@ public sealed class FeedFixture : IAsyncLifetime, IDisposable
         Received++;
         var f = random.NextDouble();
         var fate = f < 0.62 ? "normal" : f < 0.76 ? "slow" : f < 0.84 ? "reject" : f < 0.94 ? "supplement" : "stall";
-        var plan = new Plan { Dossier = JsonNode.Parse(body)!.AsObject(), Fate = fate };
+        var plan = new Plan { Dossier = JsonNode.Parse(body)!.AsObject(), Fate = fate, Secret = response.Headers.GetValues("Lookup-Secret").Single() };
         plan.NextAt = Clock.GetUtcNow() + Pace(plan, random);
         return plan;
     }
@@ -161,6 +163,15 @@ public sealed class FeedFixture : IAsyncLifetime, IDisposable
         plan.Dossier = JsonNode.Parse(body)!.AsObject();
         plan.Actions++;
         plan.NextAt = now + (outcome == "RequestSupplement" ? TimeSpan.FromDays(2 + random.Next(0, 9)) : Pace(plan, random));
+        if (plan.Dossier["returnedAt"] is not null)
+        {
+            // The applicant rates the service once the result is returned; about one in three is not satisfied (no draw from random, so the generated runs stay as they were).
+            var code = plan.Dossier["receiptCode"]!.GetValue<string>();
+            using var anonymous = new HttpClient { BaseAddress = http.BaseAddress };
+            var rated = await anonymous.PostAsJsonAsync("/api/public/rating", new { receiptCode = code, secret = plan.Secret, satisfied = code[^1] % 3 != 0, comment = "Đánh giá " + code });
+            rated.StatusCode.Should().Be(HttpStatusCode.Created, await rated.Content.ReadAsStringAsync());
+        }
+
         return true;
     }
 

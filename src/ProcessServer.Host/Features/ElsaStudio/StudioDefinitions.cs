@@ -272,7 +272,11 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
 
         if (error is not null)
         {
-            return ToStudio(error, "The procedure was saved as a draft but not published");
+            // The Studio keeps the revision it loaded after a refused publish; the host pages hand the
+            // draft's new revision to that tab's next save (it is that tab's own content), so the
+            // administrator's next edit is not refused as someone else's change.
+            return StudioJson.Errors("The procedure was saved as a draft but not published", Messages(error), 400,
+                new Dictionary<string, object?> { ["savedToken"] = saved.Token, ["savedVersion"] = saved.Version });
         }
 
         var row = await FindByIdAsync(saved.Id, cancellationToken);
@@ -412,7 +416,7 @@ public sealed class StudioDefinitions(ProcessServerDbContext db, DefinitionLifec
                 JsonObject? model = null;
                 try
                 {
-                    model = JsonNode.Parse(text) as JsonObject;
+                    model = JsonBody.ParseNode(text) as JsonObject;
                 }
                 catch (System.Text.Json.JsonException ex)
                 {

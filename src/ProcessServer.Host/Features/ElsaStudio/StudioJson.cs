@@ -75,7 +75,7 @@ public static class StudioJson
 
         try
         {
-            return JsonNode.Parse(text) is JsonObject body
+            return JsonBody.ParseNode(text) is JsonObject body
                 ? (body, null)
                 : (null, Errors("Request body is not valid", ["Send the request as a JSON object."]));
         }

@@ -25,7 +25,7 @@ public static partial class FormEndpoints
     private static readonly Dictionary<string, string> Names = new(StringComparer.Ordinal)
     {
         ["02"] = "the supplement request (form 02) exists once a step asked for documents",
-        ["03"] = "the refusal (form 03) exists once the dossier was stopped",
+        ["03"] = "the refusal (form 03) exists once the application was refused at the counter (POST /api/dossiers/refusals) or the dossier was stopped",
         ["04"] = "the apology (form 04) exists once an apology was issued (POST /api/dossiers/{id}/apology)",
     };
 

@@ -134,26 +134,37 @@ public static class FormPages
         return Document(facts, "02", "Phiếu yêu cầu bổ sung, hoàn thiện hồ sơ", body.ToString(), a5: false);
     }
 
-    /// <summary>Form 03: refusal to receive or handle the dossier; null unless it was stopped.</summary>
+    /// <summary>Form 03: refusal to receive or handle the dossier (refused at the counter check, or stopped later); null unless one of those happened.</summary>
     public static string? Refusal(FormFacts facts)
     {
-        var stopped = facts.Journal.LastOrDefault(j => j.Type == JournalEventTypes.DossierStopped);
+        var stopped = facts.Journal.LastOrDefault(j => j.Type is JournalEventTypes.DossierStopped or JournalEventTypes.DossierRefused);
         if (stopped is null)
         {
             return null;
         }
 
-        var reason = facts.Journal.LastOrDefault(j => j.Type == JournalEventTypes.TaskCompleted && j.Sequence < stopped.Sequence && !string.IsNullOrWhiteSpace(j.Comment))?.Comment
-            ?? stopped.Comment;
+        var atCounter = stopped.Type == JournalEventTypes.DossierRefused;
+
+        // A stop by a step's outcome (Reject) carries its reason on the step's completion, not on the stop.
+        var reason = atCounter
+            ? stopped.Comment
+            : facts.Journal.LastOrDefault(j => j.Type == JournalEventTypes.TaskCompleted && j.Sequence < stopped.Sequence && !string.IsNullOrWhiteSpace(j.Comment))?.Comment
+              ?? stopped.Comment;
         var d = facts.Dossier;
         var body = new StringBuilder();
         body.Append(Heading(facts, "03"));
         body.Append("<h1>PHIẾU TỪ CHỐI TIẾP NHẬN GIẢI QUYẾT HỒ SƠ</h1>");
         body.Append(Invariant($"<p class=\"subtitle\">Mã hồ sơ: {E(d.ReceiptCode)}</p>"));
-        body.Append(Invariant($"<p>{E(facts.UnitName(d.ReceivingUnit))} đã xem xét hồ sơ đề nghị giải quyết <span class=\"fill\">{E(facts.ProcedureName)}</span> của Ông/Bà <span class=\"fill\">{E(d.ApplicantName)}</span>.</p>"));
-        body.Append("<p>Theo quy định, hồ sơ của Ông/Bà không đủ điều kiện để giải quyết vì lý do sau:</p>");
+        body.Append(atCounter
+            ? Invariant($"<p>{E(facts.UnitName(d.ReceivingUnit))} đã kiểm tra hồ sơ đề nghị giải quyết <span class=\"fill\">{E(facts.ProcedureName)}</span> của Ông/Bà <span class=\"fill\">{E(d.ApplicantName)}</span> lúc {E(Clock(facts, stopped.Timestamp))}.</p>")
+            : Invariant($"<p>{E(facts.UnitName(d.ReceivingUnit))} đã xem xét hồ sơ đề nghị giải quyết <span class=\"fill\">{E(facts.ProcedureName)}</span> của Ông/Bà <span class=\"fill\">{E(d.ApplicantName)}</span>.</p>"));
+        body.Append(atCounter
+            ? "<p>Theo quy định, hồ sơ của Ông/Bà không đủ điều kiện để tiếp nhận vì lý do sau:</p>"
+            : "<p>Theo quy định, hồ sơ của Ông/Bà không đủ điều kiện để giải quyết vì lý do sau:</p>");
         body.Append(Invariant($"<p class=\"fill\">{E(reason ?? "(không ghi lý do)")}</p>"));
-        body.Append(Invariant($"<p>Hồ sơ dừng xử lý lúc {E(Clock(facts, d.StoppedAt ?? stopped.Timestamp))}. Xin trân trọng thông báo.</p>"));
+        body.Append(atCounter
+            ? "<p>Hồ sơ không được tiếp nhận. Xin trân trọng thông báo.</p>"
+            : Invariant($"<p>Hồ sơ dừng xử lý lúc {E(Clock(facts, d.StoppedAt ?? stopped.Timestamp))}. Xin trân trọng thông báo.</p>"));
         body.Append(Signatures("NGƯỜI NỘP HỒ SƠ", d.ApplicantName, "NGƯỜI LẬP PHIẾU", stopped.Actor));
         return Document(facts, "03", "Phiếu từ chối tiếp nhận giải quyết hồ sơ", body.ToString(), a5: false);
     }
@@ -208,7 +219,7 @@ public static class FormPages
         return Document(facts, "05", "Phiếu kiểm soát quá trình giải quyết hồ sơ", body.ToString(), a5: false, wide: true);
     }
 
-    /// <summary>The hand-overs of a dossier, from its journal: the receipt, each completed step and each supplement request.</summary>
+    /// <summary>The hand-overs of a dossier, from its journal: the receipt (or the refusal at the counter), each completed step and each supplement request.</summary>
     public static IReadOnlyList<HandOver> HandOvers(FormFacts facts)
     {
         var journal = facts.Journal;
@@ -234,6 +245,10 @@ public static class FormPages
                         data?["dueAt"]?.GetValue<DateTime>() is { } due ? DateTime.SpecifyKind(due, DateTimeKind.Utc) : null,
                         data?["verdict"]?.GetValue<string>() ?? NoLimit,
                         string.Join(": ", new[] { entry.Outcome, entry.Comment }.Where(s => !string.IsNullOrWhiteSpace(s)))));
+                    break;
+                case JournalEventTypes.DossierRefused:
+                    rows.Add(new HandOver("Từ chối tiếp nhận hồ sơ", facts.UnitName(facts.Dossier.ReceivingUnit), entry.Actor, entry.Timestamp,
+                        "Người nộp hồ sơ (trả lại hồ sơ)", null, null, entry.Comment));
                     break;
                 case JournalEventTypes.SupplementRequested:
                     rows.Add(new HandOver($"Yêu cầu bổ sung — {entry.ActivityName}", facts.UnitName(entry.UnitCode ?? facts.Dossier.ReceivingUnit), entry.Actor,

@@ -87,7 +87,7 @@ internal sealed record FieldRow(string Code, string Name);
 
 /// <summary>
 /// The reporting feed's sets and EDM model (built once): flat sets Dossiers, Steps, Procedures, Units,
-/// Fields; pre-aggregated DossierStats and StepStats; the period report as the PeriodReport set
+/// Fields, Ratings (applicants' ratings of the service); pre-aggregated DossierStats and StepStats; the period report as the PeriodReport set
 /// (parameters from, to in the query string) and the PeriodReportFor(From,To) function, its level
 /// subtotals, unit totals and total as the PeriodReportTotals set.
 /// </summary>
@@ -103,7 +103,7 @@ public sealed class ReportingFeed
     {
         var zone = TimeZoneInfo.FindSystemTimeZoneById(server.Value.TimeZone);
         var offsetMinutes = zone.BaseUtcOffset.TotalMinutes;
-        Sets = [Dossiers(), Steps(), Procedures(), Units(), Fields(), DossierStats(offsetMinutes), StepStats(offsetMinutes), PeriodReport(), PeriodReportTotals()];
+        Sets = [Dossiers(), Steps(), Procedures(), Units(), Fields(), DossierStats(offsetMinutes), StepStats(offsetMinutes), PeriodReport(), PeriodReportTotals(), Ratings()];
 
         var model = new EdmModel();
         var container = new EdmEntityContainer(FeedEdm.Namespace, FeedEdm.ContainerName);
@@ -443,6 +443,32 @@ public sealed class ReportingFeed
         });
     }
 
+    private static FeedSet<ServiceRating> Ratings()
+    {
+        var columns = new FeedColumns<ServiceRating>()
+            .Text("DossierId", x => x.DossierId, nullable: false)
+            .Text("ReceiptCode", x => x.ReceiptCode, nullable: false)
+            .Text("UnitCode", x => x.UnitCode, nullable: false)
+            .Text("FieldCode", x => x.FieldCode)
+            .Text("ProcedureCode", x => x.ProcedureCode, nullable: false)
+            .Bool("Satisfied", x => x.Satisfied)
+            .Text("Comment", x => x.Comment)
+            .Instant("RatedAt", x => x.RatedAt, "RatedDate");
+        return new FeedSet<ServiceRating>("Ratings", "Rating", columns, ["DossierId"], (context, _) =>
+        {
+            var ratings = context.Db.Ratings.AsNoTracking();
+            if (context.Units is { } scope)
+            {
+                // As for dossiers: the receiving unit and every unit the dossier passed through see its rating.
+                var units = scope.ToArray();
+                var tasks = context.Db.Tasks;
+                ratings = ratings.Where(r => units.Contains(r.UnitCode) || tasks.Any(t => t.DossierId == r.DossierId && units.Contains(t.UnitCode)));
+            }
+
+            return Task.FromResult(ratings);
+        });
+    }
+
     private static FeedSet<PeriodReportRow> PeriodReport() =>
         new("PeriodReport", "PeriodReportRow", ReportColumns(), ["Id"], async (context, ct) =>
         {
@@ -500,5 +526,9 @@ public sealed class ReportingFeed
             .Int("RateDenominator", x => x.RateDenominator)
             .Text("RateDefinition", x => x.RateDefinition, nullable: false)
             .Text("WithdrawnPlacement", x => x.WithdrawnPlacement, nullable: false)
-            .Bool("Balanced", x => x.Balanced);
+            .Bool("Balanced", x => x.Balanced)
+            .Int("Rated", x => x.Rated)
+            .Int("Satisfied", x => x.Satisfied)
+            .Int("NotSatisfied", x => x.NotSatisfied)
+            .Double("SatisfactionRate", x => x.SatisfactionRate);
 }

@@ -123,6 +123,18 @@ public sealed class PeriodReportRow
 
     /// <summary>Received = carried + new, resolved = early + on time + late, in progress = within + overdue, received = resolved + in progress + withdrawn.</summary>
     public bool Balanced { get; set; }
+
+    /// <summary>Applicants' ratings given in the period (after the result was returned; one per dossier).</summary>
+    public int Rated { get; set; }
+
+    /// <summary>Of them: satisfied.</summary>
+    public int Satisfied { get; set; }
+
+    /// <summary>Of them: not satisfied.</summary>
+    public int NotSatisfied { get; set; }
+
+    /// <summary>Satisfied / rated in percent, rounded as the on-time rate; null when nobody rated.</summary>
+    public double? SatisfactionRate { get; set; }
 }
 
 /// <summary>The computed table.</summary>
@@ -242,6 +254,8 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
         public int Within;
         public int Overdue;
         public int Paused;
+        public int Rated;
+        public int Satisfied;
     }
 
     /// <summary>Computes the table for [<paramref name="from"/>, <paramref name="to"/>].</summary>
@@ -266,13 +280,14 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
         IQueryable<Dossier> Dossiers(ProcessServerDbContext context) =>
             scope is null ? context.Dossiers.AsNoTracking() : context.Dossiers.AsNoTracking().Where(d => scope.Contains(d.ReceivingUnit));
 
-        // Four independent groups of queries, each on a connection of its own so the database works
+        // Five independent groups of queries, each on a connection of its own so the database works
         // on them in parallel (SQLite in WAL mode serves concurrent readers; so does PostgreSQL).
         var parts = await Task.WhenAll(
             InParallel(db, c => ReceivedAsync(Dossiers(c), start, cutOff, cancellationToken)),
             InParallel(db, c => CarriedAsync(Dossiers(c), start, cancellationToken)),
             InParallel(db, c => ResolvedAsync(Dossiers(c), start, cutOff, settings, time, cancellationToken)),
-            InParallel(db, c => RunningAsync(Dossiers(c), c.Journal.AsNoTracking(), cutOff, settings, cancellationToken)));
+            InParallel(db, c => RunningAsync(Dossiers(c), c.Journal.AsNoTracking(), cutOff, settings, cancellationToken)),
+            InParallel(db, c => RatedAsync(scope is null ? c.Ratings.AsNoTracking() : c.Ratings.AsNoTracking().Where(r => scope.Contains(r.UnitCode)), start, cutOff, cancellationToken)));
         var counts = new Tally();
         foreach (var part in parts)
         {
@@ -418,6 +433,23 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
                     c.Returned += r.Total;
                     break;
             }
+        }
+
+        return tally;
+    }
+
+    /// <summary>Applicants' ratings given in the period, under the dossier's receiving unit and field.</summary>
+    private static async Task<Tally> RatedAsync(IQueryable<ServiceRating> ratings, DateTime start, DateTime cutOff, CancellationToken cancellationToken)
+    {
+        var tally = new Tally();
+        foreach (var r in await ratings.Where(r => r.RatedAt >= start && r.RatedAt < cutOff)
+                     .GroupBy(r => new { r.FieldCode, r.UnitCode })
+                     .Select(g => new { g.Key.UnitCode, g.Key.FieldCode, Total = g.Count(), Satisfied = g.Count(r => r.Satisfied) })
+                     .ToListAsync(cancellationToken))
+        {
+            var c = tally.At(r.UnitCode, r.FieldCode);
+            c.Rated += r.Total;
+            c.Satisfied += r.Satisfied;
         }
 
         return tally;
@@ -582,6 +614,9 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
                 ReturnedWithoutResolution = c.Returned,
                 WithdrawnReturned = c.Withdrawn + c.Returned,
                 RefusedAtCounter = c.Refused,
+                Rated = c.Rated,
+                Satisfied = c.Satisfied,
+                NotSatisfied = c.Rated - c.Satisfied,
                 WithdrawnPlacement = settings.WithdrawnReturned.ToString(),
                 RateDefinition = settings.OnTimeRate.ToString(),
             };
@@ -599,7 +634,7 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
 
         var rows = counts
             .Select(kv => Row(kv.Key.Unit, kv.Key.Field, kv.Value))
-            .Where(r => r.Received > 0 || r.Resolved > 0 || r.InProgress > 0 || r.WithdrawnReturned > 0 || r.RefusedAtCounter > 0)
+            .Where(r => r.Received > 0 || r.Resolved > 0 || r.InProgress > 0 || r.WithdrawnReturned > 0 || r.RefusedAtCounter > 0 || r.Rated > 0)
             .OrderBy(r => LevelRank(r.Level))
             .ThenBy(r => r.UnitCode, StringComparer.Ordinal)
             .ThenBy(r => r.FieldCode, StringComparer.Ordinal)
@@ -689,6 +724,8 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
         sum.Within += c.Within;
         sum.Overdue += c.Overdue;
         sum.Paused += c.Paused;
+        sum.Rated += c.Rated;
+        sum.Satisfied += c.Satisfied;
     }
 
     private static void Finish(PeriodReportRow row, ReportSettings settings)
@@ -704,6 +741,7 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
             _ => (row.Early + row.OnTime, row.Resolved),
         };
         row.OnTimeRate = Rate(row.RateNumerator, row.RateDenominator, settings);
+        row.SatisfactionRate = Rate(row.Satisfied, row.Rated, settings);
     }
 
     /// <summary>A percentage cut to the configured decimals: half up or truncated (DOMAIN §5.5).</summary>

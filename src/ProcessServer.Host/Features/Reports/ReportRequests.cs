@@ -117,7 +117,8 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
             "Received", "NewOnline", "NewDirectPostal", "CarriedOver", "Resolved", "Early", "OnTime", "Late",
             "InProgress", "WithinLimit", "Overdue", "WithdrawnReturned", "NewDirect", "NewPostal", "InProgressPaused",
             "OnTimeRate", "RateNumerator", "RateDenominator", "RateDefinition", "WithdrawnPlacement", "CalendarVersion", "Balanced",
-            "Withdrawn", "ReturnedWithoutResolution", "RefusedAtCounter", "Kind",
+            "Withdrawn", "ReturnedWithoutResolution", "RefusedAtCounter",
+            "Rated", "Satisfied", "NotSatisfied", "SatisfactionRate", "Kind",
         ];
         csv.AppendLine(string.Join(',', header));
         foreach (var row in report.Layout())
@@ -130,7 +131,8 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
                 row.InProgress, row.WithinLimit, row.Overdue, row.WithdrawnReturned, row.NewDirect, row.NewPostal, row.InProgressPaused,
                 row.OnTimeRate?.ToString("0.##########", CultureInfo.InvariantCulture), row.RateNumerator, row.RateDenominator,
                 row.RateDefinition, row.WithdrawnPlacement, row.CalendarVersion, row.Balanced ? "true" : "false",
-                row.Withdrawn, row.ReturnedWithoutResolution, row.RefusedAtCounter, row.Kind,
+                row.Withdrawn, row.ReturnedWithoutResolution, row.RefusedAtCounter,
+                row.Rated, row.Satisfied, row.NotSatisfied, row.SatisfactionRate?.ToString("0.##########", CultureInfo.InvariantCulture), row.Kind,
             ];
             csv.AppendLine(string.Join(',', values.Select(Field)));
         }
