@@ -132,7 +132,6 @@ public static class AccessMatrix
     private static string[]? Policy(Route route)
     {
         string[] anyone = ["*"], anyRole = ["Administrator", "Clerk", "Reporter"], clerks = ["Administrator", "Clerk"], reporters = ["Administrator", "Reporter"], admins = ["Administrator"];
-        string[] leaders = ["Administrator", "Leader"];
         var (method, path) = (route.Method, route.Template);
         bool Under(string prefix) => path == prefix || path.StartsWith(prefix + "/", StringComparison.Ordinal) || path.StartsWith(prefix + "?", StringComparison.Ordinal);
         return path switch
@@ -157,9 +156,6 @@ public static class AccessMatrix
             "/api/procedures" or "/api/procedures/{code}/definition" when method == "GET" => anyRole,
             _ when Under("/api/procedures") => admins,
             _ when Under("/api/calendar") => method == "GET" ? anyRole : admins,
-            _ when Under("/api/imports") || path.StartsWith("/api/dossiers/{id}/repairs/", StringComparison.Ordinal) => admins,
-            "/api/late-entries" or "/api/dossiers/{id}/withdrawal-acceptance" or "/api/dossiers/{id}/return-without-resolution"
-                or "/api/dossiers/{id}/forced-completion" or "/api/dossiers/{id}/return-for-rework" => leaders,
             _ when Under("/api/dossiers") || Under("/api/tasks") || Under("/api/inbox") || Under("/api/units") || Under("/api/notifications") => clerks,
             _ => null,
         };
