@@ -350,6 +350,17 @@ public sealed class PeriodReportTests(FeedFixture feed)
         dossiers.Should().HaveCount(await db.Dossiers.CountAsync(d => d.ReceivingUnit == "HCC-TINH"))
             .And.OnlyContain(r => Text(r, "UnitCode") == "HCC-TINH");
         (await AllAsync(feed.Server, "DossierStats", Keys.ProvinceReporter)).Should().OnlyContain(r => Text(r, "UnitCode") == "HCC-TINH");
+
+        // Its sums are sums of its own rows: its level's subtotal and the total are its unit's total, as the whole table has it.
+        var sums = await AllAsync(feed.Server, "PeriodReportTotals?from=2026-01-01&to=2026-04-10&$orderby=Position", Keys.ProvinceReporter);
+        sums.Select(r => (Text(r, "Kind"), Text(r, "UnitCode"))).Should().Equal(("Level", ""), ("Unit", "HCC-TINH"), ("Total", ""));
+        var unitTotal = (await AllAsync(feed.Server, "PeriodReportTotals?from=2026-01-01&to=2026-04-10")).Single(r => Text(r, "Id") == "UNIT:HCC-TINH");
+        foreach (var column in Counts)
+        {
+            sums.Should().OnlyContain(r => Number(r, column) == Number(unitTotal, column), column);
+            Number(sums[^1], column).Should().Be(rows.Sum(r => Number(r, column)), column);
+        }
+
         var (_, csv, _) = await RawAsync(feed.Server, "/api/reports/period.csv?from=2026-01-01&to=2026-04-10", Keys.ProvinceReporter);
         csv.Should().NotContain("HCC-BINHSON");
     }
