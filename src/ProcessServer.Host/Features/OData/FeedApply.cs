@@ -76,7 +76,7 @@ internal static class FeedApply
         foreach (var expression in aggregate?.AggregateExpressions ?? [])
         {
             values.Add(expression is AggregateExpression a
-                ? Aggregate<TRow>(a, binder, grouping)
+                ? AsDeclared(set, Aggregate<TRow>(a, binder, grouping))
                 : throw new FeedQueryException("UnsupportedApply", $"The aggregation '{expression.Alias}' is not supported.", "$apply"));
         }
 
@@ -171,8 +171,33 @@ internal static class FeedApply
     {
         // Grouped dates are already local dates (midnight), not instants.
         (DateTime t, FeedKind.Date) => new Date(t.Year, t.Month, t.Day),
+        (long l, FeedKind.Int32) when l is < int.MinValue or > int.MaxValue => throw new FeedQueryException("UnsupportedApply",
+            $"A sum ({l}) exceeds Edm.Int32, the type of the property its alias names; choose an alias that is not a property of the set.", "$apply"),
         _ => FeedSet.ToODataValue(value, kind, zone),
     };
+
+    /// <summary>
+    /// An alias that names a property of the set (<c>Received with sum as Received</c>, the usual way
+    /// to total a column) is written with that property's declared type, or OData's writer refuses the
+    /// value: a sum of Edm.Int32 counts stays Edm.Int32 (the sum is computed in 64 bits and checked when
+    /// written). An alias naming a property of another kind is refused with the fix.
+    /// </summary>
+    private static Output AsDeclared(FeedSet set, Output output)
+    {
+        if (set.Find(output.Name) is not { } declared || declared.Kind == output.Kind)
+        {
+            return output;
+        }
+
+        if (declared.Kind == FeedKind.Int32 && output.Kind == FeedKind.Int64)
+        {
+            return output with { Kind = FeedKind.Int32 };
+        }
+
+        throw new FeedQueryException("UnsupportedApply",
+            $"The alias '{output.Name}' is a property of {set.Name} of type Edm.{declared.Kind}, but the aggregate gives Edm.{output.Kind}; choose another alias (e.g. {output.Name}Total).",
+            "$apply");
+    }
 
     private static Output Aggregate<TRow>(AggregateExpression aggregate, FeedBinder binder, ParameterExpression grouping)
     {

@@ -81,14 +81,15 @@ internal sealed class StepStatRow
 internal sealed record ProcedureRow(string Id, string Code, int Version, string Name, string? FieldCode, double? TimeLimitDays, bool SameDay,
     bool IsPublished, bool IsLatest, DateTime CreatedAt, DateTime? PublishedAt, bool IsBroken = false);
 
-internal sealed record UnitRow(string Code, string Name, string Level);
+internal sealed record UnitRow(string Code, string Name, string Level, string? Parent, string? Successor, DateTime? ValidFrom, DateTime? ValidTo);
 
 internal sealed record FieldRow(string Code, string Name);
 
 /// <summary>
 /// The reporting feed's sets and EDM model (built once): flat sets Dossiers, Steps, Procedures, Units,
 /// Fields, Ratings (applicants' ratings of the service); pre-aggregated DossierStats and StepStats; the period report as the PeriodReport set
-/// (parameters from, to in the query string) and the PeriodReportFor(From,To) function.
+/// (parameters from, to in the query string) and the PeriodReportFor(From,To) function, its level
+/// subtotals, unit totals and total as the PeriodReportTotals set.
 /// </summary>
 public sealed class ReportingFeed
 {
@@ -102,7 +103,7 @@ public sealed class ReportingFeed
     {
         var zone = TimeZoneInfo.FindSystemTimeZoneById(server.Value.TimeZone);
         var offsetMinutes = zone.BaseUtcOffset.TotalMinutes;
-        Sets = [Dossiers(), Steps(), Procedures(), Units(), Fields(), DossierStats(offsetMinutes), StepStats(offsetMinutes), PeriodReport(), Ratings()];
+        Sets = [Dossiers(), Steps(), Procedures(), Units(), Fields(), DossierStats(offsetMinutes), StepStats(offsetMinutes), PeriodReport(), PeriodReportTotals(), Ratings()];
 
         var model = new EdmModel();
         var container = new EdmEntityContainer(FeedEdm.Namespace, FeedEdm.ContainerName);
@@ -317,9 +318,14 @@ public sealed class ReportingFeed
         var columns = new FeedColumns<UnitRow>()
             .Text("Code", x => x.Code, nullable: false)
             .Text("Name", x => x.Name, nullable: false)
-            .Text("Level", x => x.Level, nullable: false);
+            .Text("Level", x => x.Level, nullable: false)
+            .Text("Parent", x => x.Parent)
+            .Text("Successor", x => x.Successor)
+            .Instant("ValidFrom", x => x.ValidFrom, "ValidFromDate")
+            .Instant("ValidTo", x => x.ValidTo, "ValidToDate");
         return new FeedSet<UnitRow>("Units", "Unit", columns, ["Code"], (context, _) =>
-            Task.FromResult(context.Services.GetRequiredService<UnitDirectory>().All.Select(u => new UnitRow(u.Code, u.Name, u.Level)).ToList().AsQueryable()));
+            Task.FromResult(context.Services.GetRequiredService<UnitDirectory>().All
+                .Select(u => new UnitRow(u.Code, u.Name, u.Level, u.Parent, u.Successor, u.ValidFrom, u.ValidTo)).ToList().AsQueryable()));
     }
 
     private static FeedSet<FieldRow> Fields()
@@ -463,10 +469,30 @@ public sealed class ReportingFeed
         });
     }
 
-    private static FeedSet<PeriodReportRow> PeriodReport()
-    {
-        var columns = new FeedColumns<PeriodReportRow>()
+    private static FeedSet<PeriodReportRow> PeriodReport() =>
+        new("PeriodReport", "PeriodReportRow", ReportColumns(), ["Id"], async (context, ct) =>
+        {
+            var report = await context.Services.GetRequiredService<ReportRequests>().ComputeAsync(context, ct);
+            return report.Rows.AsQueryable();
+        });
+
+    /// <summary>
+    /// The sums of the same table, apart from its field rows so that $apply over PeriodReport never
+    /// counts a dossier twice: each level's subtotal, each unit's total and the total (Kind says which),
+    /// in the printed order.
+    /// </summary>
+    private static FeedSet<PeriodReportRow> PeriodReportTotals() =>
+        new("PeriodReportTotals", "PeriodReportTotal", ReportColumns(), ["Id"], async (context, ct) =>
+        {
+            var report = await context.Services.GetRequiredService<ReportRequests>().ComputeAsync(context, ct);
+            return report.Sums.AsQueryable();
+        });
+
+    private static FeedColumns<PeriodReportRow> ReportColumns() =>
+        new FeedColumns<PeriodReportRow>()
             .Text("Id", x => x.Id, nullable: false)
+            .Text("Kind", x => x.Kind, nullable: false)
+            .Int("Position", x => x.Position)
             .Int("RowNumber", x => x.RowNumber)
             .Text("Level", x => x.Level, nullable: false)
             .Text("UnitCode", x => x.UnitCode, nullable: false)
@@ -505,10 +531,4 @@ public sealed class ReportingFeed
             .Int("Satisfied", x => x.Satisfied)
             .Int("NotSatisfied", x => x.NotSatisfied)
             .Double("SatisfactionRate", x => x.SatisfactionRate);
-        return new FeedSet<PeriodReportRow>("PeriodReport", "PeriodReportRow", columns, ["Id"], async (context, ct) =>
-        {
-            var report = await context.Services.GetRequiredService<ReportRequests>().ComputeAsync(context, ct);
-            return report.Rows.AsQueryable();
-        });
-    }
 }

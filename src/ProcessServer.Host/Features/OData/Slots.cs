@@ -1,16 +1,18 @@
 namespace ProcessServer.Host.Features.OData;
 
 // Row types for $apply results: EF Core groups by and projects into member initialisers of these
-// (one generic class per arity, since expression trees cannot build anonymous types).
+// (one generic class per arity, since expression trees cannot build anonymous types). Records, so
+// that a set served from memory (Units, the period report) groups by value: with reference equality
+// LINQ to Objects made one group per row; EF Core translates the key to GROUP BY either way.
 
 /// <summary>A row of 1 typed slot(s).</summary>
-internal sealed class Slots1<T1>
+internal sealed record Slots1<T1>
 {
     public T1 P1 { get; set; } = default!;
 }
 
 /// <summary>A row of 2 typed slot(s).</summary>
-internal sealed class Slots2<T1, T2>
+internal sealed record Slots2<T1, T2>
 {
     public T1 P1 { get; set; } = default!;
 
@@ -18,7 +20,7 @@ internal sealed class Slots2<T1, T2>
 }
 
 /// <summary>A row of 3 typed slot(s).</summary>
-internal sealed class Slots3<T1, T2, T3>
+internal sealed record Slots3<T1, T2, T3>
 {
     public T1 P1 { get; set; } = default!;
 
@@ -28,7 +30,7 @@ internal sealed class Slots3<T1, T2, T3>
 }
 
 /// <summary>A row of 4 typed slot(s).</summary>
-internal sealed class Slots4<T1, T2, T3, T4>
+internal sealed record Slots4<T1, T2, T3, T4>
 {
     public T1 P1 { get; set; } = default!;
 
@@ -40,7 +42,7 @@ internal sealed class Slots4<T1, T2, T3, T4>
 }
 
 /// <summary>A row of 5 typed slot(s).</summary>
-internal sealed class Slots5<T1, T2, T3, T4, T5>
+internal sealed record Slots5<T1, T2, T3, T4, T5>
 {
     public T1 P1 { get; set; } = default!;
 
@@ -54,7 +56,7 @@ internal sealed class Slots5<T1, T2, T3, T4, T5>
 }
 
 /// <summary>A row of 6 typed slot(s).</summary>
-internal sealed class Slots6<T1, T2, T3, T4, T5, T6>
+internal sealed record Slots6<T1, T2, T3, T4, T5, T6>
 {
     public T1 P1 { get; set; } = default!;
 
@@ -70,7 +72,7 @@ internal sealed class Slots6<T1, T2, T3, T4, T5, T6>
 }
 
 /// <summary>A row of 7 typed slot(s).</summary>
-internal sealed class Slots7<T1, T2, T3, T4, T5, T6, T7>
+internal sealed record Slots7<T1, T2, T3, T4, T5, T6, T7>
 {
     public T1 P1 { get; set; } = default!;
 
@@ -88,7 +90,7 @@ internal sealed class Slots7<T1, T2, T3, T4, T5, T6, T7>
 }
 
 /// <summary>A row of 8 typed slot(s).</summary>
-internal sealed class Slots8<T1, T2, T3, T4, T5, T6, T7, T8>
+internal sealed record Slots8<T1, T2, T3, T4, T5, T6, T7, T8>
 {
     public T1 P1 { get; set; } = default!;
 
@@ -108,7 +110,7 @@ internal sealed class Slots8<T1, T2, T3, T4, T5, T6, T7, T8>
 }
 
 /// <summary>A row of 9 typed slot(s).</summary>
-internal sealed class Slots9<T1, T2, T3, T4, T5, T6, T7, T8, T9>
+internal sealed record Slots9<T1, T2, T3, T4, T5, T6, T7, T8, T9>
 {
     public T1 P1 { get; set; } = default!;
 
@@ -130,7 +132,7 @@ internal sealed class Slots9<T1, T2, T3, T4, T5, T6, T7, T8, T9>
 }
 
 /// <summary>A row of 10 typed slot(s).</summary>
-internal sealed class Slots10<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>
+internal sealed record Slots10<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>
 {
     public T1 P1 { get; set; } = default!;
 
@@ -154,7 +156,7 @@ internal sealed class Slots10<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10>
 }
 
 /// <summary>A row of 11 typed slot(s).</summary>
-internal sealed class Slots11<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>
+internal sealed record Slots11<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>
 {
     public T1 P1 { get; set; } = default!;
 
@@ -180,7 +182,7 @@ internal sealed class Slots11<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11>
 }
 
 /// <summary>A row of 12 typed slot(s).</summary>
-internal sealed class Slots12<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>
+internal sealed record Slots12<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>
 {
     public T1 P1 { get; set; } = default!;
 
@@ -208,7 +210,7 @@ internal sealed class Slots12<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12>
 }
 
 /// <summary>A row of 13 typed slot(s).</summary>
-internal sealed class Slots13<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13>
+internal sealed record Slots13<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13>
 {
     public T1 P1 { get; set; } = default!;
 
@@ -238,7 +240,7 @@ internal sealed class Slots13<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12,
 }
 
 /// <summary>A row of 14 typed slot(s).</summary>
-internal sealed class Slots14<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14>
+internal sealed record Slots14<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14>
 {
     public T1 P1 { get; set; } = default!;
 
@@ -270,7 +272,7 @@ internal sealed class Slots14<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12,
 }
 
 /// <summary>A row of 15 typed slot(s).</summary>
-internal sealed class Slots15<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15>
+internal sealed record Slots15<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15>
 {
     public T1 P1 { get; set; } = default!;
 
@@ -304,7 +306,7 @@ internal sealed class Slots15<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12,
 }
 
 /// <summary>A row of 16 typed slot(s).</summary>
-internal sealed class Slots16<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16>
+internal sealed record Slots16<T1, T2, T3, T4, T5, T6, T7, T8, T9, T10, T11, T12, T13, T14, T15, T16>
 {
     public T1 P1 { get; set; } = default!;
 
