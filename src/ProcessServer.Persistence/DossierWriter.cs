@@ -252,10 +252,18 @@ public static class DossierWriter
     /// Loads what a transition of an existing dossier rewrites: its open task rows and deadline
     /// rows (tracked) and its journal so far (read-only, for the sequence and the response).
     /// </summary>
-    public static async Task<TransitionRows> LoadRowsAsync(ProcessServerDbContext db, string dossierId, CancellationToken cancellationToken) => new(
+    public static Task<TransitionRows> LoadRowsAsync(ProcessServerDbContext db, string dossierId, CancellationToken cancellationToken) =>
+        LoadRowsAsync(db, dossierId, null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="LoadRowsAsync(ProcessServerDbContext, string, CancellationToken)"/>, with the
+    /// journal already read (before the write gate, at the version the dossier still has); it is
+    /// read here when null.
+    /// </summary>
+    public static async Task<TransitionRows> LoadRowsAsync(ProcessServerDbContext db, string dossierId, List<JournalEntry>? journal, CancellationToken cancellationToken) => new(
         await db.Tasks.Where(t => t.DossierId == dossierId && TaskStatuses.Open.Contains(t.Status)).ToListAsync(cancellationToken),
         await db.Deadlines.Where(d => d.DossierId == dossierId).ToListAsync(cancellationToken),
-        await db.Journal.AsNoTracking().Where(j => j.DossierId == dossierId).ToListAsync(cancellationToken));
+        journal ?? await db.Journal.AsNoTracking().Where(j => j.DossierId == dossierId).ToListAsync(cancellationToken));
 
     private static DossierTask ToRow(string dossierId, PendingTask task)
     {

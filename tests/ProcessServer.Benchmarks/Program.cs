@@ -7,13 +7,14 @@ using System.Text.Json.Nodes;
 
 // Benchmarks through the real HTTP API on SQLite. The server runs as its own process on loopback,
 // exactly as `dotnet run` would start it, on a fresh database file; this program is its only client.
-//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- throughput [dossiers] [concurrency]
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- throughput [dossiers per level] [rounds] [warm-up dossiers] [levels, e.g. 1,4,16,64]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- versions [versions] [dossiers]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- deadlines [dossiers]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- per-trigger [triggers] [seconds]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- definitions [activities]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- import [dossiers]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- outbox [status changes] [per second] [portal ms]
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- inbox [big unit's tasks] [small unit's tasks]
 var mode = args.Length > 0 ? args[0] : "throughput";
 if (mode == "odata") { await ODataBenchmark.RunAsync(args); return; }
 if (mode == "outbox") { await OutboxBenchmark.RunAsync(args); return; }
@@ -30,6 +31,13 @@ if (mode == "import")
 {
     // History import of a legacy file through POST /api/imports: see ImportBenchmark.
     await ImportBenchmark.RunAsync(Arg(1, 100_000));
+    return;
+}
+
+if (mode == "inbox")
+{
+    // Builds its own database and starts the server itself: see InboxBenchmark.
+    await InboxBenchmark.RunAsync(Arg(1, 50_000), Arg(2, 500));
     return;
 }
 
@@ -87,7 +95,8 @@ try
     }
     else
     {
-        await ThroughputBenchmark(http, Arg(1, 400), Arg(2, 4));
+        var levels = args.Length > 4 ? args[4].Split(',').Select(l => int.Parse(l, CultureInfo.InvariantCulture)).ToArray() : [1, 4, 16, 64];
+        await ThroughputBenchmark.RunAsync(http, work.FullName, Path.Combine(work.FullName, "bench.db"), Arg(1, 200), Arg(2, 3), Arg(3, 1000), levels);
     }
 }
 finally
@@ -96,27 +105,6 @@ finally
     await server.WaitForExitAsync();
     Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     work.Delete(recursive: true);
-}
-
-static async Task ThroughputBenchmark(HttpClient http, int dossiers, int concurrency)
-{
-    Console.WriteLine($"throughput: {dossiers} birth-registration dossiers, {concurrency} concurrent clerks");
-
-    // Warm-up: JIT, connection pool and the compiled-definition cache.
-    await RunDossiers(http, 20, concurrency, [], []);
-
-    var completeLatencies = new List<double>();
-    var receiveLatencies = new List<double>();
-    var clock = Stopwatch.StartNew();
-    await RunDossiers(http, dossiers, concurrency, completeLatencies, receiveLatencies);
-    clock.Stop();
-
-    Console.WriteLine();
-    Console.WriteLine($"step completions      : {completeLatencies.Count}");
-    Console.WriteLine($"elapsed               : {clock.Elapsed.TotalSeconds:0.00} s");
-    Console.WriteLine($"completions / second  : {completeLatencies.Count / clock.Elapsed.TotalSeconds:0.0}  (receipts interleaved: {receiveLatencies.Count})");
-    Report("complete task latency", completeLatencies);
-    Report("receive dossier latency", receiveLatencies);
 }
 
 // Step-completion latency must not grow with the number of versions of a procedure: measure it

@@ -22,6 +22,14 @@ public sealed class HistoryImportTests : ServerTest
     private static readonly DateOnly To = new(2023, 6, 30);
     private static readonly string[] Channels = ["direct", "online", "postal"];
 
+    /// <summary>
+    /// In 2023 land dossiers were received by the district's one-stop unit, abolished on 1/7/2025
+    /// (DOMAIN §0); civil-status ones by the commune. The report must show them as they were.
+    /// </summary>
+    private const string District = "MOTCUA-HUYEN-BINHSON";
+
+    private const string DistrictName = "Bộ phận Một cửa huyện Bình Sơn";
+
     /// <summary>Tuesdays of 2023 away from holidays: receipt days.</summary>
     private static readonly DateOnly[] Days =
     [
@@ -83,14 +91,13 @@ public sealed class HistoryImportTests : ServerTest
                         _ => ("land-first-certificate", "land", new[] { Step(d, 10, "check", "Done") },
                             new Expected("land", channel, Utc(d, 8, 30), null, null, null, null, landOverdue)),
                     };
-                    _ = field;
                     n++;
                     lines.Add(JsonSerializer.Serialize(new
                     {
                         @ref = $"BS-2023-{n:000000}",
                         procedure,
                         version = 1,
-                        unit = "HCC-BINHSON",
+                        unit = field == "land" ? District : "HCC-BINHSON",
                         channel,
                         applicant = new { @ref = $"CD-{n:00000}", name = $"Người nộp {n}" },
                         receivedAt = At(d, 8, 30),
@@ -146,7 +153,8 @@ public sealed class HistoryImportTests : ServerTest
         using var reporter = App.ClientFor(Keys.Reporter);
         var csv = await reporter.GetStringAsync($"/api/reports/period.csv?from={From:yyyy-MM-dd}&to={To:yyyy-MM-dd}");
         var rows = csv.TrimStart('\uFEFF').Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r').Split(',')).ToList();
-        return rows.Skip(1).ToDictionary(r => $"{r[2]}/{r[4]}", r => rows[0].Zip(r).ToDictionary(p => p.First, p => p.Second));
+        var kind = Array.IndexOf(rows[0], "Kind");
+        return rows.Skip(1).ToDictionary(r => r[kind] == "Field" ? $"{r[2]}/{r[4]}" : $"{r[kind]}:{r[1]}:{r[2]}", r => rows[0].Zip(r).ToDictionary(p => p.First, p => p.Second));
     }
 
     /// <summary>The report's figures for one field, derived from the history as written.</summary>
@@ -209,6 +217,10 @@ public sealed class HistoryImportTests : ServerTest
         badDay.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         (await badDay.Content.ReadAsStringAsync()).Should().Contain("daysOff[0].date");
 
+        // The district unit of the time, as data: retired on 1 July 2025.
+        var district = await admin.PutAsJsonAsync($"/api/units/{District}", new { name = DistrictName, level = "district", validTo = "2025-07-01T00:00:00+07:00" });
+        district.StatusCode.Should().Be(HttpStatusCode.OK, await district.Content.ReadAsStringAsync());
+
         var (file, expected) = History();
         expected.Should().HaveCount(270);
 
@@ -239,6 +251,8 @@ public sealed class HistoryImportTests : ServerTest
             (await store.ImportedDossiers.AnyAsync(i => i.SourceRef == "BS-2023-BADSTEP" || i.SourceRef == "BS-2023-BROKEN")).Should().BeFalse();
             (await store.Journal.CountAsync(j => j.EntryMode != "Imported")).Should().Be(0);
             (await store.Journal.Where(j => j.Actor == "legacy.user").Select(j => j.RecordedBy).Distinct().ToListAsync()).Should().Equal("admin");
+            (await store.Journal.Where(j => j.Actor == "legacy.user").Select(j => j.ActorId).Distinct().ToListAsync()).Should().ContainSingle()
+                .Which.Should().Be("legacy:legacy.user", "who acted is the legacy system's user, never the administrator who imported");
         }
 
         // One imported dossier as a live run would have left it: times, verdict, journal.
@@ -256,20 +270,28 @@ public sealed class HistoryImportTests : ServerTest
         // The report for the second quarter equals the figures the history itself gives.
         var report = await ReportAsync();
         string[] columns = ["NewOnline", "NewDirect", "NewPostal", "CarriedOver", "Early", "OnTime", "Late", "WithinLimit", "Overdue", "Withdrawn", "ReturnedWithoutResolution"];
-        foreach (var field in new[] { "land", "civil-status" })
+        foreach (var (unit, field, level) in new[] { (District, "land", "district"), ("HCC-BINHSON", "civil-status", "commune") })
         {
             var want = Figures(expected.Where(e => e.Field == field));
-            var row = report[$"HCC-BINHSON/{field}"];
-            foreach (var column in columns)
+            foreach (var row in new[] { report[$"{unit}/{field}"], report[$"Unit:{level}:{unit}"], report[$"Level:{level}:"] })
             {
-                int.Parse(row[column], CultureInfo.InvariantCulture).Should().Be(want.GetValueOrDefault(column), $"{field} {column}");
-            }
+                foreach (var column in columns)
+                {
+                    int.Parse(row[column], CultureInfo.InvariantCulture).Should().Be(want.GetValueOrDefault(column), $"{row["Kind"]} {unit} {field} {column}");
+                }
 
-            row["Balanced"].Should().Be("true");
+                row["Balanced"].Should().Be("true");
+            }
         }
 
-        report["HCC-BINHSON/land"]["Withdrawn"].Should().NotBe("0", "the generated history has withdrawals in the quarter");
-        report["HCC-BINHSON/land"]["Overdue"].Should().NotBe("0");
+        // Labelled with the unit as it was then, grouped under the historical district level.
+        report[$"{District}/land"]["UnitName"].Should().Be(DistrictName);
+        report[$"{District}/land"]["Level"].Should().Be("district");
+        report.Values.Select(r => r["Kind"] + ":" + r["Level"]).Distinct().Should().Equal(
+            "Level:district", "Unit:district", "Field:district", "Level:commune", "Unit:commune", "Field:commune", "Total:");
+        report[$"{District}/land"]["Withdrawn"].Should().NotBe("0", "the generated history has withdrawals in the quarter");
+        report[$"{District}/land"]["ReturnedWithoutResolution"].Should().NotBe("0");
+        report[$"{District}/land"]["Overdue"].Should().NotBe("0");
         report["HCC-BINHSON/civil-status"]["Late"].Should().NotBe("0");
 
         // A re-run changes nothing: every line is unchanged (the two bad ones refused again), the store and the report as they were.

@@ -49,6 +49,50 @@ public sealed class InboxTests : ServerTest
     }
 
     [Fact]
+    public async Task Following_nextCursor_walks_the_inbox_oldest_first_without_gaps_or_repeats_even_when_tasks_started_at_the_same_instant()
+    {
+        var tasks = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            // Pairs share their start instant, so the cursor's tie-break on the task id is exercised.
+            tasks.Add(OpenTask(await ReceiveAsync(App, "land-first-certificate"), "check")["id"]!.GetValue<string>());
+            if (i % 2 == 1)
+            {
+                Clock.Advance(TimeSpan.FromMinutes(10));
+            }
+        }
+
+        using var client = App.ClientFor(Keys.Land);
+        var byPage = JsonNode.Parse(await client.GetStringAsync("/api/inbox?unit=VPDKDD-BINHSON&pageSize=200"))!["items"]!.AsArray()
+            .Select(i => i!["taskId"]!.GetValue<string>()).ToList();
+        byPage.Should().BeEquivalentTo(tasks);
+
+        var walked = new List<string>();
+        var pages = 0;
+        string? cursor = null;
+        do
+        {
+            var page = JsonNode.Parse(await client.GetStringAsync(
+                "/api/inbox?unit=VPDKDD-BINHSON&pageSize=3" + (cursor is null ? string.Empty : $"&after={cursor}")))!;
+            page["totalCount"]!.GetValue<int>().Should().Be(7);
+            page["page"]!.GetValue<int>().Should().Be(pages + 1);
+            walked.AddRange(page["items"]!.AsArray().Select(i => i!["taskId"]!.GetValue<string>()));
+            cursor = page["nextCursor"]?.GetValue<string>();
+            pages++;
+        }
+        while (cursor is not null);
+
+        pages.Should().Be(3);
+        walked.Should().Equal(byPage, "the cursor pages give the same order as one big page");
+
+        var bad = await client.GetAsync("/api/inbox?unit=VPDKDD-BINHSON&after=not-a-cursor");
+        bad.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await bad.Content.ReadAsStringAsync()).Should().Contain("after");
+        var mixed = await client.GetAsync($"/api/inbox?unit=VPDKDD-BINHSON&sort=urgency&after={Uri.EscapeDataString("MHxh")}");
+        mixed.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
     public async Task Inbox_rejects_a_page_size_out_of_range_with_400()
     {
         using var client = App.ClientFor(Keys.Commune);

@@ -74,6 +74,34 @@ public sealed class LateEntryTests : ServerTest
     }
 
     [Fact]
+    public async Task A_paper_receipt_dated_before_its_unit_was_retired_is_entered_under_that_unit_and_one_dated_after_is_refused_naming_the_successor()
+    {
+        // The commune centre is replaced on 1 July 2025; paper receipts of its last days are entered on 2 July.
+        Clock.Set(Hanoi(2025, 7, 2, 9));
+        using var admin = App.ClientFor(Keys.Admin);
+        (await admin.PutAsJsonAsync("/api/units/HCC-BINHSON-MOI", new { name = "Trung tâm Phục vụ hành chính công xã Bình Sơn (mới)", level = "commune" }))
+            .StatusCode.Should().Be(HttpStatusCode.OK);
+        var moved = await admin.PostAsJsonAsync("/api/reorganisations", new { fromUnit = "HCC-BINHSON", toUnit = "HCC-BINHSON-MOI", effectiveAt = Hanoi(2025, 7, 1, 0) });
+        moved.StatusCode.Should().Be(HttpStatusCode.OK, await moved.Content.ReadAsStringAsync());
+
+        using var leader = App.ClientFor(Keys.Leader);
+        object Paper(DateTimeOffset receivedAt) => new
+        {
+            procedureCode = "birth-registration", applicant = Applicant(), channel = "direct", receivingUnit = "HCC-BINHSON", receivedAt,
+        };
+        var before = await leader.PostAsJsonAsync("/api/dossiers", Paper(Hanoi(2025, 6, 30, 15)));
+        var dossier = JsonNode.Parse(await before.Content.ReadAsStringAsync())!;
+        before.StatusCode.Should().Be(HttpStatusCode.Created, dossier.ToJsonString());
+        dossier["receivingUnit"]!.GetValue<string>().Should().Be("HCC-BINHSON", "on 30 June the old centre received it");
+        dossier["receiptCode"]!.GetValue<string>().Should().StartWith("HCC-BINHSON-250630-");
+        dossier["journal"]![0]!["entryMode"]!.GetValue<string>().Should().Be("BackDated");
+
+        var after = await leader.PostAsJsonAsync("/api/dossiers", Paper(Hanoi(2025, 7, 1, 9)));
+        after.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await after.Content.ReadAsStringAsync()).Should().Contain("receivingUnit").And.Contain("HCC-BINHSON-MOI");
+    }
+
+    [Fact]
     public async Task A_completion_dated_before_the_previous_event_in_the_future_or_outside_the_window_is_refused_with_400_and_changes_nothing()
     {
         Clock.Set(Hanoi(2025, 3, 3, 9));

@@ -44,7 +44,7 @@ public sealed class ReorganisationTests : ServerTest
 
         // 1 July: the new centre exists; the old one's work moves to it.
         Clock.Set(new DateTimeOffset(2025, 3, 10, 1, 0, 0, TimeSpan.Zero));
-        (await admin.PutAsJsonAsync($"/api/units/{NewCentre}", new { name = "Trung tâm Phục vụ hành chính công xã Bình Sơn (mới)", level = "commune" }))
+        (await admin.PutAsJsonAsync($"/api/units/{NewCentre}", new { name = "Trung tâm Phục vụ hành chính công xã Bình Sơn (mới)", level = "commune", parent = "HCC-TINH" }))
             .StatusCode.Should().Be(HttpStatusCode.OK);
         var request = new { fromUnit = OldCentre, toUnit = NewCentre };
 
@@ -135,6 +135,31 @@ public sealed class ReorganisationTests : ServerTest
         var old = units.Single(u => u!["code"]!.GetValue<string>() == OldCentre)!;
         old["successor"]!.GetValue<string>().Should().Be(NewCentre);
         old["current"]!.GetValue<bool>().Should().BeFalse();
+
+        // The reporting feed's unit directory carries the same dated data: parent, successor, validity.
+        var feedUnits = JsonNode.Parse(await admin.GetStringAsync("/odata/v1/Units"))!["value"]!.AsArray()
+            .ToDictionary(u => u!["Code"]!.GetValue<string>(), u => u!.AsObject());
+        feedUnits[OldCentre]["Successor"]!.GetValue<string>().Should().Be(NewCentre);
+        feedUnits[OldCentre]["ValidTo"]!.GetValue<DateTimeOffset>().Should().Be(new DateTimeOffset(2025, 3, 10, 1, 0, 0, TimeSpan.Zero), "retired when the move ran");
+        feedUnits[NewCentre]["Parent"]!.GetValue<string>().Should().Be("HCC-TINH");
+        feedUnits[NewCentre]["Successor"].Should().BeNull();
+        feedUnits[NewCentre]["ValidTo"].Should().BeNull();
+
+        // In the month's table both centres are commune units, each with its total, under one commune subtotal.
+        var totals = JsonNode.Parse(await admin.GetStringAsync("/odata/v1/PeriodReportTotals?from=2025-03-01&to=2025-03-31&$orderby=Position"))!["value"]!.AsArray()
+            .Select(r => r!.AsObject()).ToList();
+        totals.Select(r => (r["Kind"]!.GetValue<string>(), r["Level"]!.GetValue<string>(), r["UnitCode"]!.GetValue<string>())).Should().Equal(
+            ("Level", "commune", ""), ("Unit", "commune", OldCentre), ("Unit", "commune", NewCentre), ("Total", "", ""));
+        totals[1]["UnitName"]!.GetValue<string>().Should().Be("Trung tâm Phục vụ hành chính công xã Bình Sơn", "the old centre by the name it had");
+        foreach (var column in new[] { "Received", "Resolved", "InProgress" })
+        {
+            totals[1][column]!.GetValue<int>().Should().Be(month.Where(r => r["UnitCode"]!.GetValue<string>() == OldCentre).Sum(r => r[column]!.GetValue<int>()), column);
+            totals[2][column]!.GetValue<int>().Should().Be(month.Where(r => r["UnitCode"]!.GetValue<string>() == NewCentre).Sum(r => r[column]!.GetValue<int>()), column);
+            totals[0][column]!.GetValue<int>().Should().Be(totals[1][column]!.GetValue<int>() + totals[2][column]!.GetValue<int>(), column);
+            totals[3][column]!.GetValue<int>().Should().Be(month.Sum(r => r[column]!.GetValue<int>()), column);
+        }
+
+        totals[0]["Received"]!.GetValue<int>().Should().Be(6);
         var audit = JsonNode.Parse(await admin.GetStringAsync("/api/audit?action=UnitReorganised"))!.AsArray();
         audit.Should().HaveCount(2, "each run is recorded");
         audit.Select(a => a!["actorId"]!.GetValue<string>()).Should().OnlyContain(a => a == "admin");

@@ -61,7 +61,7 @@ public sealed class FeedDocumentTests(FeedFixture feed)
         CsdlReader.TryParse(reader, out var model, out var errors).Should().BeTrue(string.Join("; ", errors?.Select(e => e.ErrorMessage) ?? []));
         model.Validate(out var problems).Should().BeTrue(string.Join("; ", problems.Select(p => p.ErrorMessage)));
         model.EntityContainer.EntitySets().Select(s => s.Name).Should().BeEquivalentTo(
-            "Dossiers", "Steps", "Procedures", "Units", "Fields", "DossierStats", "StepStats", "PeriodReport", "Ratings");
+            "Dossiers", "Steps", "Procedures", "Units", "Fields", "DossierStats", "StepStats", "PeriodReport", "PeriodReportTotals", "Ratings");
         // Navigation Dossiers → Steps and Steps → Dossier (for $expand and any/all); one annotation, the
         // Core vocabulary's OptimisticConcurrency the library needs for @odata.etag.
         Regex.Matches(xml, "<Annotation ").Should().ContainSingle();
@@ -100,7 +100,7 @@ public sealed class FeedDocumentTests(FeedFixture feed)
         response.Headers.GetValues("OData-Version").Should().Equal("4.0");
         response.Content.Headers.ContentType!.ToString().Should().Contain("odata.metadata=minimal");
         body.Should().Contain("\"@odata.context\":\"" + feed.Server.Root + "$metadata\"");
-        foreach (var set in new[] { "Dossiers", "Steps", "Procedures", "Units", "Fields", "DossierStats", "StepStats", "PeriodReport", "Ratings" })
+        foreach (var set in new[] { "Dossiers", "Steps", "Procedures", "Units", "Fields", "DossierStats", "StepStats", "PeriodReport", "PeriodReportTotals", "Ratings" })
         {
             body.Should().Contain($"\"name\":\"{set}\"");
         }
@@ -118,6 +118,8 @@ public sealed class FeedDocumentTests(FeedFixture feed)
     [InlineData("Ratings?$count=true", false)]
     [InlineData("PeriodReport?from=2026-02-01&to=2026-02-28", false)]
     [InlineData("PeriodReportFor(From=2026-02-01,To=2026-02-28)", false)]
+    [InlineData("PeriodReportTotals?from=2026-02-01&to=2026-02-28", false)]
+    [InlineData("PeriodReport?from=2026-02-01&to=2026-02-28&$apply=groupby((UnitCode),aggregate(Received with sum as Received))", true)]
     [InlineData("Dossiers?$apply=groupby((UnitCode,FieldCode),aggregate($count as Total,SupplementRequests with sum as Supplements))", true)]
     public async Task ODataLibs_own_reader_reads_our_pages_back_against_our_metadata(string query, bool undeclared)
     {

@@ -258,10 +258,85 @@ public sealed class PeriodReportTests(FeedFixture feed)
         (await response.Content.ReadAsByteArrayAsync()).Take(3).Should().Equal(Encoding.UTF8.GetPreamble());
         var lines = body.TrimStart('\uFEFF').TrimEnd().Split("\r\n".Contains('\r') ? Environment.NewLine : "\n");
         lines[0].Should().StartWith("RowNumber,Level,UnitCode,UnitName,FieldCode,FieldName,PeriodFrom,PeriodTo,Received,");
-        lines.Length.Should().Be(set.Count + 2, "header, one line per row, the total");
+        var sums = await AllAsync(feed.Server, "PeriodReportTotals?from=2026-02-15&to=2026-03-14");
+        lines.Length.Should().Be(1 + set.Count + sums.Count, "header, one line per row and per sum (levels, units, the total)");
         var total = lines[^1].Split(',');
+        total[^1].Should().Be("Total");
         int.Parse(total[8], CultureInfo.InvariantCulture).Should().Be(set.Sum(r => Number(r, "Received")));
         lines.Should().Contain(l => l.Contains("Trung tâm Phục vụ hành chính công", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Grouping_the_report_rows_by_unit_with_apply_gives_one_row_per_unit_with_the_sums_of_its_fields()
+    {
+        var rows = await ReportAsync("2026-01-01", "2026-03-31");
+        var units = rows.Select(r => Text(r, "UnitCode")).Distinct().Order(StringComparer.Ordinal).ToList();
+        units.Should().HaveCountGreaterThan(1).And.OnlyHaveUniqueItems();
+        rows.Should().HaveCountGreaterThan(units.Count, "each unit reports several fields");
+
+        var grouped = await AllAsync(feed.Server, "PeriodReport?from=2026-01-01&to=2026-03-31&$apply="
+            + Uri.EscapeDataString("groupby((UnitCode),aggregate(Received with sum as Received))"));
+        grouped.Select(r => Text(r, "UnitCode")).Should().Equal(units);
+        foreach (var g in grouped)
+        {
+            g["Received"]!.GetValue<long>().Should().Be(rows.Where(r => Text(r, "UnitCode") == Text(g, "UnitCode")).Sum(r => Number(r, "Received")));
+        }
+
+        var byLevel = await AllAsync(feed.Server, "PeriodReport?from=2026-01-01&to=2026-03-31&$apply="
+            + Uri.EscapeDataString("filter(Received gt 0)/groupby((Level),aggregate(Withdrawn with sum as Withdrawn,ReturnedWithoutResolution with sum as Returned,$count as Rows))"));
+        byLevel.Select(r => Text(r, "Level")).Should().Equal("commune", "province");
+        byLevel.Sum(r => r["Withdrawn"]!.GetValue<long>()).Should().Be(rows.Sum(r => Number(r, "Withdrawn")));
+        byLevel.Sum(r => r["Returned"]!.GetValue<long>()).Should().Be(rows.Sum(r => Number(r, "ReturnedWithoutResolution")));
+        byLevel.Sum(r => r["Rows"]!.GetValue<long>()).Should().Be(rows.Count(r => Number(r, "Received") > 0));
+
+        // The unit directory groups too (it is served from memory, like the report).
+        var levels = await AllAsync(feed.Server, "Units?$apply=" + Uri.EscapeDataString("groupby((Level),aggregate($count as N))"));
+        var directory = await AllAsync(feed.Server, "Units");
+        levels.Should().HaveCount(directory.Select(u => Text(u, "Level")).Distinct().Count());
+        levels.Sum(l => l["N"]!.GetValue<long>()).Should().Be(directory.Count);
+    }
+
+    [Fact]
+    public async Task Level_subtotals_and_unit_totals_add_up_their_rows_and_the_printed_table_groups_rows_under_them()
+    {
+        string[] columns = [.. Counts, "Withdrawn", "ReturnedWithoutResolution", "RefusedAtCounter", "RateNumerator", "RateDenominator"];
+        foreach (var (from, to) in Months.Append(("2026-01-01", "2026-04-10")))
+        {
+            var rows = await ReportAsync(from, to);
+            var sums = await AllAsync(feed.Server, $"PeriodReportTotals?from={from}&to={to}&$orderby=Position");
+            sums.Select(r => Text(r, "Kind")).Should().Equal("Level", "Unit", "Level", "Unit", "Total");
+            sums.Select(r => (Text(r, "Level"), Text(r, "UnitCode"))).Should().Equal(
+                ("province", ""), ("province", "HCC-TINH"), ("commune", ""), ("commune", "HCC-BINHSON"), ("", ""));
+            rows.Should().OnlyContain(r => Text(r, "Kind") == "Field");
+            sums.Concat(rows).Select(r => Number(r, "Position")).Order().Should().Equal(Enumerable.Range(1, sums.Count + rows.Count), "one printed table");
+
+            foreach (var column in columns)
+            {
+                var because = $"{from}..{to} {column}";
+                foreach (var unit in sums.Where(r => Text(r, "Kind") == "Unit"))
+                {
+                    Number(unit, column).Should().Be(rows.Where(r => Text(r, "UnitCode") == Text(unit, "UnitCode")).Sum(r => Number(r, column)), because);
+                }
+
+                foreach (var level in sums.Where(r => Text(r, "Kind") == "Level"))
+                {
+                    Number(level, column).Should().Be(sums.Where(r => Text(r, "Kind") == "Unit" && Text(r, "Level") == Text(level, "Level")).Sum(r => Number(r, column)), because);
+                }
+
+                Number(sums[^1], column).Should().Be(sums.Where(r => Text(r, "Kind") == "Level").Sum(r => Number(r, column)), because);
+            }
+
+            sums.Should().OnlyContain(r => r["Balanced"]!.GetValue<bool>());
+            Text(sums[1], "UnitName").Should().Be(Text(rows.First(r => Text(r, "UnitCode") == "HCC-TINH"), "UnitName"));
+        }
+
+        // The CSV prints the table as the appendix does: level, unit, its fields, … the total.
+        var (_, csv, _) = await RawAsync(feed.Server, "/api/reports/period.csv?from=2026-01-01&to=2026-03-31");
+        var lines = csv.TrimStart('\uFEFF').Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r').Split(',')).ToList();
+        var kind = Array.IndexOf(lines[0], "Kind");
+        var printed = lines.Skip(1).Select(l => (Kind: l[kind], Unit: l[2])).ToList();
+        var collapsed = printed.Where((p, i) => i == 0 || p != printed[i - 1]).Select(p => $"{p.Kind}:{p.Unit}");
+        collapsed.Should().Equal("Level:", "Unit:HCC-TINH", "Field:HCC-TINH", "Level:", "Unit:HCC-BINHSON", "Field:HCC-BINHSON", "Total:");
     }
 
     [Fact]
@@ -277,6 +352,17 @@ public sealed class PeriodReportTests(FeedFixture feed)
         dossiers.Should().HaveCount(await db.Dossiers.CountAsync(d => d.ReceivingUnit == "HCC-TINH"))
             .And.OnlyContain(r => Text(r, "UnitCode") == "HCC-TINH");
         (await AllAsync(feed.Server, "DossierStats", Keys.ProvinceReporter)).Should().OnlyContain(r => Text(r, "UnitCode") == "HCC-TINH");
+
+        // Its sums are sums of its own rows: its level's subtotal and the total are its unit's total, as the whole table has it.
+        var sums = await AllAsync(feed.Server, "PeriodReportTotals?from=2026-01-01&to=2026-04-10&$orderby=Position", Keys.ProvinceReporter);
+        sums.Select(r => (Text(r, "Kind"), Text(r, "UnitCode"))).Should().Equal(("Level", ""), ("Unit", "HCC-TINH"), ("Total", ""));
+        var unitTotal = (await AllAsync(feed.Server, "PeriodReportTotals?from=2026-01-01&to=2026-04-10")).Single(r => Text(r, "Id") == "UNIT:HCC-TINH");
+        foreach (var column in Counts)
+        {
+            sums.Should().OnlyContain(r => Number(r, column) == Number(unitTotal, column), column);
+            Number(sums[^1], column).Should().Be(rows.Sum(r => Number(r, column)), column);
+        }
+
         var (_, csv, _) = await RawAsync(feed.Server, "/api/reports/period.csv?from=2026-01-01&to=2026-04-10", Keys.ProvinceReporter);
         csv.Should().NotContain("HCC-BINHSON");
     }

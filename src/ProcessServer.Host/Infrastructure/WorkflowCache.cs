@@ -13,6 +13,22 @@ namespace ProcessServer.Host.Infrastructure;
 public sealed class WorkflowCache(WorkflowCompiler compiler)
 {
     private readonly ConcurrentDictionary<string, CompiledWorkflow> _compiled = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _names = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The procedure name of a version, as dossier views show it. Like the content, a version's
+    /// name is fixed once dossiers run on it, so every answer after the first skips the query.
+    /// </summary>
+    public async Task<string> NameAsync(ProcessServerDbContext db, string versionId, CancellationToken cancellationToken)
+    {
+        if (_names.TryGetValue(versionId, out var cached))
+        {
+            return cached;
+        }
+
+        var name = await db.WorkflowDefinitions.AsNoTracking().Where(d => d.Id == versionId).Select(d => d.Name).SingleAsync(cancellationToken);
+        return _names.GetOrAdd(versionId, name);
+    }
 
     /// <summary>Gets the compiled version, loading it from the store on first use.</summary>
     /// <exception cref="InvalidOperationException">The version is missing from the store.</exception>
@@ -53,5 +69,9 @@ public sealed class WorkflowCache(WorkflowCompiler compiler)
     }
 
     /// <summary>Drops a version (for drafts that are edited in place).</summary>
-    public void Forget(string versionId) => _compiled.TryRemove(versionId, out _);
+    public void Forget(string versionId)
+    {
+        _compiled.TryRemove(versionId, out _);
+        _names.TryRemove(versionId, out _);
+    }
 }

@@ -155,10 +155,15 @@ public sealed class DossierTransitions(
         Func<TransitionInput, CancellationToken, Task<TransitionDecision>> decide,
         CancellationToken cancellationToken)
     {
-        if (await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } early)
+        if (await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } first)
         {
-            return early;
+            return first;
         }
+
+        // The journal is append-only and every append bumps the dossier's version, so it is read
+        // before the gate (the longest read of a transition) and used under the gate only when the
+        // version found there is the one it was read at.
+        var early = await PreReadAsync(call.DossierRef, cancellationToken);
 
         using var pass = await gate.EnterAsync(cancellationToken);
 
@@ -183,7 +188,8 @@ public sealed class DossierTransitions(
         var readVersion = dossier.Version;
         var previousNationalCode = dossier.NationalStatusCode;
         var now = clock.GetUtcNow().UtcDateTime;
-        var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id, cancellationToken);
+        var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id,
+            early is { } read && read.Id == dossier.Id && read.Version == dossier.Version ? read.Journal : null, cancellationToken);
         var (when, late) = lateEntries.Resolve(call.OccurredAt, call.Caller, now, rows.Journal.Count == 0 ? null : rows.Journal.Max(j => j.Timestamp));
         if (late is not null)
         {
@@ -227,7 +233,8 @@ public sealed class DossierTransitions(
             : decision.CustomStage!(input);
         Recorded(added, call.Caller, input.EntryMode);
         var messages = outbox.Stage(db, new StagedChange(dossier, previousNationalCode, added, input.Workflow, call.Caller.Name, now));
-        var answer = await AnswerAsync(dossier, input.Rows.Journal.Concat(added), created: false, location: null, now, cancellationToken);
+        var answer = await AnswerAsync(dossier, input.Rows.Journal.Concat(added), created: false, location: null, now, cancellationToken,
+            decision.Result?.State);
         StageAnswer(call.Caller, call.Idempotency, answer, now);
 
         if (await CommitAsync(call.Caller, call.Idempotency, dossier.Id, readVersion, cancellationToken) is { } lost)
@@ -242,6 +249,22 @@ public sealed class DossierTransitions(
 
         decision.Committed?.Invoke(dossier);
         return TransitionOutcome.Accepted(answer);
+    }
+
+    /// <summary>The dossier's id, version and journal as they are before the gate; null when there is no such dossier.</summary>
+    private async Task<(string Id, int Version, List<JournalEntry> Journal)?> PreReadAsync(string dossierRef, CancellationToken cancellationToken)
+    {
+        var found = await db.Dossiers.AsNoTracking()
+            .Where(d => d.Id == dossierRef || d.ReceiptCode == dossierRef)
+            .Select(d => new { d.Id, d.Version })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (found is null)
+        {
+            return null;
+        }
+
+        var journal = await db.Journal.AsNoTracking().Where(j => j.DossierId == found.Id).ToListAsync(cancellationToken);
+        return (found.Id, found.Version, journal);
     }
 
     /// <summary>Marks journal entries with who recorded them and how (live, late, imported).</summary>
@@ -270,17 +293,21 @@ public sealed class DossierTransitions(
         }
 
         return record.RequestFingerprint == token.Fingerprint
-            ? TransitionOutcome.Accepted(new TransitionAnswer(record.StatusCode == AnswerCreated, record.ResponseBody, record.ETag, record.Location, Replayed: true))
+            ? TransitionOutcome.Accepted(new TransitionAnswer(record.StatusCode == AnswerCreated, StoredAnswer.Unpack(record.ResponseBody), record.ETag, record.Location, Replayed: true))
             : TransitionOutcome.Refused(new Refusal(RefusalKind.Unprocessable, "Idempotency-Key reused",
                 $"The Idempotency-Key '{token.Key}' was already used for a different request. Use a new key for a new request."));
     }
 
-    /// <summary>Builds the answer (the dossier view) from the rows as they will be written.</summary>
-    internal async Task<TransitionAnswer> AnswerAsync(Dossier dossier, IEnumerable<JournalEntry> journal, bool created, string? location, DateTime now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds the answer (the dossier view) from the rows as they will be written, and from the
+    /// state just staged when the caller passes it (parsed from the row otherwise).
+    /// </summary>
+    internal async Task<TransitionAnswer> AnswerAsync(Dossier dossier, IEnumerable<JournalEntry> journal, bool created, string? location, DateTime now, CancellationToken cancellationToken,
+        DossierState? state = null)
     {
         RequestLogging.Dossier(dossier.Id, dossier.ReceiptCode, dossier.ProcedureCode, dossier.DefinitionVersion);
-        var name = await DossierViews.ProcedureNameAsync(db, dossier.DefinitionVersionId, cancellationToken);
-        var body = DossierViews.Serialize(DossierViews.Build(dossier, name, journal, now, units));
+        var name = await workflows.NameAsync(db, dossier.DefinitionVersionId, cancellationToken);
+        var body = DossierViews.Serialize(DossierViews.Build(dossier, state ?? DossierState.FromJson(dossier.StateJson), name, journal, now, units));
         return new TransitionAnswer(created, body, DossierViews.ETag(dossier.Version), location, Replayed: false);
     }
 
@@ -298,7 +325,7 @@ public sealed class DossierTransitions(
             Key = token.Key,
             RequestFingerprint = token.Fingerprint,
             StatusCode = answer.Created ? AnswerCreated : AnswerOk,
-            ResponseBody = answer.Body,
+            ResponseBody = StoredAnswer.Pack(answer.Body),
             ETag = answer.ETag,
             Location = answer.Location,
             CreatedAt = now,

@@ -84,6 +84,9 @@ public sealed partial class HistoryImporter(
     IOptions<ImportOptions> options,
     ILogger<HistoryImporter> logger)
 {
+    /// <summary>Prefix of the actor id of an imported entry: the legacy user's name follows.</summary>
+    public const string LegacyActorPrefix = "legacy:";
+
     private readonly Dictionary<(string Code, int Version), (ReceiveDossierHandler.PublishedProcedure Procedure, CompiledWorkflow Workflow)?> _procedures = [];
 
     /// <summary>A line that replayed: everything to store it.</summary>
@@ -290,6 +293,22 @@ public sealed partial class HistoryImporter(
     }
 
     /// <summary>
+    /// Marks entries as imported by <paramref name="caller"/>. Who acted is the legacy system's user,
+    /// known there only by name: the name is the actor id too, prefixed so it never passes for a person
+    /// of this server's identity provider or an API key (the importer is only who recorded it).
+    /// </summary>
+    private static void Imported(IReadOnlyList<JournalEntry> entries, Caller caller)
+    {
+        DossierTransitions.Recorded(entries, caller, EntryModes.Imported);
+        foreach (var entry in entries)
+        {
+            entry.ActorId = LegacyActorPrefix + entry.Actor;
+            entry.ActorName = entry.Actor;
+            entry.ActedForUnit = entry.UnitCode ?? entry.ActedForUnit;
+        }
+    }
+
+    /// <summary>
     /// Stages every plan (receipt, events, the ref) with the given line results and counts, and
     /// commits them in one transaction under the write gate. False (nothing written) when the store refuses.
     /// </summary>
@@ -303,13 +322,13 @@ public sealed partial class HistoryImporter(
             foreach (var plan in plans)
             {
                 var (dossier, journal) = await receipts.StageNewAsync(plan.Procedure, plan.Workflow, plan.Shape, plan.Unit, plan.ReceivedAt, plan.Start, caller.ActingFor(plan.Unit), now, cancellationToken);
-                DossierTransitions.Recorded(journal, caller, EntryModes.Imported);
+                Imported(journal, caller);
                 var sequence = journal.Count + 1;
                 foreach (var step in plan.Steps)
                 {
                     var added = DossierWriter.Stage(db, dossier, Tracked<DossierTask>(t => t.DossierId == dossier.Id && TaskStatuses.Open.Contains(t.Status)),
                         Tracked<Deadline>(d => d.DossierId == dossier.Id), sequence, step, caller.ActingFor(plan.Unit), now);
-                    DossierTransitions.Recorded(added, caller, EntryModes.Imported);
+                    Imported(added, caller);
                     sequence += added.Count;
                 }
 

@@ -56,11 +56,13 @@ public sealed record InboxItem(
 /// <param name="Items">The tasks of the page.</param>
 /// <param name="Page">Page number, from 1.</param>
 /// <param name="PageSize">Page size.</param>
-/// <param name="TotalCount">Tasks matching the query.</param>
+/// <param name="TotalCount">Tasks matching the query (on a page reached with after: as counted for the first page).</param>
 /// <param name="Sort">oldest or urgency.</param>
 /// <param name="AsOf">The instant deadline statuses were judged at (UTC).</param>
 /// <param name="View">all, mine or queue.</param>
-public sealed record InboxPage(IReadOnlyList<InboxItem> Items, int Page, int PageSize, int TotalCount, string Sort, DateTime AsOf, string View);
+/// <param name="NextCursor">Pass as <c>after</c> for the next page (sort=oldest); null on the last page or for the other sorts.</param>
+public sealed record InboxPage(IReadOnlyList<InboxItem> Items, int Page, int PageSize, int TotalCount, string Sort, DateTime AsOf, string View,
+    string? NextCursor = null);
 
 /// <summary>GET /api/inbox.</summary>
 public static class InboxEndpoint
@@ -83,7 +85,8 @@ public static class InboxEndpoint
                 + "sort=oldest (default) orders by when the step started (for the queue: since when it waits); sort=urgency puts overdue tasks first "
                 + "(most overdue first), then the nearest due, then tasks paused for a supplement, and tasks without a limit last; sort=priority puts "
                 + "Urgent, High, Normal, Low, then by urgency. Each item carries dueAt, warnAt and deadlineStatus (Overdue, Warning, OnTrack, Paused, NoLimit) "
-                + "as of the request, and who holds it.")
+                + "as of the request, and who holds it. With sort=oldest each page carries nextCursor: pass it as after= for the next page, which costs "
+                + "the same however many tasks the unit has (page= still works, but skips rows).")
             .Produces<InboxPage>()
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status403Forbidden)
@@ -98,6 +101,7 @@ public static class InboxEndpoint
         int? pageSize,
         string? sort,
         string? view,
+        string? after,
         TimeProvider clock,
         CancellationToken cancellationToken)
     {
@@ -126,6 +130,27 @@ public static class InboxEndpoint
         if (scope is null)
         {
             errors["view"] = [$"view must be '{All}' (the default), '{Mine}' or '{Queue}', not '{view}'."];
+        }
+
+        var cursor = (Key: (DateTime?)null, Id: (string?)null, Page: 1, Total: 0);
+        if (!string.IsNullOrWhiteSpace(after))
+        {
+            if (order != Oldest || scope == Queue || (unit is null && caller.IsAdministrator))
+            {
+                errors["after"] = ["after pages sort=oldest of view=all or view=mine within your units (or one unit); use page for the other orders."];
+            }
+            else if (page is not null)
+            {
+                errors["after"] = ["Send either after (the nextCursor of the previous page) or page, not both."];
+            }
+            else if (Cursor.TryRead(after, out var key, out var id, out var previousPage, out var counted))
+            {
+                cursor = (key, id, previousPage + 1, counted);
+            }
+            else
+            {
+                errors["after"] = ["after must be the nextCursor of a previous inbox page, unchanged."];
+            }
         }
 
         if (errors.Count > 0)
@@ -166,35 +191,141 @@ public static class InboxEndpoint
         }
 
         var now = clock.GetUtcNow().UtcDateTime;
+        List<string>? scopedUnits = unit is not null ? [unit] : caller.IsAdministrator ? null : [.. caller.Units];
+        if (order == Oldest && scope != Queue && scopedUnits is not null && (cursor.Key is not null || number == 1))
+        {
+            // The count is taken on the first page and carried in the cursor, so following pages
+            // do not count the whole inbox again.
+            var counted = cursor.Key is null ? await query.CountAsync(cancellationToken) : cursor.Total;
+            var (keyed, next) = await OldestFirstAsync(db, query, scopedUnits, cursor.Key, cursor.Id, size, cancellationToken);
+            return TypedResults.Ok(new InboxPage(Items(keyed, now), cursor.Page, size, counted, order!, now, scope!,
+                next is null ? null : Cursor.Write(next.CreatedAt, next.Id, cursor.Page, counted)));
+        }
+
         var total = await query.CountAsync(cancellationToken);
-        var joined = query.Join(db.Dossiers, t => t.DossierId, d => d.Id, (t, d) => new { t, d });
+
+        var joined = query.Join(db.Dossiers, t => t.DossierId, d => d.Id, (t, d) => new Joined { T = t, D = d });
         var ordered = order switch
         {
             Urgency => joined
-                .OrderBy(x => x.t.DueAt == null ? 2 : x.t.Status == TaskStatuses.AwaitingSupplement ? 1 : 0)
-                .ThenBy(x => x.t.DueAt).ThenBy(x => x.t.CreatedAt).ThenBy(x => x.t.Id),
+                .OrderBy(x => x.T.DueAt == null ? 2 : x.T.Status == TaskStatuses.AwaitingSupplement ? 1 : 0)
+                .ThenBy(x => x.T.DueAt).ThenBy(x => x.T.CreatedAt).ThenBy(x => x.T.Id),
             PriorityOrder => joined
-                .OrderBy(x => x.t.Priority == "Urgent" ? 0 : x.t.Priority == "High" ? 1 : x.t.Priority == "Normal" ? 2 : 3)
-                .ThenBy(x => x.t.DueAt == null ? 2 : x.t.Status == TaskStatuses.AwaitingSupplement ? 1 : 0)
-                .ThenBy(x => x.t.DueAt).ThenBy(x => x.t.CreatedAt).ThenBy(x => x.t.Id),
-            _ when scope == Queue => joined.OrderBy(x => x.t.QueuedSince).ThenBy(x => x.t.Id),
-            _ => joined.OrderBy(x => x.t.CreatedAt).ThenBy(x => x.t.Id),
+                .OrderBy(x => x.T.Priority == "Urgent" ? 0 : x.T.Priority == "High" ? 1 : x.T.Priority == "Normal" ? 2 : 3)
+                .ThenBy(x => x.T.DueAt == null ? 2 : x.T.Status == TaskStatuses.AwaitingSupplement ? 1 : 0)
+                .ThenBy(x => x.T.DueAt).ThenBy(x => x.T.CreatedAt).ThenBy(x => x.T.Id),
+            _ when scope == Queue => joined.OrderBy(x => x.T.QueuedSince).ThenBy(x => x.T.Id),
+            _ => joined.OrderBy(x => x.T.CreatedAt).ThenBy(x => x.T.Id),
         };
-        var rows = await ordered
-            .Skip((number - 1) * size).Take(size)
-            .Select(x => new
+        var rows = await Project(ordered.Skip((number - 1) * size).Take(size)).ToListAsync(cancellationToken);
+        return TypedResults.Ok(new InboxPage(Items(rows, now), number, size, total, order!, now, scope!));
+    }
+
+    /// <summary>
+    /// Oldest first without sorting the unit's whole inbox: one query per unit and open status, each
+    /// an equality prefix of the index Tasks (UnitCode, Status, CreatedAt) whose next column is the
+    /// sort key, starting after the cursor and reading only as many rows as the page needs; the few
+    /// streams are merged here. Any page reached by cursor costs what the first one does, however
+    /// many open tasks the unit has. (page=N beyond the first keeps the OFFSET query.)
+    /// </summary>
+    /// <returns>The page, and its last row when another page follows.</returns>
+    private static async Task<(List<Row> Rows, Row? Last)> OldestFirstAsync(
+        ProcessServerDbContext db, IQueryable<DossierTask> query, List<string> units, DateTime? afterKey, string? afterId,
+        int size, CancellationToken cancellationToken)
+    {
+        var merged = new List<Row>();
+        foreach (var unitCode in units)
+        {
+            foreach (var status in TaskStatuses.Open)
             {
-                x.t.Id, DossierId = x.d.Id, x.d.ReceiptCode, x.d.ProcedureCode, x.d.DefinitionVersion, DossierVersion = x.d.Version, x.t.Title,
-                x.t.UnitCode, x.t.Role, x.t.Kind, x.t.Status, x.t.TimeLimitDays, x.t.CreatedAt, x.d.ApplicantName, x.t.DueAt, x.t.WarnAt,
-                x.t.AssigneeId, x.t.AssigneeName, x.t.QueuedSince, x.t.Priority, x.t.FollowUpAt,
-            })
-            .ToListAsync(cancellationToken);
-        var items = rows.Select(r => new InboxItem(
-                r.Id, r.DossierId, r.ReceiptCode, r.ProcedureCode, r.DefinitionVersion, r.DossierVersion, r.Title, r.UnitCode,
-                r.Role, r.Kind, r.Status, r.TimeLimitDays, r.CreatedAt, r.ApplicantName, r.DueAt, r.WarnAt,
-                TaskUrgency.Of(r.Status, r.DueAt, r.WarnAt, now),
-                r.AssigneeId is null ? null : new PersonView(r.AssigneeId, r.AssigneeName ?? r.AssigneeId), r.QueuedSince, r.Priority, r.FollowUpAt))
-            .ToList();
-        return TypedResults.Ok(new InboxPage(items, number, size, total, order!, now, scope!));
+                var stream = query.Where(t => t.UnitCode == unitCode && t.Status == status);
+                if (afterKey is { } key)
+                {
+                    // A range plus a tie-break, so the index range starts at the cursor. EF turns
+                    // string.Compare into the column's own SQL comparison, as ORDER BY Id uses it.
+#pragma warning disable CA1309, CA1310
+                    stream = stream.Where(t => t.CreatedAt >= key && (t.CreatedAt > key || string.Compare(t.Id, afterId) > 0));
+#pragma warning restore CA1309, CA1310
+                }
+
+                var joined = stream.OrderBy(t => t.CreatedAt).ThenBy(t => t.Id).Take(size + 1)
+                    .Join(db.Dossiers, t => t.DossierId, d => d.Id, (t, d) => new Joined { T = t, D = d });
+                merged.AddRange(await Project(joined).ToListAsync(cancellationToken));
+            }
+        }
+
+        var page = merged.OrderBy(r => r.CreatedAt).ThenBy(r => r.Id, StringComparer.Ordinal).Take(size + 1).ToList();
+        if (page.Count <= size)
+        {
+            return (page, null);
+        }
+
+        page.RemoveAt(size);
+        return (page, page[^1]);
+    }
+
+    private static IQueryable<Row> Project(IQueryable<Joined> joined) => joined.Select(x => new Row(
+        x.T.Id, x.D.Id, x.D.ReceiptCode, x.D.ProcedureCode, x.D.DefinitionVersion, x.D.Version, x.T.Title,
+        x.T.UnitCode, x.T.Role, x.T.Kind, x.T.Status, x.T.TimeLimitDays, x.T.CreatedAt, x.D.ApplicantName, x.T.DueAt, x.T.WarnAt,
+        x.T.AssigneeId, x.T.AssigneeName, x.T.QueuedSince, x.T.Priority, x.T.FollowUpAt));
+
+    private static List<InboxItem> Items(List<Row> rows, DateTime now) => rows.Select(r => new InboxItem(
+            r.Id, r.DossierId, r.ReceiptCode, r.ProcedureCode, r.DefinitionVersion, r.DossierVersion, r.Title, r.UnitCode,
+            r.Role, r.Kind, r.Status, r.TimeLimitDays, r.CreatedAt, r.ApplicantName, r.DueAt, r.WarnAt,
+            TaskUrgency.Of(r.Status, r.DueAt, r.WarnAt, now),
+            r.AssigneeId is null ? null : new PersonView(r.AssigneeId, r.AssigneeName ?? r.AssigneeId), r.QueuedSince, r.Priority, r.FollowUpAt))
+        .ToList();
+
+    private sealed class Joined
+    {
+        public required DossierTask T { get; init; }
+
+        public required Dossier D { get; init; }
+    }
+
+    private sealed record Row(
+        string Id, string DossierId, string ReceiptCode, string ProcedureCode, int DefinitionVersion, int DossierVersion, string Title,
+        string UnitCode, string Role, string Kind, string Status, decimal? TimeLimitDays, DateTime CreatedAt, string ApplicantName,
+        DateTime? DueAt, DateTime? WarnAt, string? AssigneeId, string? AssigneeName, DateTime? QueuedSince, string Priority, DateTime? FollowUpAt);
+}
+
+/// <summary>
+/// The opaque inbox cursor: the sort key and id of the last task of a page, that page's number, and
+/// the count taken on the first page.
+/// </summary>
+internal static class Cursor
+{
+    public static string Write(DateTime key, string id, int page, int total) =>
+        Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder.Encode(System.Text.Encoding.UTF8.GetBytes(string.Create(
+            System.Globalization.CultureInfo.InvariantCulture, $"{key.Ticks}|{page}|{total}|{id}")));
+
+    public static bool TryRead(string cursor, out DateTime key, out string id, out int page, out int total)
+    {
+        key = default;
+        id = string.Empty;
+        page = 0;
+        total = 0;
+        string[] parts;
+        try
+        {
+            parts = System.Text.Encoding.UTF8.GetString(Microsoft.AspNetCore.WebUtilities.Base64UrlTextEncoder.Decode(cursor.Trim())).Split('|', 4);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        if (parts.Length != 4 || parts[3].Length == 0
+            || !long.TryParse(parts[0], System.Globalization.NumberStyles.None, invariant, out var ticks) || ticks > DateTime.MaxValue.Ticks
+            || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, invariant, out page) || page < 1
+            || !int.TryParse(parts[2], System.Globalization.NumberStyles.None, invariant, out total))
+        {
+            return false;
+        }
+
+        key = new DateTime(ticks, DateTimeKind.Utc);
+        id = parts[3];
+        return true;
     }
 }

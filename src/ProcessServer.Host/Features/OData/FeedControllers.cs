@@ -93,26 +93,41 @@ public sealed class StepStatsController : ODataController
 public sealed class PeriodReportController : ODataController
 {
     public async Task<IActionResult> Get(ODataQueryOptions<PeriodReportRow> options) =>
-        await FeedPages.CollectionAsync(this, await ReportRowsAsync(HttpContext, null), options);
+        await FeedPages.CollectionAsync(this, (await ReportAsync(HttpContext, null)).Rows.AsQueryable(), options);
 
     public async Task<IActionResult> Get(string key, ODataQueryOptions<PeriodReportRow> options) =>
-        await FeedPages.EntityAsync(this, (await ReportRowsAsync(HttpContext, null)).Where(r => r.Id == key), options, "report row");
+        await FeedPages.EntityAsync(this, (await ReportAsync(HttpContext, null)).Rows.AsQueryable().Where(r => r.Id == key), options, "report row");
 
-    /// <summary>The rows computed by <see cref="PeriodReportService"/> (the report's logic stays in Features/Reports).</summary>
-    internal static async Task<IQueryable<PeriodReportRow>> ReportRowsAsync(HttpContext http, (DateOnly From, DateOnly To)? period)
+    /// <summary>
+    /// The table computed by <see cref="PeriodReportService"/> (the report's logic stays in Features/Reports),
+    /// for a unit-bound reporter over its units only, so its sums are sums of its own rows.
+    /// </summary>
+    internal static async Task<PeriodReportResult> ReportAsync(HttpContext http, (DateOnly From, DateOnly To)? period)
     {
         var context = FeedContext.For(http);
         try
         {
-            var report = await http.RequestServices.GetRequiredService<ReportRequests>()
+            return await http.RequestServices.GetRequiredService<ReportRequests>()
                 .ComputeAsync(context.Db, context.Caller, context.Units, period, name => http.Request.Query.TryGetValue(name, out var v) && v.Count > 0 ? v[0] : null, http.RequestAborted);
-            return report.Rows.AsQueryable();
         }
         catch (ArgumentException e)
         {
             throw new FeedQueryException("InvalidReportParameter", e.Message);
         }
     }
+}
+
+/// <summary>
+/// PeriodReportTotals: the same table's level subtotals, unit totals and total (Kind says which;
+/// <c>$orderby=Position</c> gives the printed order), for the same from/to parameters.
+/// </summary>
+public sealed class PeriodReportTotalsController : ODataController
+{
+    public async Task<IActionResult> Get(ODataQueryOptions<PeriodReportRow> options) =>
+        await FeedPages.CollectionAsync(this, (await PeriodReportController.ReportAsync(HttpContext, null)).Sums.AsQueryable(), options);
+
+    public async Task<IActionResult> Get(string key, ODataQueryOptions<PeriodReportRow> options) =>
+        await FeedPages.EntityAsync(this, (await PeriodReportController.ReportAsync(HttpContext, null)).Sums.AsQueryable().Where(r => r.Id == key), options, "report sum");
 }
 
 /// <summary>The function imports: PeriodReportFor(From=…,To=…).</summary>
@@ -122,6 +137,6 @@ public sealed class ODataOperationImportController : ODataController
 #pragma warning disable IDE1006, CA1707
     [HttpGet]
     public async Task<IActionResult> PeriodReportFor([FromODataUri] DateOnly From, [FromODataUri] DateOnly To, ODataQueryOptions<PeriodReportRow> options) =>
-        await FeedPages.CollectionAsync(this, await PeriodReportController.ReportRowsAsync(HttpContext, (From, To)), options);
+        await FeedPages.CollectionAsync(this, (await PeriodReportController.ReportAsync(HttpContext, (From, To))).Rows.AsQueryable(), options);
 #pragma warning restore IDE1006, CA1707
 }

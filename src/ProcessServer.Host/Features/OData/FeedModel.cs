@@ -25,7 +25,7 @@ public static class FeedModel
     /// <summary>Date twins per row type: twin CLR property → instant CLR property.</summary>
     internal static IReadOnlyDictionary<Type, IReadOnlyDictionary<string, string>> Twins { get; } = new[]
         {
-            typeof(DossierRow), typeof(StepRow), typeof(ProcedureRow), typeof(PeriodReportRow), typeof(RatingRow),
+            typeof(DossierRow), typeof(StepRow), typeof(ProcedureRow), typeof(UnitRow), typeof(PeriodReportRow), typeof(RatingRow),
         }
         .ToDictionary(t => t, t => (IReadOnlyDictionary<string, string>)t.GetProperties()
             .Select(p => (p.Name, Twin: p.GetCustomAttribute<DateTwinAttribute>()))
@@ -59,6 +59,10 @@ public static class FeedModel
         Name(report.EntityType, "PeriodReportRow").HasKey(x => x.Id);
         report.EntityType.Property(x => x.PeriodStart).Name = "PeriodStartAt";
         report.EntityType.Property(x => x.PeriodEnd).Name = "PeriodEndAt";
+
+        // The same table's sums (level subtotals, unit totals, the total), apart from its field rows so
+        // that $apply over PeriodReport never counts a dossier twice; the same entity type (Kind says which sum).
+        builder.EntitySet<PeriodReportRow>("PeriodReportTotals");
 
         var function = builder.Function(ReportFunction);
         function.Parameter<DateOnly>("From");

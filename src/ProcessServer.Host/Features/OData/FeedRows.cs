@@ -131,12 +131,28 @@ public sealed class ProcedureRow
     public bool IsBroken { get; set; }
 }
 
-/// <summary>A unit (entity type Unit).</summary>
+/// <summary>A unit as dated data (entity type Unit): level, parent, successor and validity (DOMAIN §0).</summary>
 public sealed class UnitRow
 {
     public string Code { get; set; } = string.Empty;
     public string Name { get; set; } = string.Empty;
     public string Level { get; set; } = string.Empty;
+
+    /// <summary>Code of the unit above it, if any.</summary>
+    public string? Parent { get; set; }
+
+    /// <summary>Code of the unit that took over its work when it was retired, if any.</summary>
+    public string? Successor { get; set; }
+
+    /// <summary>First instant it exists; null = always.</summary>
+    public DateTime? ValidFrom { get; set; }
+    [DateTwin(nameof(ValidFrom))]
+    public DateOnly? ValidFromDate { get; set; }
+
+    /// <summary>Instant it was retired; null = still current.</summary>
+    public DateTime? ValidTo { get; set; }
+    [DateTwin(nameof(ValidTo))]
+    public DateOnly? ValidToDate { get; set; }
 }
 
 /// <summary>A field of procedures (entity type Field).</summary>

@@ -271,7 +271,18 @@ internal static class FeedSources
     }
 
     public static IQueryable<UnitRow> Units(FeedContext context) =>
-        context.Services.GetRequiredService<UnitDirectory>().All.Select(u => new UnitRow { Code = u.Code, Name = u.Name, Level = u.Level }).ToList().AsQueryable();
+        context.Services.GetRequiredService<UnitDirectory>().All.Select(u => new UnitRow
+        {
+            Code = u.Code,
+            Name = u.Name,
+            Level = u.Level,
+            Parent = u.Parent,
+            Successor = u.Successor,
+            ValidFrom = u.ValidFrom,
+            ValidFromDate = u.ValidFrom is { } from ? LocalDate(from, context.Zone) : null,
+            ValidTo = u.ValidTo,
+            ValidToDate = u.ValidTo is { } to ? LocalDate(to, context.Zone) : null,
+        }).ToList().AsQueryable();
 
     public static async Task<IQueryable<FieldRow>> FieldsAsync(FeedContext context, CancellationToken cancellationToken)
     {

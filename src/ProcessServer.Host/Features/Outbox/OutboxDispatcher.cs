@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Polly;
@@ -41,6 +42,8 @@ public sealed partial class OutboxDispatcher(
     private const int MaxErrorLength = 2000;
 
     private readonly Dictionary<string, IOutboxTransport> _transports = transports.ToDictionary(t => t.Channel, StringComparer.Ordinal);
+    private readonly ConcurrentQueue<Delivered> _delivered = new();
+    private readonly SemaphoreSlim _recording = new(1, 1);
     private int _round;
 
     /// <summary>This process's name on its claims.</summary>
@@ -145,7 +148,9 @@ public sealed partial class OutboxDispatcher(
                 .ExecuteUpdateAsync(s => s.SetProperty(m => m.ClaimedBy, token).SetProperty(m => m.ClaimedUntil, until), cancellationToken);
         }
 
-        return await db.Outbox.AsNoTracking().Where(m => m.ClaimedBy == token).OrderBy(m => m.NextAttemptAt).ToListAsync(cancellationToken);
+        // Read back through the primary key: ClaimedBy has no index, and a filter on it alone scans
+        // the whole table, which with a backlog of 100,000 messages cost more than the sends.
+        return await db.Outbox.AsNoTracking().Where(m => candidates.Contains(m.Id) && m.ClaimedBy == token).OrderBy(m => m.NextAttemptAt).ToListAsync(cancellationToken);
     }
 
     private async Task DeliverAsync(OutboxMessage message, CancellationToken stoppingToken)
@@ -196,6 +201,13 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        _recording.Dispose();
+        base.Dispose();
+    }
+
     private ResiliencePipeline<DeliveryResult> Pipeline(OutboxOptions settings, OutboxMessage message, string claim, Action<int> setAttempts)
     {
         var builder = new ResiliencePipelineBuilder<DeliveryResult> { TimeProvider = clock };
@@ -241,54 +253,114 @@ public sealed partial class OutboxDispatcher(
         }
     }
 
+    /// <summary>
+    /// Records a delivery as sent. Deliveries finishing together are recorded in one transaction
+    /// (group commit): whoever finds no commit running takes every delivery queued by then, so a
+    /// message costs a share of one durable commit instead of one each, which with one fsync per
+    /// message was what bounded the sender. A crash before that commit re-sends the delivered
+    /// messages with the same content and id, exactly as a crash between a send and its own commit.
+    /// </summary>
     private async Task MarkSentAsync(OutboxMessage message, string claim, int attempts)
+    {
+        var delivered = new Delivered(message, claim, attempts);
+        _delivered.Enqueue(delivered);
+        await _recording.WaitAsync();
+        try
+        {
+            if (!delivered.Recorded.Task.IsCompleted)
+            {
+                var batch = new List<Delivered>();
+                while (_delivered.TryDequeue(out var next))
+                {
+                    batch.Add(next);
+                }
+
+                try
+                {
+                    await RecordSentAsync(batch);
+                    batch.ForEach(d => d.Recorded.TrySetResult());
+                }
+#pragma warning disable CA1031 // Every waiting delivery gets the failure and handles it as a store error.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    batch.ForEach(d => d.Recorded.TrySetException(ex));
+                }
+            }
+        }
+        finally
+        {
+            _recording.Release();
+        }
+
+        await delivered.Recorded.Task;
+    }
+
+    private async Task RecordSentAsync(List<Delivered> batch)
     {
         var now = clock.GetUtcNow().UtcDateTime;
         using var scope = scopes.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<ProcessServerDbContext>();
         using var pass = await gate.EnterAsync(CancellationToken.None);
         await using var transaction = await db.Database.BeginTransactionAsync();
-        var updated = await db.Outbox.Where(m => m.Id == message.Id && m.ClaimedBy == claim).ExecuteUpdateAsync(s => s
-            .SetProperty(m => m.Status, OutboxStatuses.Sent)
-            .SetProperty(m => m.SentAt, now)
-            .SetProperty(m => m.Attempts, attempts)
-            .SetProperty(m => m.ClaimedBy, (string?)null)
-            .SetProperty(m => m.ClaimedUntil, (DateTime?)null));
-        if (updated == 0)
+        var recorded = new List<Delivered>(batch.Count);
+        foreach (var (message, claim, attempts) in batch.Select(d => (d.Message, d.Claim, d.Attempts)))
         {
-            // The claim expired during a very slow try and another sender took the message: it may
-            // be delivered twice, with the same content and message id.
-            LogClaimLost(logger, message.Id);
-            return;
-        }
-
-        if (message.Channel == OutboxChannels.Portal && message is { DossierId: { } dossierId, NationalStatusCode: { } code })
-        {
-            var ack = await db.PortalAcks.SingleOrDefaultAsync(a => a.DossierId == dossierId);
-            if (ack is null)
+            var updated = await db.Outbox.Where(m => m.Id == message.Id && m.ClaimedBy == claim).ExecuteUpdateAsync(s => s
+                .SetProperty(m => m.Status, OutboxStatuses.Sent)
+                .SetProperty(m => m.SentAt, now)
+                .SetProperty(m => m.Attempts, attempts)
+                .SetProperty(m => m.ClaimedBy, (string?)null)
+                .SetProperty(m => m.ClaimedUntil, (DateTime?)null));
+            if (updated == 0)
             {
-                db.PortalAcks.Add(new PortalAck { DossierId = dossierId, NationalStatusCode = code, Position = message.Position, AckedAt = now });
-            }
-            else if (ack.Position < message.Position)
-            {
-                ack.NationalStatusCode = code;
-                ack.Position = message.Position;
-                ack.AckedAt = now;
+                // The claim expired during a very slow try and another sender took the message: it may
+                // be delivered twice, with the same content and message id.
+                LogClaimLost(logger, message.Id);
+                continue;
             }
 
-            await db.SaveChangesAsync();
-        }
+            if (message.Channel == OutboxChannels.Portal && message is { DossierId: { } dossierId, NationalStatusCode: { } code })
+            {
+                var ack = await db.PortalAcks.SingleOrDefaultAsync(a => a.DossierId == dossierId);
+                if (ack is null)
+                {
+                    db.PortalAcks.Add(new PortalAck { DossierId = dossierId, NationalStatusCode = code, Position = message.Position, AckedAt = now });
+                }
+                else if (ack.Position < message.Position)
+                {
+                    ack.NationalStatusCode = code;
+                    ack.Position = message.Position;
+                    ack.AckedAt = now;
+                }
 
-        if (message.NotificationId is { } notificationId)
-        {
-            await db.Notifications
-                .Where(n => n.Id == notificationId && n.DeliveredAt == null
-                    && !db.Outbox.Any(m => m.NotificationId == notificationId && m.Status != OutboxStatuses.Sent))
-                .ExecuteUpdateAsync(s => s.SetProperty(n => n.DeliveredAt, now));
+                // Saved at once (inside the transaction) so a later message of the same dossier in
+                // this batch finds the row instead of adding a second one.
+                await db.SaveChangesAsync();
+            }
+
+            if (message.NotificationId is { } notificationId)
+            {
+                await db.Notifications
+                    .Where(n => n.Id == notificationId && n.DeliveredAt == null
+                        && !db.Outbox.Any(m => m.NotificationId == notificationId && m.Status != OutboxStatuses.Sent))
+                    .ExecuteUpdateAsync(s => s.SetProperty(n => n.DeliveredAt, now));
+            }
+
+            recorded.Add(new Delivered(message, claim, attempts));
         }
 
         await transaction.CommitAsync();
-        LogSent(logger, message.Channel, message.Kind, message.Id, message.DossierId, attempts);
+        foreach (var (message, _, attempts) in recorded.Select(d => (d.Message, d.Claim, d.Attempts)))
+        {
+            LogSent(logger, message.Channel, message.Kind, message.Id, message.DossierId, attempts);
+        }
+    }
+
+    /// <summary>A delivery waiting to be recorded as sent, and the signal that it has been.</summary>
+    private sealed record Delivered(OutboxMessage Message, string Claim, int Attempts)
+    {
+        public TaskCompletionSource Recorded { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     private async Task MarkDeadAsync(OutboxMessage message, string claim, int attempts, string? error)

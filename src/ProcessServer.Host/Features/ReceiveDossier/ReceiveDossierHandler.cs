@@ -76,7 +76,8 @@ public sealed partial class ReceiveDossierHandler(
         }
 
         var unit = request.ReceivingUnit!.Trim();
-        if (units.Find(unit) is { } receiving && receiving.RetiredBy(now))
+        // A paper dossier received before a reorganisation is entered under the unit that received it then.
+        if (units.Find(unit) is { } receiving && receiving.RetiredBy(when?.At ?? now))
         {
             return (null, null, null, Refusal.Field("The dossier cannot be received as sent", "receivingUnit",
                 $"Unit {unit} ({receiving.Name}) no longer exists since {receiving.ValidTo:yyyy-MM-dd}"

@@ -13,13 +13,19 @@ namespace ProcessServer.Host.Features.Reports;
 /// <summary>One row of the official table (Biểu 06 / II.06a, DOMAIN §5.2): one field within one unit.</summary>
 public sealed class PeriodReportRow
 {
-    /// <summary>Key: unit code / field code.</summary>
+    /// <summary>Key: unit code / field code; <c>UNIT:code</c>, <c>LEVEL:level</c> or <c>TOTAL</c> for the sums.</summary>
     public string Id { get; set; } = string.Empty;
+
+    /// <summary>Field (one field within one unit), Unit (a unit's total), Level (a level's subtotal) or Total.</summary>
+    public string Kind { get; set; } = PeriodReportRowKinds.Field;
 
     /// <summary>Col 1, STT.</summary>
     public int RowNumber { get; set; }
 
-    /// <summary>Unit level (province, commune, agency).</summary>
+    /// <summary>Place in the printed table (level subtotal, unit total, its fields, …, total), from 1; order by it to print.</summary>
+    public int Position { get; set; }
+
+    /// <summary>Unit level (province, district (historical), commune, agency), as the unit directory records it.</summary>
     public string Level { get; set; } = string.Empty;
 
     /// <summary>Receiving unit.</summary>
@@ -154,8 +160,48 @@ public sealed class PeriodReportRow
 /// <param name="Settings">Settings used.</param>
 /// <param name="Rows">Rows, in report order.</param>
 /// <param name="Total">The total row (RowNumber 0).</param>
+/// <param name="Sums">Each level's subtotal, each unit's total, then the total, in the order of <see cref="Layout"/>.</param>
 public sealed record PeriodReportResult(DateOnly From, DateOnly To, DateTime Start, DateTime CutOff, int CalendarVersion,
-    ReportSettings Settings, IReadOnlyList<PeriodReportRow> Rows, PeriodReportRow Total);
+    ReportSettings Settings, IReadOnlyList<PeriodReportRow> Rows, PeriodReportRow Total, IReadOnlyList<PeriodReportRow> Sums)
+{
+    /// <summary>
+    /// The printed table: per level (province, district, commune, agency) its subtotal, then per unit
+    /// its total followed by its field rows; the total last. The official appendix groups rows so.
+    /// </summary>
+    public IEnumerable<PeriodReportRow> Layout()
+    {
+        foreach (var level in Sums.Where(s => s.Kind == PeriodReportRowKinds.Level))
+        {
+            yield return level;
+            foreach (var unit in Sums.Where(s => s.Kind == PeriodReportRowKinds.Unit && s.Level == level.Level))
+            {
+                yield return unit;
+                foreach (var row in Rows.Where(r => r.UnitCode == unit.UnitCode))
+                {
+                    yield return row;
+                }
+            }
+        }
+
+        yield return Total;
+    }
+}
+
+/// <summary>Kinds of report rows.</summary>
+public static class PeriodReportRowKinds
+{
+    /// <summary>One field within one unit (the rows the official table numbers).</summary>
+    public const string Field = "Field";
+
+    /// <summary>The sum of one unit's field rows.</summary>
+    public const string Unit = "Unit";
+
+    /// <summary>The sum of the units of one level.</summary>
+    public const string Level = "Level";
+
+    /// <summary>The sum of everything.</summary>
+    public const string Total = "Total";
+}
 
 /// <summary>
 /// Computes the official period table from what happened up to the cut-off, so the same period gives
@@ -168,7 +214,15 @@ public sealed record PeriodReportResult(DateOnly From, DateOnly To, DateTime Sta
 /// </summary>
 public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<List<FieldOptions>> fields, IOptions<ServerOptions> server, TimeProvider clock)
 {
-    private static readonly string[] LevelOrder = ["province", "commune", "agency"];
+    private static readonly string[] LevelOrder = UnitLevels.All;
+
+    private static readonly Dictionary<string, string> LevelNames = new(StringComparer.Ordinal)
+    {
+        [UnitLevels.Province] = "Cấp tỉnh / Province level",
+        [UnitLevels.District] = "Cấp huyện (trước 1/7/2025) / District level (before 1/7/2025)",
+        [UnitLevels.Commune] = "Cấp xã / Commune level",
+        [UnitLevels.Agency] = "Cơ quan khác / Other agencies",
+    };
 
     private DbContextOptions<ProcessServerDbContext>? _options;
 
@@ -194,22 +248,7 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
         {
             foreach (var (key, o) in other.Rows)
             {
-                var c = At(key.Unit, key.Field);
-                c.NewOnline += o.NewOnline;
-                c.NewDirect += o.NewDirect;
-                c.NewPostal += o.NewPostal;
-                c.Carried += o.Carried;
-                c.Early += o.Early;
-                c.OnTime += o.OnTime;
-                c.Late += o.Late;
-                c.Withdrawn += o.Withdrawn;
-                c.Returned += o.Returned;
-                c.Refused += o.Refused;
-                c.Within += o.Within;
-                c.Overdue += o.Overdue;
-                c.Paused += o.Paused;
-                c.Rated += o.Rated;
-                c.Satisfied += o.Satisfied;
+                Accumulate(At(key.Unit, key.Field), o);
             }
         }
     }
@@ -618,7 +657,7 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
         var rows = counts
             .Select(kv => Row(kv.Key.Unit, kv.Key.Field, kv.Value))
             .Where(r => r.Received > 0 || r.Resolved > 0 || r.InProgress > 0 || r.WithdrawnReturned > 0 || r.RefusedAtCounter > 0 || r.Rated > 0)
-            .OrderBy(r => Array.IndexOf(LevelOrder, r.Level) is var i && i < 0 ? LevelOrder.Length : i)
+            .OrderBy(r => LevelRank(r.Level))
             .ThenBy(r => r.UnitCode, StringComparer.Ordinal)
             .ThenBy(r => r.FieldCode, StringComparer.Ordinal)
             .ToList();
@@ -627,31 +666,88 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
             rows[i].RowNumber = i + 1;
         }
 
-        var sum = new Counts();
-        foreach (var c in counts.Values)
+        // Sums from the raw counts (before placement and rates), so every sum row is computed like a field row.
+        var byUnit = new Dictionary<string, Counts>(StringComparer.Ordinal);
+        foreach (var (key, c) in counts)
         {
-            sum.NewOnline += c.NewOnline;
-            sum.NewDirect += c.NewDirect;
-            sum.NewPostal += c.NewPostal;
-            sum.Carried += c.Carried;
-            sum.Early += c.Early;
-            sum.OnTime += c.OnTime;
-            sum.Late += c.Late;
-            sum.Withdrawn += c.Withdrawn;
-            sum.Returned += c.Returned;
-            sum.Refused += c.Refused;
-            sum.Within += c.Within;
-            sum.Overdue += c.Overdue;
-            sum.Paused += c.Paused;
-            sum.Rated += c.Rated;
-            sum.Satisfied += c.Satisfied;
+            if (!byUnit.TryGetValue(key.Unit, out var sum))
+            {
+                byUnit[key.Unit] = sum = new Counts();
+            }
+
+            Accumulate(sum, c);
         }
 
-        var total = Row("", "", sum);
+        var shown = rows.Select(r => r.UnitCode).ToHashSet(StringComparer.Ordinal);
+        var unitRows = byUnit.Where(kv => shown.Contains(kv.Key)).Select(kv =>
+        {
+            var row = Row(kv.Key, string.Empty, kv.Value);
+            row.Id = "UNIT:" + kv.Key;
+            row.Kind = PeriodReportRowKinds.Unit;
+            row.FieldName = string.Empty;
+            return (Row: row, Counts: kv.Value);
+        }).ToList();
+        var sums = new List<PeriodReportRow>();
+        foreach (var level in unitRows.GroupBy(u => u.Row.Level).OrderBy(g => LevelRank(g.Key)))
+        {
+            var subtotal = new Counts();
+            foreach (var unit in level)
+            {
+                Accumulate(subtotal, unit.Counts);
+            }
+
+            var row = Row(string.Empty, string.Empty, subtotal);
+            row.Id = "LEVEL:" + level.Key;
+            row.Kind = PeriodReportRowKinds.Level;
+            row.Level = level.Key;
+            row.UnitName = LevelNames.GetValueOrDefault(level.Key) ?? (level.Key.Length == 0 ? "Đơn vị chưa khai báo / Units not in the directory" : level.Key);
+            row.FieldName = string.Empty;
+            sums.Add(row);
+            sums.AddRange(level.OrderBy(u => u.Row.UnitCode, StringComparer.Ordinal).Select(u => u.Row));
+        }
+
+        var all = new Counts();
+        foreach (var c in counts.Values)
+        {
+            Accumulate(all, c);
+        }
+
+        var total = Row("", "", all);
         total.Id = "TOTAL";
+        total.Kind = PeriodReportRowKinds.Total;
+        total.Level = string.Empty;
         total.UnitName = "Tổng cộng / Total";
         total.FieldName = string.Empty;
-        return new PeriodReportResult(from, to, start, cutOff, calendarVersion, settings, rows, total);
+        sums.Add(total);
+        var result = new PeriodReportResult(from, to, start, cutOff, calendarVersion, settings, rows, total, sums);
+        var position = 0;
+        foreach (var row in result.Layout())
+        {
+            row.Position = ++position;
+        }
+
+        return result;
+    }
+
+    private static int LevelRank(string level) => Array.IndexOf(LevelOrder, level) is var i && i >= 0 ? i : LevelOrder.Length;
+
+    private static void Accumulate(Counts sum, Counts c)
+    {
+        sum.NewOnline += c.NewOnline;
+        sum.NewDirect += c.NewDirect;
+        sum.NewPostal += c.NewPostal;
+        sum.Carried += c.Carried;
+        sum.Early += c.Early;
+        sum.OnTime += c.OnTime;
+        sum.Late += c.Late;
+        sum.Withdrawn += c.Withdrawn;
+        sum.Returned += c.Returned;
+        sum.Refused += c.Refused;
+        sum.Within += c.Within;
+        sum.Overdue += c.Overdue;
+        sum.Paused += c.Paused;
+        sum.Rated += c.Rated;
+        sum.Satisfied += c.Satisfied;
     }
 
     private static void Finish(PeriodReportRow row, ReportSettings settings)

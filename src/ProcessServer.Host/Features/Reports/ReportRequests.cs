@@ -95,7 +95,10 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
         : DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d
         : throw new ArgumentException($"{name} must be a date written yyyy-MM-dd, e.g. 2026-06-30");
 
-    /// <summary>The table as CSV (UTF-8 with BOM so Excel reads Vietnamese names), the total row last.</summary>
+    /// <summary>
+    /// The table as CSV (UTF-8 with BOM so Excel reads Vietnamese names) in the printed layout: each
+    /// level's subtotal, each unit's total before its field rows, the total row last (column Kind says which).
+    /// </summary>
     public static string Csv(PeriodReportResult report)
     {
         var csv = new StringBuilder();
@@ -106,10 +109,10 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
             "InProgress", "WithinLimit", "Overdue", "WithdrawnReturned", "NewDirect", "NewPostal", "InProgressPaused",
             "OnTimeRate", "RateNumerator", "RateDenominator", "RateDefinition", "WithdrawnPlacement", "CalendarVersion", "Balanced",
             "Withdrawn", "ReturnedWithoutResolution", "RefusedAtCounter",
-            "Rated", "Satisfied", "NotSatisfied", "SatisfactionRate",
+            "Rated", "Satisfied", "NotSatisfied", "SatisfactionRate", "Kind",
         ];
         csv.AppendLine(string.Join(',', header));
-        foreach (var row in report.Rows.Append(report.Total))
+        foreach (var row in report.Layout())
         {
             object?[] values =
             [
@@ -120,7 +123,7 @@ public sealed class ReportRequests(PeriodReportService reports, IOptionsMonitor<
                 row.OnTimeRate?.ToString("0.##########", CultureInfo.InvariantCulture), row.RateNumerator, row.RateDenominator,
                 row.RateDefinition, row.WithdrawnPlacement, row.CalendarVersion, row.Balanced ? "true" : "false",
                 row.Withdrawn, row.ReturnedWithoutResolution, row.RefusedAtCounter,
-                row.Rated, row.Satisfied, row.NotSatisfied, row.SatisfactionRate?.ToString("0.##########", CultureInfo.InvariantCulture),
+                row.Rated, row.Satisfied, row.NotSatisfied, row.SatisfactionRate?.ToString("0.##########", CultureInfo.InvariantCulture), row.Kind,
             ];
             csv.AppendLine(string.Join(',', values.Select(Field)));
         }

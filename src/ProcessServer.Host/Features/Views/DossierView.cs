@@ -180,9 +180,18 @@ public static class DossierViews
     /// <param name="journal">Its whole journal.</param>
     /// <param name="now">The instant limit statuses are judged at (UTC).</param>
     /// <param name="units">The unit directory, for unit names (codes stand in without it).</param>
-    public static DossierView Build(Dossier dossier, string procedureName, IEnumerable<JournalEntry> journal, DateTime now, UnitDirectory? units = null)
+    public static DossierView Build(Dossier dossier, string procedureName, IEnumerable<JournalEntry> journal, DateTime now, UnitDirectory? units = null) =>
+        Build(dossier, DossierState.FromJson(dossier.StateJson), procedureName, journal, now, units);
+
+    /// <summary>Builds the view from a dossier row and its state already in memory (a transition's answer: no re-parse of what was just serialized).</summary>
+    /// <param name="dossier">The dossier row.</param>
+    /// <param name="state">Its engine state, as <see cref="Dossier.StateJson"/> holds it.</param>
+    /// <param name="procedureName">Name of its definition version.</param>
+    /// <param name="journal">Its whole journal.</param>
+    /// <param name="now">The instant limit statuses are judged at (UTC).</param>
+    /// <param name="units">The unit directory, for unit names (codes stand in without it).</param>
+    public static DossierView Build(Dossier dossier, DossierState state, string procedureName, IEnumerable<JournalEntry> journal, DateTime now, UnitDirectory? units = null)
     {
-        var state = DossierState.FromJson(dossier.StateJson);
         var (en, vi) = NationalNames[dossier.NationalStatusCode];
         return new DossierView(
             dossier.Id,

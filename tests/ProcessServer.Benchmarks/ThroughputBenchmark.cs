@@ -1,0 +1,201 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+/// <summary>
+/// Step completions through the clerk API against what SQLite itself commits for the same writes
+/// (<see cref="StoreLimit"/>), interleaved in rounds at each concurrency, on a warm server.
+/// Receipts are made before the completions of a level and timed apart; only completions count
+/// in completions/s.
+/// </summary>
+internal static class ThroughputBenchmark
+{
+    private static readonly (string Activity, string Key)[] Steps = [("register", "dev-commune-key"), ("sign", "dev-commune-key"), ("returnResult", "dev-counter-key")];
+
+    public static async Task RunAsync(HttpClient http, string work, string serverDb, int dossiers, int rounds, int warmUp, int[] levels)
+    {
+        Console.WriteLine($"throughput: {dossiers} birth-registration dossiers (x3 completions) per level and round, {rounds} rounds, concurrency {string.Join("/", levels)}");
+        Console.WriteLine($"load before: {File.ReadAllText("/proc/loadavg").Trim()}");
+
+        // Warm-up: tiered JIT reaches its optimised code only after thousands of calls, so the
+        // server completes a few thousand steps before anything is timed.
+        var warm = Stopwatch.StartNew();
+        var warmDossiers = await ReceiveAsync(http, warmUp, 4, []);
+        await CompleteAsync(http, warmDossiers, 4, []);
+        Console.WriteLine($"warm-up: {warmUp * 3} completions in {warm.Elapsed.TotalSeconds:0.0} s");
+
+        var stateLength = await ScalarAsync(serverDb, "SELECT CAST(AVG(length(\"StateJson\")) AS INTEGER) FROM \"Dossiers\"");
+        var recordLength = await ScalarAsync(serverDb, "SELECT CAST(AVG(length(\"ResponseBody\")) AS INTEGER) FROM \"IdempotencyRecords\"");
+        Console.WriteLine($"server rows after warm-up: dossier state {stateLength} chars, idempotency record body {recordLength} chars on average");
+
+        await using var limit = await StoreLimit.CreateAsync(work, (int)stateLength);
+        var results = new Dictionary<int, List<LevelResult>>();
+        for (var round = 1; round <= rounds; round++)
+        {
+            foreach (var concurrency in levels)
+            {
+                var store = await LimitAsync(limit, dossiers, concurrency);
+                var receipts = new List<double>();
+                var received = Stopwatch.StartNew();
+                var fresh = await ReceiveAsync(http, dossiers, concurrency, receipts);
+                var receiptRate = dossiers / received.Elapsed.TotalSeconds;
+                var completions = new List<double>();
+                var clock = Stopwatch.StartNew();
+                await CompleteAsync(http, fresh, concurrency, completions);
+                var server = new Measure(completions.Count / clock.Elapsed.TotalSeconds, Quantile(completions, 0.5), Quantile(completions, 0.99));
+                var result = new LevelResult(store, server, new Measure(receiptRate, Quantile(receipts, 0.5), Quantile(receipts, 0.99)));
+                (results.TryGetValue(concurrency, out var list) ? list : results[concurrency] = []).Add(result);
+                Console.WriteLine($"round {round} c={concurrency,-3} limit {store}  server {server}  ratio {server.PerSecond / store.PerSecond:0.000}  (receipts {result.Receipts})");
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"medians of {rounds} rounds (load after: {File.ReadAllText("/proc/loadavg").Trim()})");
+        Console.WriteLine("| clerks | limit tx/s | limit p50 / p99 ms | server completions/s | server p50 / p99 ms | server / limit | receipts/s |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        foreach (var concurrency in levels)
+        {
+            var list = results[concurrency];
+            var ratio = Median(list.Select(r => r.Server.PerSecond / r.Limit.PerSecond));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {concurrency} | {Median(list.Select(r => r.Limit.PerSecond)):0} | {Median(list.Select(r => r.Limit.P50)):0.00} / {Median(list.Select(r => r.Limit.P99)):0.00} | {Median(list.Select(r => r.Server.PerSecond)):0.0} | {Median(list.Select(r => r.Server.P50)):0.00} / {Median(list.Select(r => r.Server.P99)):0.00} | {ratio:0.000} | {Median(list.Select(r => r.Receipts.PerSecond)):0.0} |"));
+        }
+    }
+
+    private static async Task<Measure> LimitAsync(StoreLimit limit, int dossiers, int concurrency)
+    {
+        var seeded = new ConcurrentQueue<LimitDossier>();
+        for (var i = 0; i < dossiers; i++)
+        {
+            seeded.Enqueue(await limit.SeedAsync());
+        }
+
+        var latencies = new ConcurrentBag<double>();
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
+        {
+            while (seeded.TryDequeue(out var dossier))
+            {
+                for (var step = 0; step < Steps.Length; step++)
+                {
+                    latencies.Add(await limit.CompleteAsync(dossier));
+                }
+            }
+        })));
+        var samples = latencies.ToList();
+        return new Measure(samples.Count / clock.Elapsed.TotalSeconds, Quantile(samples, 0.5), Quantile(samples, 0.99));
+    }
+
+    private static async Task<List<JsonObject>> ReceiveAsync(HttpClient http, int count, int concurrency, List<double> latencies)
+    {
+        var received = new ConcurrentBag<JsonObject>();
+        var next = 0;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            var local = new List<double>();
+            while (Interlocked.Increment(ref next) <= count)
+            {
+                var watch = Stopwatch.StartNew();
+                var response = await Send(http, "/api/dossiers", "dev-counter-key", NewDossier(), null);
+                received.Add(await Read(response, HttpStatusCode.Created));
+                local.Add(watch.Elapsed.TotalMilliseconds);
+            }
+
+            lock (latencies)
+            {
+                latencies.AddRange(local);
+            }
+        }));
+        return [.. received];
+    }
+
+    private static async Task CompleteAsync(HttpClient http, List<JsonObject> dossiers, int concurrency, List<double> latencies)
+    {
+        var queue = new ConcurrentQueue<JsonObject>(dossiers);
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            var local = new List<double>();
+            while (queue.TryDequeue(out var dossier))
+            {
+                foreach (var (activity, key) in Steps)
+                {
+                    var task = dossier["currentTasks"]!.AsArray().Single(t => t!["activityId"]!.GetValue<string>() == activity)!;
+                    var watch = Stopwatch.StartNew();
+                    var response = await Send(http, $"/api/tasks/{task["id"]}/complete", key,
+                        new { outcome = "Done", comment = "benchmark" }, dossier["version"]!.GetValue<int>());
+                    dossier = await Read(response, HttpStatusCode.OK);
+                    local.Add(watch.Elapsed.TotalMilliseconds);
+                }
+            }
+
+            lock (latencies)
+            {
+                latencies.AddRange(local);
+            }
+        }));
+    }
+
+    private static object NewDossier() => new
+    {
+        procedureCode = "birth-registration",
+        applicant = new { name = "Trần Thị Bình", idNumber = "051190004321", phone = "0905000111" },
+        channel = "direct",
+        receivingUnit = "HCC-BINHSON",
+    };
+
+    private static async Task<HttpResponseMessage> Send(HttpClient http, string path, string key, object body, int? version)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("X-Api-Key", key);
+        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
+        if (version is not null)
+        {
+            request.Headers.TryAddWithoutValidation("If-Match", $"\"{version}\"");
+        }
+
+        return await http.SendAsync(request);
+    }
+
+    private static async Task<JsonObject> Read(HttpResponseMessage response, HttpStatusCode expected)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        if (response.StatusCode != expected)
+        {
+            throw new InvalidOperationException($"expected {expected}, got {(int)response.StatusCode}: {text}");
+        }
+
+        return JsonNode.Parse(text)!.AsObject();
+    }
+
+    private static async Task<long> ScalarAsync(string database, string sql)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync() is long value ? value : 0;
+    }
+
+    private static double Quantile(List<double> samples, double q)
+    {
+        samples.Sort();
+        return samples.Count == 0 ? double.NaN : samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(q * samples.Count) - 1)];
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
+    }
+
+    private sealed record Measure(double PerSecond, double P50, double P99)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{PerSecond,7:0.0}/s p50 {P50,6:0.00} p99 {P99,7:0.00} ms");
+    }
+
+    private sealed record LevelResult(Measure Limit, Measure Server, Measure Receipts);
+}
