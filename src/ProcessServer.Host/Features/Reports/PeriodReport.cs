@@ -296,6 +296,11 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
         // the instant; see FeedSources), and nothing received or resolved later than now exists anyway.
         var now = clock.GetUtcNow().UtcDateTime;
         var cutOff = periodEnd > now ? now : periodEnd;
+
+        // What the report counts happened before the period's end, or, for a period not over yet, up to
+        // and including now: a dossier received at this very instant is already in Dossiers, so it is in
+        // the report too (one microsecond past now, the finest instant PostgreSQL stores, as the bound).
+        var until = periodEnd > now ? now.AddTicks(TimeSpan.TicksPerMicrosecond) : periodEnd;
         var scope = unitScope?.ToArray();
         IQueryable<Dossier> Dossiers(ProcessServerDbContext context) =>
             scope is null ? context.Dossiers.AsNoTracking() : context.Dossiers.AsNoTracking().Where(d => scope.Contains(d.ReceivingUnit));
@@ -303,11 +308,11 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
         // Five independent groups of queries, each on a connection of its own so the database works
         // on them in parallel (SQLite in WAL mode serves concurrent readers; so does PostgreSQL).
         var parts = await Task.WhenAll(
-            InParallel(db, c => ReceivedAsync(Dossiers(c), start, cutOff, cancellationToken)),
+            InParallel(db, c => ReceivedAsync(Dossiers(c), start, until, cancellationToken)),
             InParallel(db, c => CarriedAsync(Dossiers(c), start, cancellationToken)),
-            InParallel(db, c => ResolvedAsync(Dossiers(c), start, cutOff, settings, time, cancellationToken)),
-            InParallel(db, c => RunningAsync(Dossiers(c), c.Journal.AsNoTracking(), cutOff, settings, cancellationToken)),
-            InParallel(db, c => RatedAsync(scope is null ? c.Ratings.AsNoTracking() : c.Ratings.AsNoTracking().Where(r => scope.Contains(r.UnitCode)), start, cutOff, cancellationToken)));
+            InParallel(db, c => ResolvedAsync(Dossiers(c), start, until, settings, time, cancellationToken)),
+            InParallel(db, c => RunningAsync(Dossiers(c), c.Journal.AsNoTracking(), until, cutOff, settings, cancellationToken)),
+            InParallel(db, c => RatedAsync(scope is null ? c.Ratings.AsNoTracking() : c.Ratings.AsNoTracking().Where(r => scope.Contains(r.UnitCode)), start, until, cancellationToken)));
         var counts = new Tally();
         foreach (var part in parts)
         {
@@ -335,10 +340,10 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
     }
 
     /// <summary>Cols 4, 5: new in the period, by channel.</summary>
-    private static async Task<Tally> ReceivedAsync(IQueryable<Dossier> dossiers, DateTime start, DateTime cutOff, CancellationToken cancellationToken)
+    private static async Task<Tally> ReceivedAsync(IQueryable<Dossier> dossiers, DateTime start, DateTime until, CancellationToken cancellationToken)
     {
         var tally = new Tally();
-        foreach (var r in await dossiers.Where(d => d.ReceivedAt >= start && d.ReceivedAt < cutOff)
+        foreach (var r in await dossiers.Where(d => d.ReceivedAt >= start && d.ReceivedAt < until)
                      .GroupBy(d => new { d.FieldCode, d.ReceivingUnit })
                      .Select(g => new
                      {
@@ -375,11 +380,11 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
     }
 
     /// <summary>Cols 8–10: result ready in the period, by the verdict judged at that moment; and those stopped in the period.</summary>
-    private static async Task<Tally> ResolvedAsync(IQueryable<Dossier> dossiers, DateTime start, DateTime cutOff, ReportSettings settings, WorkingTime time,
+    private static async Task<Tally> ResolvedAsync(IQueryable<Dossier> dossiers, DateTime start, DateTime until, ReportSettings settings, WorkingTime time,
         CancellationToken cancellationToken)
     {
         var tally = new Tally();
-        foreach (var r in await dossiers.Where(d => d.ResultReadyAt >= start && d.ResultReadyAt < cutOff && d.ReceivedAt < cutOff)
+        foreach (var r in await dossiers.Where(d => d.ResultReadyAt >= start && d.ResultReadyAt < until && d.ReceivedAt < until)
                      .GroupBy(d => new { d.FieldCode, d.ReceivingUnit })
                      .Select(g => new
                      {
@@ -398,7 +403,7 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
 
         if (settings.Apology == ApologyReading.NewAppointment)
         {
-            var cured = await dossiers.Where(d => d.ResultReadyAt >= start && d.ResultReadyAt < cutOff && d.ReceivedAt < cutOff
+            var cured = await dossiers.Where(d => d.ResultReadyAt >= start && d.ResultReadyAt < until && d.ReceivedAt < until
                                                   && d.Verdict == nameof(Verdict.Late) && d.ApologyDueAt != null)
                 .Select(d => new { d.ReceivingUnit, d.FieldCode, d.ResultReadyAt, d.ApologyDueAt }).ToListAsync(cancellationToken);
             foreach (var r in cured)
@@ -423,7 +428,7 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
         // Withdrawn / returned without resolution in the period, each in its column. Applications refused
         // at the counter are stored received-and-stopped at the same instant (never running): they come
         // out of the new receipts here, by channel, and are shown apart.
-        foreach (var r in await dossiers.Where(d => d.StoppedAt >= start && d.StoppedAt < cutOff && d.ReceivedAt < cutOff)
+        foreach (var r in await dossiers.Where(d => d.StoppedAt >= start && d.StoppedAt < until && d.ReceivedAt < until)
                      .GroupBy(d => new { d.FieldCode, d.ReceivingUnit, d.StopKind, d.Channel })
                      .Select(g => new { g.Key.ReceivingUnit, g.Key.FieldCode, g.Key.StopKind, g.Key.Channel, Total = g.Count() }).ToListAsync(cancellationToken))
         {
@@ -459,10 +464,10 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
     }
 
     /// <summary>Applicants' ratings given in the period, under the dossier's receiving unit and field.</summary>
-    private static async Task<Tally> RatedAsync(IQueryable<ServiceRating> ratings, DateTime start, DateTime cutOff, CancellationToken cancellationToken)
+    private static async Task<Tally> RatedAsync(IQueryable<ServiceRating> ratings, DateTime start, DateTime until, CancellationToken cancellationToken)
     {
         var tally = new Tally();
-        foreach (var r in await ratings.Where(r => r.RatedAt >= start && r.RatedAt < cutOff)
+        foreach (var r in await ratings.Where(r => r.RatedAt >= start && r.RatedAt < until)
                      .GroupBy(r => new { r.FieldCode, r.UnitCode })
                      .Select(g => new { g.Key.UnitCode, g.Key.FieldCode, Total = g.Count(), Satisfied = g.Count(r => r.Satisfied) })
                      .ToListAsync(cancellationToken))
@@ -475,17 +480,20 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
         return tally;
     }
 
-    /// <summary>Cols 12, 13: running at the cut-off, within limit or overdue as of then.</summary>
-    private static async Task<Tally> RunningAsync(IQueryable<Dossier> dossiers, IQueryable<JournalEntry> journal, DateTime cutOff, ReportSettings settings,
+    /// <summary>
+    /// Cols 12, 13: running at the cut-off (what happened before <paramref name="until"/>), within limit
+    /// or overdue as judged at <paramref name="cutOff"/>.
+    /// </summary>
+    private static async Task<Tally> RunningAsync(IQueryable<Dossier> dossiers, IQueryable<JournalEntry> journal, DateTime until, DateTime cutOff, ReportSettings settings,
         CancellationToken cancellationToken)
     {
         var tally = new Tally();
         var apologyCounts = settings.Apology == ApologyReading.NewAppointment;
-        foreach (var part in RunningAt(dossiers, cutOff))
+        foreach (var part in RunningAt(dossiers, until))
         {
-            var moved = part.Where(d => journal.Any(j => j.DossierId == d.Id && j.Timestamp < cutOff
+            var moved = part.Where(d => journal.Any(j => j.DossierId == d.Id && j.Timestamp < until
                 && (j.Type == JournalEventTypes.ClockPaused || j.Type == JournalEventTypes.ClockResumed || (apologyCounts && j.Type == JournalEventTypes.ApologyIssued))));
-            var still = part.Where(d => !journal.Any(j => j.DossierId == d.Id && j.Timestamp < cutOff
+            var still = part.Where(d => !journal.Any(j => j.DossierId == d.Id && j.Timestamp < until
                 && (j.Type == JournalEventTypes.ClockPaused || j.Type == JournalEventTypes.ClockResumed || (apologyCounts && j.Type == JournalEventTypes.ApologyIssued))));
 
             // Clock never moved: overdue when the appointment passed before the cut-off.
@@ -504,14 +512,14 @@ public sealed class PeriodReportService(UnitDirectory units, IOptionsMonitor<Lis
                 d.ReceivingUnit,
                 d.FieldCode,
                 d.AppointmentAt,
-                ClockType = journal.Where(j => j.DossierId == d.Id && j.Timestamp < cutOff && clockTypes.Contains(j.Type))
+                ClockType = journal.Where(j => j.DossierId == d.Id && j.Timestamp < until && clockTypes.Contains(j.Type))
                     .OrderByDescending(j => j.Sequence).Select(j => j.Type).FirstOrDefault(),
-                ClockAt = journal.Where(j => j.DossierId == d.Id && j.Timestamp < cutOff && clockTypes.Contains(j.Type))
+                ClockAt = journal.Where(j => j.DossierId == d.Id && j.Timestamp < until && clockTypes.Contains(j.Type))
                     .OrderByDescending(j => j.Sequence).Select(j => (DateTime?)j.Timestamp).FirstOrDefault(),
-                ClockData = journal.Where(j => j.DossierId == d.Id && j.Timestamp < cutOff && clockTypes.Contains(j.Type))
+                ClockData = journal.Where(j => j.DossierId == d.Id && j.Timestamp < until && clockTypes.Contains(j.Type))
                     .OrderByDescending(j => j.Sequence).Select(j => j.DataJson).FirstOrDefault(),
                 Apology = apologyCounts
-                    ? journal.Where(j => j.DossierId == d.Id && j.Timestamp < cutOff && j.Type == JournalEventTypes.ApologyIssued).Select(j => j.DataJson).FirstOrDefault()
+                    ? journal.Where(j => j.DossierId == d.Id && j.Timestamp < until && j.Type == JournalEventTypes.ApologyIssued).Select(j => j.DataJson).FirstOrDefault()
                     : null,
             }).ToListAsync(cancellationToken);
             foreach (var r in rows)
