@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json.Nodes;
 using FluentAssertions;
 using ProcessServer.OData.Tests.Support;
 using static ProcessServer.OData.Tests.Support.Feed;
@@ -45,6 +46,34 @@ public sealed class FuzzFindingTests(FeedFixture feed)
             status.Should().Be(HttpStatusCode.BadRequest, body);
             body.Should().Contain("\"code\"").And.Contain("\"message\"");
         }
+    }
+
+    [Fact]
+    public async Task Functions_over_null_columns_of_the_in_memory_Units_set_follow_null_semantics_instead_of_failing()
+    {
+        // Units is held in memory; the unit tree's roots have no Parent and most units no Successor
+        // or ValidFrom. OData: a function of null is null, and a comparison with null is false.
+        var units = await AllAsync(feed.Server, "Units");
+        units.Should().Contain(u => u["Parent"] == null, "the test needs a unit without a parent");
+        string? Of(JsonObject u, string name) => u[name]?.GetValue<string>();
+
+        async Task<long> CountAsync(string filter)
+        {
+            var (status, body, _) = await RawAsync(feed.Server, "Units/$count?$filter=" + Uri.EscapeDataString(filter));
+            status.Should().Be(HttpStatusCode.OK, $"{filter}: {body}");
+            return long.Parse(body, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        (await CountAsync("length(Parent) eq 9223372036854775807")).Should().Be(0);
+        (await CountAsync("length(Parent) gt 0")).Should().Be(units.Count(u => Of(u, "Parent") is { Length: > 0 }));
+        (await CountAsync("startswith(Successor,'HCC')")).Should().Be(units.Count(u => Of(u, "Successor")?.StartsWith("HCC", StringComparison.Ordinal) == true));
+        (await CountAsync("tolower(Parent) eq '\\'")).Should().Be(0);
+        (await CountAsync("hour(ValidFrom) ge 0")).Should().Be(units.Count(u => u["ValidFrom"] != null));
+        (await CountAsync("Parent eq null")).Should().Be(units.Count(u => u["Parent"] == null));
+
+        var (fuzzStatus, fuzzBody, _) = await RawAsync(feed.Server, Escape(
+            "Units?$filter=(Level gt 'x' or not (hour(ValidFrom) ge 99999999)) and (not (tolower(Name) gt 'x' or ValidFrom in (2026-01-01T00:00:00+07:00,2026-01-01T00:00:00+07:00)))&$orderby=Code asc,Name asc&$top=1"));
+        fuzzStatus.Should().Be(HttpStatusCode.OK, fuzzBody);
     }
 
     private static string Escape(string query)

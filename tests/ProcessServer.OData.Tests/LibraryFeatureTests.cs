@@ -201,6 +201,22 @@ public sealed class LibraryFeatureTests(FeedFixture feed)
         some["value"]![0]!["Limit"]!.GetValue<double>().Should().BeApproximately((double)(await db.Tasks.Where(t => t.TimeLimitDays != null).Select(t => t.TimeLimitDays!.Value).ToListAsync()).Sum(), 1e-6);
     }
 
+    [Theory]
+    [InlineData("PeriodReport?from=2026-01-01&to=2026-03-31&$apply=aggregate(CutOff with max as Received)")]
+    [InlineData("Dossiers?$apply=groupby((UnitCode),aggregate(ReceivedAt with max as Channel))")]
+    [InlineData("Dossiers?$apply=aggregate(SupplementRequests with average as SupplementRequests)")]
+    public async Task An_aggregate_alias_that_names_a_property_of_another_type_is_refused_with_a_400_before_any_row_is_written(string query)
+    {
+        // OData Aggregation §3.1.1: an alias must not collide with a declared property. The library refuses
+        // one of another type; the answer must be a whole OData error, not a page cut off mid-body.
+        var (status, body, _) = await RawAsync(feed.Server, query);
+
+        status.Should().Be(HttpStatusCode.BadRequest, body);
+        var error = JsonNode.Parse(body)!["error"]!;
+        error["code"]!.GetValue<string>().Should().NotBeNullOrEmpty();
+        error["message"]!.GetValue<string>().Should().Contain("incompatible primitive type");
+    }
+
     [Fact]
     public async Task Min_and_max_of_instants_in_apply_return_their_values()
     {

@@ -46,11 +46,18 @@ internal static class FeedPages
         AllowedQueryOptions = AllowedQueryOptions.Supported & ~AllowedQueryOptions.Search,
     };
 
-    private static ODataQuerySettings Settings() => new()
+    /// <summary>
+    /// The library leaves null propagation off for LINQ to Objects as it does for EF Core, so on the small
+    /// in-memory sets (Units, Fields, Procedures, the period report) <c>length(Parent)</c> or
+    /// <c>hour(ValidFrom)</c> over a row whose column is null threw (500). Databases propagate nulls by
+    /// themselves; in memory the binder must guard every access, as OData's null semantics say.
+    /// </summary>
+    private static ODataQuerySettings Settings(IQueryable source) => new()
     {
         EnsureStableOrdering = true,
         EnableConstantParameterization = true,
         TimeZone = TimeZoneInfo.Utc,
+        HandleNullPropagation = source.Provider is EnumerableQuery ? HandleNullPropagationOption.True : HandleNullPropagationOption.Default,
     };
 
     /// <summary>A collection (or its /$count) with paging.</summary>
@@ -61,7 +68,7 @@ internal static class FeedPages
         Check(http.Request);
         var token = options.RawValues.SkipToken is { } raw ? SkipToken.Decode(raw) : null;
         options.Validate(Validation);
-        var settings = Settings();
+        var settings = Settings(source);
         var feature = http.ODataFeature();
         var countOnly = feature.Path?.LastSegment is CountSegment;
         var (pageSize, preferred) = PageSize(http.Request);
@@ -204,7 +211,7 @@ internal static class FeedPages
         var http = controller.HttpContext;
         Check(http.Request);
         options.Validate(Validation);
-        var settings = Settings();
+        var settings = Settings(source);
         NotFound(await AnyAsync(source, http.RequestAborted), http, description);
         if (http.Request.Headers.IfNoneMatch.Count > 0 && EntityTagHeaderValue.TryParseList(http.Request.Headers.IfNoneMatch, out var wanted)
             && CurrentETag(http, (await ListAsync(source.Take(1), http.RequestAborted))[0]) is { } current
