@@ -32,6 +32,7 @@ public static class StoreRegistration
     public static IServiceCollection AddProcessServerStore(this IServiceCollection services, StoreOptions options)
     {
         services.AddSingleton(options);
+        services.AddSingleton<ServerMetrics>();
         services.AddSingleton<WriteGate>();
         // Interceptors registered in DI (tests use one to simulate a crash mid-transition).
         services.AddDbContext<ProcessServerDbContext>((provider, builder) =>

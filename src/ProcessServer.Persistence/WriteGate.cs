@@ -6,7 +6,9 @@ namespace ProcessServer.Persistence;
 /// resolves SQLITE_BUSY by sleeping and retrying, which turns a 5 ms write into a 150 ms one.
 /// PostgreSQL handles concurrent writers itself, so the gate is open there.
 /// </summary>
-public sealed class WriteGate(StoreOptions options) : IDisposable
+/// <param name="options">The store; the gate exists only for SQLite.</param>
+/// <param name="metrics">Where the wait for the gate is recorded.</param>
+public sealed class WriteGate(StoreOptions options, ServerMetrics? metrics = null) : IDisposable
 {
     private readonly SemaphoreSlim? _semaphore = options.Provider == StoreProvider.Sqlite ? new SemaphoreSlim(1, 1) : null;
 
@@ -18,7 +20,17 @@ public sealed class WriteGate(StoreOptions options) : IDisposable
             return NoGate.Instance;
         }
 
-        await _semaphore.WaitAsync(cancellationToken);
+        if (!_semaphore.Wait(0, CancellationToken.None))
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            await _semaphore.WaitAsync(cancellationToken);
+            metrics?.GateWaited(System.Diagnostics.Stopwatch.GetElapsedTime(started));
+        }
+        else
+        {
+            metrics?.GateWaited(TimeSpan.Zero);
+        }
+
         return new Pass(_semaphore);
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using FluentAssertions;
@@ -27,12 +28,28 @@ public sealed class TelemetryTests : IDisposable
             using var reporter = server.Client(Keys.Reporter);
             (await reporter.GetAsync("/odata/v1/Units")).StatusCode.Should().Be(HttpStatusCode.OK);
             (await reporter.GetAsync("/api/dossiers/NO-SUCH-DOSSIER")).StatusCode.Should().NotBe(HttpStatusCode.OK);
+            using var counter = server.Client(Keys.Counter);
+            var receipt = await counter.PostAsJsonAsync("/api/dossiers", new
+            {
+                procedureCode = "birth-registration",
+                applicant = new { name = "Nguyễn Văn An", idNumber = "051090001234", phone = "0905123456" },
+                channel = "direct",
+                receivingUnit = "HCC-BINHSON",
+            });
+            receipt.StatusCode.Should().Be(HttpStatusCode.Created, await receipt.Content.ReadAsStringAsync());
 
             // Protobuf keeps strings as UTF-8 bytes: the span's url.path and the resource's service name.
             var traces = await receiver.WaitForAsync("/v1/traces", "/odata/v1/Units");
             Contains(traces, "processserver-test").Should().BeTrue("the resource names the configured service");
             Contains(traces, "http.request.method").Should().BeTrue();
             (await receiver.WaitForAsync("/v1/metrics", "http.server.request.duration")).Should().NotBeEmpty();
+
+            // Database calls as spans of their own (EF Core instrumentation) and the server's own metrics.
+            (await receiver.WaitForAsync("/v1/traces", "OpenTelemetry.Instrumentation.EntityFrameworkCore")).Should().NotBeEmpty();
+            var metrics = await receiver.WaitForAsync("/v1/metrics", "processserver.transitions");
+            Contains(metrics, "processserver.transition.duration").Should().BeTrue();
+            Contains(metrics, "processserver.write_gate.wait").Should().BeTrue();
+            (await receiver.WaitForAsync("/v1/metrics", "processserver.outbox.backlog")).Should().NotBeEmpty();
         }
 
         receiver.Requests.Should().OnlyContain(r => r.ContentType == "application/x-protobuf");

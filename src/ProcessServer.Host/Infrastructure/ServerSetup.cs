@@ -63,6 +63,7 @@ public static class ServerSetup
 
         var store = configuration.GetSection("Database").Get<StoreOptions>() ?? new StoreOptions();
         builder.Services.AddProcessServerStore(store);
+        builder.Services.AddProcessServerHealthChecks();
         builder.AddDeadlines(store);
 
         builder.Services.AddSingleton(TimeProvider.System);
@@ -179,7 +180,8 @@ public static class ServerSetup
             app.MapGet("/", () => Results.Redirect("/swagger")).ExcludeFromDescription();
         }
 
-        app.MapGet("/health", () => Results.Ok(new { status = "ok" })).WithTags("Server").AllowAnonymous();
+        app.MapProcessServerHealth();
+        app.MapTelemetry();
 
         ReceiveDossierEndpoint.Map(app);
         GetDossierEndpoint.Map(app);

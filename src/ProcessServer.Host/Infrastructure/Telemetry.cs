@@ -2,30 +2,41 @@ using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using ProcessServer.Persistence;
 
 namespace ProcessServer.Host.Infrastructure;
 
 /// <summary>
-/// OpenTelemetry traces (one span per request, with the dossier, receipt code and procedure tags the
-/// transition pipeline puts on the request's activity) and ASP.NET Core metrics, exported over OTLP
-/// when <c>OpenTelemetry:Endpoint</c> is set; without it nothing is registered and nothing is paid.
+/// OpenTelemetry for operators: traces (one span per request, with the dossier, receipt code and
+/// procedure tags the transition pipeline puts on the request's activity, and a child span per
+/// database command from EF Core), and metrics (ASP.NET Core's request metrics and the server's own,
+/// <see cref="ServerMetrics"/>: transitions and their latency, write-gate wait, deadline lateness,
+/// outbox backlog). Exported over OTLP when <c>OpenTelemetry:Endpoint</c> is set, and offered for
+/// scraping at <c>/metrics</c> (Prometheus text format) when <c>OpenTelemetry:PrometheusEndpoint</c> is
+/// true; with neither, nothing is registered and nothing is paid.
 /// </summary>
 public static class Telemetry
 {
     /// <summary>Configuration section.</summary>
     public const string Section = "OpenTelemetry";
 
-    /// <summary>Registers the SDK with the OTLP exporter when an endpoint is configured.</summary>
+    /// <summary>Path of the Prometheus scrape endpoint.</summary>
+    public const string ScrapePath = "/metrics";
+
+    /// <summary>Registers the SDK with the configured exporters.</summary>
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection(Section);
         var endpoint = section["Endpoint"];
-        if (string.IsNullOrWhiteSpace(endpoint))
+        var scrape = section.GetValue<bool>("PrometheusEndpoint");
+        var otlp = !string.IsNullOrWhiteSpace(endpoint);
+        if (!otlp && !scrape)
         {
             return builder;
         }
 
-        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var root) || root.Scheme is not ("http" or "https"))
+        Uri? root = null;
+        if (otlp && (!Uri.TryCreate(endpoint, UriKind.Absolute, out root) || root.Scheme is not ("http" or "https")))
         {
             throw new ServerConfigurationException($"{Section}:Endpoint must be an absolute http(s) URL of an OTLP receiver (e.g. http://localhost:4318), not '{endpoint}'.");
         }
@@ -37,22 +48,62 @@ public static class Telemetry
         void Otlp(OtlpExporterOptions o, string signal)
         {
             o.Protocol = grpc ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
-            o.Endpoint = grpc ? root : new Uri(root, root.AbsolutePath.TrimEnd('/') + "/" + signal);
+            o.Endpoint = grpc ? root! : new Uri(root!, root!.AbsolutePath.TrimEnd('/') + "/" + signal);
             o.BatchExportProcessorOptions.ScheduledDelayMilliseconds = delay;
         }
 
-        builder.Services.AddOpenTelemetry()
+        builder.Services.AddHostedService<OutboxBacklogObserver>();
+        var telemetry = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(section["ServiceName"] is { Length: > 0 } name ? name : "ProcessServer"))
-            .WithTracing(t => t
-                .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/health"))
-                .AddOtlpExporter(o => Otlp(o, "v1/traces")))
-            .WithMetrics(m => m
-                .AddAspNetCoreInstrumentation()
-                .AddOtlpExporter((o, reader) =>
+            .WithMetrics(m =>
+            {
+                m.AddAspNetCoreInstrumentation().AddMeter(ServerMetrics.MeterName);
+                if (otlp)
                 {
-                    Otlp(o, "v1/metrics");
-                    reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = delay;
-                }));
+                    m.AddOtlpExporter((o, reader) =>
+                    {
+                        Otlp(o, "v1/metrics");
+                        reader.PeriodicExportingMetricReaderOptions.ExportIntervalMilliseconds = delay;
+                    });
+                }
+
+                if (scrape)
+                {
+                    m.AddPrometheusExporter();
+                }
+            });
+        if (otlp)
+        {
+            telemetry.WithTracing(t => t
+                .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/health") && !http.Request.Path.StartsWithSegments(ScrapePath))
+                .AddEntityFrameworkCoreInstrumentation()
+                .AddOtlpExporter(o => Otlp(o, "v1/traces")));
+        }
+
         return builder;
+    }
+
+    /// <summary>Maps <c>/metrics</c> when the Prometheus endpoint is switched on.</summary>
+    public static WebApplication MapTelemetry(this WebApplication app)
+    {
+        if (app.Configuration.GetSection(Section).GetValue<bool>("PrometheusEndpoint"))
+        {
+            // Anonymous like /health: scrapers carry no API key. Operators expose it only inside their network (README).
+            app.MapPrometheusScrapingEndpoint(ScrapePath).AllowAnonymous();
+        }
+
+        return app;
+    }
+
+    /// <summary>Starts observing the outbox backlog once telemetry is on (the gauge reads the store).</summary>
+    private sealed class OutboxBacklogObserver(ServerMetrics metrics, IServiceScopeFactory scopes) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            metrics.ObserveOutboxBacklog(scopes);
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -131,7 +131,8 @@ public sealed class DossierTransitions(
     TimeProvider clock,
     LateEntryRules lateEntries,
     OutboxStaging outbox,
-    OutboxSignal outboxSignal)
+    OutboxSignal outboxSignal,
+    ServerMetrics metrics)
 {
     /// <summary>Status code stored with the answer of an accepted change to an existing dossier.</summary>
     internal const int AnswerOk = 200;
@@ -151,6 +152,17 @@ public sealed class DossierTransitions(
     /// <param name="decide">The handler's decision on the dossier as it is now.</param>
     /// <param name="cancellationToken">Cancellation.</param>
     public async Task<TransitionOutcome> RunAsync(
+        TransitionCall call,
+        Func<TransitionInput, CancellationToken, Task<TransitionDecision>> decide,
+        CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcome = await RunOnceAsync(call, decide, cancellationToken);
+        metrics.Transition(outcome.Kind, started);
+        return outcome;
+    }
+
+    private async Task<TransitionOutcome> RunOnceAsync(
         TransitionCall call,
         Func<TransitionInput, CancellationToken, Task<TransitionDecision>> decide,
         CancellationToken cancellationToken)

@@ -51,6 +51,9 @@ public sealed class TransitionOutcome
     /// <summary>Whether the change was made or replayed.</summary>
     public bool Succeeded => Answer is not null;
 
+    /// <summary>accepted, replayed or refused (the outcome tag of the transition metrics).</summary>
+    public string Kind => Answer is null ? "refused" : Answer.Replayed ? "replayed" : "accepted";
+
     /// <summary>An accepted change.</summary>
     public static TransitionOutcome Accepted(TransitionAnswer answer) => new(answer, null);
 
@@ -59,6 +62,6 @@ public sealed class TransitionOutcome
 
     /// <inheritdoc />
     public override string ToString() => Answer is { } a
-        ? $"{(a.Replayed ? "replayed" : "accepted")} {a.ETag}"
+        ? $"{Kind} {a.ETag}"
         : $"{Refusal!.Kind}: {Refusal.Title} — {Refusal.Detail}";
 }

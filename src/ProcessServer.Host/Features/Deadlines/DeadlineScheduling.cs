@@ -43,7 +43,9 @@ public static class DeadlineScheduling
         }
 
         // One write gate for the process, known now, so Quartz's SQLite connections can share it.
-        var gate = new WriteGate(store);
+        var metrics = new ServerMetrics();
+        var gate = new WriteGate(store, metrics);
+        builder.Services.Replace(ServiceDescriptor.Singleton(metrics));
         builder.Services.Replace(ServiceDescriptor.Singleton(gate));
         builder.Services.AddQuartz(q =>
         {

@@ -35,6 +35,7 @@ public sealed partial class DeadlineSweeper(
     OutboxStaging outbox,
     OutboxSignal outboxSignal,
     IOptionsMonitor<DeadlineOptions> options,
+    ServerMetrics metrics,
     ILogger<DeadlineSweeper> logger)
 {
     private const int MaxConflictRetries = 5;
@@ -114,6 +115,7 @@ public sealed partial class DeadlineSweeper(
         {
             deadline.Status = DeadlineStates.Fired;
             deadline.FiredAt = now;
+            metrics.DeadlineFired(deadline.Kind, now - deadline.FireAt);
             var notification = new Notification
             {
                 Id = Guid.CreateVersion7().ToString(),

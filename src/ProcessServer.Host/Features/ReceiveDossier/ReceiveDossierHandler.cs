@@ -29,6 +29,7 @@ public sealed partial class ReceiveDossierHandler(
     OutboxStaging outbox,
     OutboxSignal outboxSignal,
     FieldLimits limits,
+    ServerMetrics metrics,
     ILoggerFactory loggers)
 {
     private const int MaxAttempts = 5;
@@ -98,6 +99,15 @@ public sealed partial class ReceiveDossierHandler(
     /// (a receipt, or a refusal at the counter), numbered and written in one transaction.
     /// </summary>
     internal async Task<TransitionOutcome> ReceiveAsync(ReceiveDossierRequest request, string unit, Caller caller, IdempotencyToken? idempotency,
+        OccurredAt when, Func<Engine.Definitions.CompiledWorkflow, TimeContext, TransitionResult> start, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outcome = await ReceiveOnceAsync(request, unit, caller, idempotency, when, start, cancellationToken);
+        metrics.Transition(outcome.Kind, started);
+        return outcome;
+    }
+
+    private async Task<TransitionOutcome> ReceiveOnceAsync(ReceiveDossierRequest request, string unit, Caller caller, IdempotencyToken? idempotency,
         OccurredAt when, Func<Engine.Definitions.CompiledWorkflow, TimeContext, TransitionResult> start, CancellationToken cancellationToken)
     {
         if (await transitions.ReplayAsync(caller, idempotency, cancellationToken) is { } replay)
