@@ -109,6 +109,59 @@ public sealed class PostgresTests : IDisposable
         (moved["procedure"]!["version"]!.GetValue<int>(), OpenActivities(moved)).Should().Be((2, "registerBirth"));
     }
 
+    [Fact]
+    public async Task On_PostgreSQL_the_OData_feed_puts_nulls_first_ascending_and_last_descending_and_pages_through_them_without_repeats()
+    {
+        // PostgreSQL sorts nulls last ascending by default; OData says null is the smallest value, as SQLite has it.
+        var ready = new List<string>();
+        var running = new List<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            var d = await ReceiveAsync(_app, "birth-registration");
+            if (i % 2 == 0)
+            {
+                d = await CompleteAsync(_app, d, "register", "Done", Keys.Commune);
+                d = await CompleteAsync(_app, d, "sign", "Done", Keys.Commune);
+                ready.Add(d["id"]!.GetValue<string>());
+            }
+            else
+            {
+                running.Add(d["id"]!.GetValue<string>());
+            }
+
+            _clock.Advance(TimeSpan.FromMinutes(7));
+        }
+
+        using var reporter = _app.ClientFor(Keys.Reporter);
+        async Task<List<(string Id, DateTime? At)>> WalkAsync(string direction)
+        {
+            var rows = new List<(string, DateTime?)>();
+            string? next = $"/odata/v1/Dossiers?$select=Id,ResultReadyAt&$orderby=ResultReadyAt {direction}";
+            while (next is not null)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, next);
+                request.Headers.Add("Prefer", "odata.maxpagesize=2");
+                var response = await reporter.SendAsync(request);
+                var body = await response.Content.ReadAsStringAsync();
+                response.StatusCode.Should().Be(HttpStatusCode.OK, body);
+                var page = JsonNode.Parse(body)!;
+                rows.AddRange(page["value"]!.AsArray().Select(r => (r!["Id"]!.GetValue<string>(), r["ResultReadyAt"] is { } at ? at.GetValue<DateTime>() : (DateTime?)null)));
+                next = page["@odata.nextLink"]?.GetValue<string>() is { } link ? new Uri(link).PathAndQuery : null;
+            }
+
+            return rows;
+        }
+
+        var ascending = await WalkAsync("asc");
+        ascending.Select(r => r.Id).Should().OnlyHaveUniqueItems().And.HaveCount(6);
+        ascending.Take(3).Select(r => r.Id).Should().BeEquivalentTo(running, "nulls come first in ascending order");
+        ascending.Skip(3).Select(r => r.Id).Should().Equal(ready, "then the instants in order");
+        var descending = await WalkAsync("desc");
+        descending.Select(r => r.Id).Should().OnlyHaveUniqueItems().And.HaveCount(6);
+        descending.Take(3).Select(r => r.Id).Should().Equal(Enumerable.Reverse(ready), "the latest instant first");
+        descending.Skip(3).Select(r => r.Id).Should().BeEquivalentTo(running, "nulls come last in descending order");
+    }
+
     public void Dispose()
     {
         _app.Dispose();

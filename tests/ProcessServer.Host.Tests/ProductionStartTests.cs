@@ -89,6 +89,34 @@ public sealed class ProductionStartTests : IDisposable
     }
 
     [Fact]
+    public async Task A_production_server_answers_bad_OData_queries_with_a_code_and_a_message_and_no_stack_trace_or_inner_error()
+    {
+        var admin = NewKey();
+        using var server = HostProcess.Start(_folder.Folder, environment: null,
+            "--ProcessServer:ApiKeys:0:Name=admin", $"--ProcessServer:ApiKeys:0:Key={admin}", "--ProcessServer:ApiKeys:0:Role=Administrator");
+        await server.WaitUntilServingAsync();
+        using var client = server.Client(admin);
+
+        foreach (var query in new[]
+                 {
+                     "/odata/v1/Dossiers?$filter=NoSuchColumn%20eq%201",
+                     "/odata/v1/Dossiers?$search=land",
+                     "/odata/v1/Dossiers?$apply=aggregate(ReceivedAt%20with%20max%20as%20Channel)",
+                     "/odata/v1/Dossiers?$skiptoken=not-a-token",
+                     "/odata/v1/PeriodReportFor(From=2026-06-30,To=2026-13-01)",
+                 })
+        {
+            var response = await client.GetAsync(query);
+            var body = await response.Content.ReadAsStringAsync();
+            ((int)response.StatusCode).Should().BeInRange(400, 499, $"{query}: {body}");
+            var error = JsonNode.Parse(body)!["error"]!;
+            error["code"]!.GetValue<string>().Should().NotBeNullOrWhiteSpace(query);
+            error["message"]!.GetValue<string>().Should().NotBeNullOrWhiteSpace(query);
+            body.Should().NotContainEquivalentOf("innererror", query).And.NotContainEquivalentOf("stacktrace", query).And.NotContain("   at ", query);
+        }
+    }
+
+    [Fact]
     public async Task A_production_server_hides_its_API_description_and_stops_key_guessing_by_default()
     {
         var admin = NewKey();

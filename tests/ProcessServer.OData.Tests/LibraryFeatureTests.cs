@@ -218,6 +218,30 @@ public sealed class LibraryFeatureTests(FeedFixture feed)
     }
 
     [Fact]
+    public async Task A_client_that_accepts_gzip_gets_the_page_compressed_and_the_same_rows()
+    {
+        using var raw = new HttpClient(new HttpClientHandler { AutomaticDecompression = DecompressionMethods.None }) { BaseAddress = new Uri($"http://127.0.0.1:{feed.Server.Port}") };
+        raw.DefaultRequestHeaders.Add("X-Api-Key", Keys.Reporter);
+        using var plain = await raw.GetAsync("/odata/v1/Dossiers?$top=200");
+        var identity = await plain.Content.ReadAsByteArrayAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/odata/v1/Dossiers?$top=200");
+        request.Headers.AcceptEncoding.ParseAdd("gzip");
+
+        using var compressed = await raw.SendAsync(request);
+        var bytes = await compressed.Content.ReadAsByteArrayAsync();
+
+        compressed.StatusCode.Should().Be(HttpStatusCode.OK);
+        compressed.Content.Headers.ContentEncoding.Should().Equal("gzip");
+        plain.Content.Headers.ContentEncoding.Should().BeEmpty();
+        bytes.Length.Should().BeLessThan(identity.Length / 3, "JSON rows compress well");
+        using var unzip = new System.IO.Compression.GZipStream(new MemoryStream(bytes), System.IO.Compression.CompressionMode.Decompress);
+        using var text = new MemoryStream();
+        await unzip.CopyToAsync(text);
+        JsonNode.Parse(text.ToArray())!["value"]!.AsArray().Select(r => r!["Id"]!.GetValue<string>())
+            .Should().Equal(JsonNode.Parse(identity)!["value"]!.AsArray().Select(r => r!["Id"]!.GetValue<string>()));
+    }
+
+    [Fact]
     public async Task Min_and_max_of_instants_in_apply_return_their_values()
     {
         using var db = feed.Server.OpenStore();
