@@ -101,7 +101,7 @@ public sealed class ProductionStartTests : IDisposable
                  {
                      "/odata/v1/Dossiers?$filter=NoSuchColumn%20eq%201",
                      "/odata/v1/Dossiers?$search=land",
-                     "/odata/v1/Dossiers?$apply=aggregate(ReceivedAt%20with%20max%20as%20Channel)",
+                     "/odata/v1/Dossiers?$orderby=NoSuchColumn%20desc",
                      "/odata/v1/Dossiers?$skiptoken=not-a-token",
                      "/odata/v1/PeriodReportFor(From=2026-06-30,To=2026-13-01)",
                  })
