@@ -106,27 +106,7 @@ internal static class InboxBenchmark
                      }),
                  })
         {
-            var columns = new List<string>();
-            await using (var info = connection.CreateCommand())
-            {
-                info.CommandText = $"PRAGMA table_info(\"{table}\")";
-                await using var rows = await info.ExecuteReaderAsync();
-                while (await rows.ReadAsync())
-                {
-                    columns.Add(rows.GetString(1));
-                }
-            }
-
-            await using var copy = connection.CreateCommand();
-            copy.CommandText = $"""
-                WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $count)
-                INSERT INTO "{table}" ({string.Join(", ", columns.Select(c => $"\"{c}\""))})
-                SELECT {string.Join(", ", columns.Select(c => overrides.TryGetValue(c, out var value) ? value : $"t.\"{c}\""))}
-                FROM n, "{table}" t WHERE t.{key}
-                """;
-            copy.Parameters.AddWithValue("$count", count);
-            copy.Parameters.AddWithValue("$template", template);
-            await copy.ExecuteNonQueryAsync();
+            await TemplateRows.CopyAsync(connection, table, key, overrides, template, count);
         }
 
         await transaction.CommitAsync();

@@ -83,7 +83,16 @@ public static class Browser
             throw new InvalidOperationException($"Browser scenario '{scenario}' failed (exit {process.ExitCode}); screenshots in {shots}.\n{text}\n{errors}");
         }
 
-        var result = JsonNode.Parse(line["RESULT ".Length..])!.AsObject();
+        return ReadResult(scenario, line, output);
+    }
+
+    /// <summary>
+    /// The scenario's result from its <c>RESULT</c> line, with its stage timings written to the
+    /// test output; fails when the page's Content-Security-Policy blocked anything.
+    /// </summary>
+    internal static JsonObject ReadResult(string scenario, string resultLine, ITestOutputHelper output)
+    {
+        var result = JsonNode.Parse(resultLine["RESULT ".Length..])!.AsObject();
         output.WriteLine($"Stage timings (ms since start): {result["timings"]?.ToJsonString()}");
 
         // The designer pages carry a Content-Security-Policy; anything it blocks shows up as a

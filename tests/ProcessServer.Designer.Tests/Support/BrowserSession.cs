@@ -92,16 +92,7 @@ public sealed class BrowserSession : IAsyncLifetime, IDisposable
         output.WriteLine($"Browser scenario '{scenario}' took {watch.Elapsed.TotalSeconds:0.0} s; screenshots in {shots}");
         var resultLine = lines.LastOrDefault(l => l.StartsWith("RESULT ", StringComparison.Ordinal))
             ?? throw new InvalidOperationException($"Browser scenario '{scenario}' failed; screenshots in {shots}.\n{string.Join('\n', lines)}");
-        var result = JsonNode.Parse(resultLine["RESULT ".Length..])!.AsObject();
-        output.WriteLine($"Stage timings (ms since start): {result["timings"]?.ToJsonString()}");
-        var refused = result["log"]?.AsArray().Select(l => l!.GetValue<string>())
-            .Where(l => l.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase)).ToList() ?? [];
-        if (refused.Count > 0)
-        {
-            throw new InvalidOperationException($"Browser scenario '{scenario}': the Content-Security-Policy blocked something the designer needs:\n{string.Join("\n", refused)}");
-        }
-
-        return result;
+        return Browser.ReadResult(scenario, resultLine, output);
     }
 
     public async Task DisposeAsync()

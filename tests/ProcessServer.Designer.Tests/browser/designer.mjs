@@ -401,12 +401,31 @@ const scenarios = {
     await shot('exported');
 
     const chooser = page.waitForEvent('filechooser', { timeout });
-    const imported = page.waitForResponse((r) => r.url().includes('/workflow-definitions/import') && r.request().method() === 'POST', { timeout });
+    // The Studio navigates to the imported draft as soon as the answer arrives, after which the
+    // browser no longer holds the answer's body; so the request goes through the test, which keeps
+    // a copy of the server's answer and hands it on unchanged.
+    let answered;
+    let timer;
+    const imported = new Promise((resolve, reject) => {
+      answered = resolve;
+      timer = setTimeout(() => reject(new Error(`no import request within ${timeout} ms`)), timeout);
+    });
+    await page.route((url) => url.pathname.endsWith('/workflow-definitions/import'), async (route) => {
+      if (route.request().method() !== 'POST') {
+        await route.continue();
+        return;
+      }
+
+      const response = await route.fetch();
+      const body = await response.text();
+      answered({ status: response.status(), body });
+      await route.fulfill({ response, body });
+    });
     await editorMenu('Import');
     await (await chooser).setFiles(saved);
-    const answer = await imported;
-    const importStatus = answer.status();
-    const importBody = await answer.text();
+    const answer = await imported.finally(() => clearTimeout(timer));
+    const importStatus = answer.status;
+    const importBody = answer.body;
     await node(args.activityId).waitFor({ timeout });
     await shot('imported');
     await assertNoStudioError('importing');
