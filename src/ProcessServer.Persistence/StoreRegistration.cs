@@ -34,6 +34,7 @@ public static class StoreRegistration
         services.AddSingleton(options);
         services.AddSingleton<ServerMetrics>();
         services.AddSingleton<WriteGate>();
+        services.AddSingleton<GroupCommit>();
         // Interceptors registered in DI (tests use one to simulate a crash mid-transition).
         services.AddDbContext<ProcessServerDbContext>((provider, builder) =>
             Configure(builder, options).AddInterceptors(provider.GetServices<IInterceptor>()));

@@ -44,7 +44,7 @@ public sealed record TransitionCall(string DossierRef, Caller Caller, int? Expec
     public string? ActedFor { get; init; }
 }
 
-/// <summary>Everything a handler decides on, read under the write gate.</summary>
+/// <summary>Everything a handler decides on, read on the write path (<see cref="GroupCommit"/>).</summary>
 /// <param name="Dossier">The dossier row (tracked).</param>
 /// <param name="State">Its engine state.</param>
 /// <param name="Workflow">The definition version it runs on.</param>
@@ -115,18 +115,20 @@ public sealed class TransitionDecision
 /// stored answer land together or not at all;</item>
 /// <item>the dossier's Version column decides between concurrent changes; the loser is told the
 /// dossier changed, never overwrites;</item>
-/// <item>an Idempotency-Key is checked before and again under the write gate, so a duplicate that
+/// <item>an Idempotency-Key is checked before and again on the write path, so a duplicate that
 /// arrives while the first is in flight gets the first answer, not a conflict;</item>
 /// <item>the answer is built once, from what was written, and stored with the change;</item>
 /// <item>the messages the change owes the national portal and the applicant are staged in the
-/// outbox in the same transaction (<see cref="OutboxStaging"/>).</item>
+/// outbox in the same transaction (<see cref="OutboxStaging"/>);</item>
+/// <item>the caller hears back only once the change is durable: on SQLite changes arriving together
+/// share one commit, each in a savepoint of its own (<see cref="GroupCommit"/>).</item>
 /// </list>
 /// </summary>
 public sealed class DossierTransitions(
     ProcessServerDbContext db,
     WorkflowCache workflows,
     CalendarStore calendars,
-    WriteGate gate,
+    GroupCommit groupCommit,
     UnitDirectory units,
     TimeProvider clock,
     LateEntryRules lateEntries,
@@ -173,28 +175,46 @@ public sealed class DossierTransitions(
         }
 
         // The journal is append-only and every append bumps the dossier's version, so it is read
-        // before the gate (the longest read of a transition) and used under the gate only when the
+        // before the write path (the longest read of a transition) and used there only when the
         // version found there is the one it was read at.
         var early = await PreReadAsync(call.DossierRef, cancellationToken);
 
-        using var pass = await gate.EnterAsync(cancellationToken);
+        // The change is decided and staged inside the group commit: on SQLite it shares one durable
+        // commit with the changes queued with it, in a savepoint of its own, and this returns only
+        // once that commit is durable.
+        var (outcome, committed) = await WriteAsync(ct => DecideAndSaveAsync(call, decide, early, ct), cancellationToken);
+        committed?.Invoke();
+        return outcome;
+    }
 
-        // Again under the gate: a duplicate that waited here while the first request was being
+    /// <summary>
+    /// The part of a change that runs on the write path: the checks that must see the latest
+    /// written state, the handler's decision, staging and the one SaveChanges. Returns the outcome
+    /// and what is to run once the change is durable.
+    /// </summary>
+    private async Task<(TransitionOutcome Outcome, Action? Committed)> DecideAndSaveAsync(
+        TransitionCall call,
+        Func<TransitionInput, CancellationToken, Task<TransitionDecision>> decide,
+        (string Id, int Version, List<JournalEntry> Journal)? early,
+        CancellationToken cancellationToken)
+    {
+        // Again on the write path: a duplicate that waited here while the first request was being
         // written must get the first answer, not "the dossier changed meanwhile".
         if (await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } replay)
         {
-            return replay;
+            return (replay, null);
         }
 
         var dossier = await db.Dossiers.SingleOrDefaultAsync(d => d.Id == call.DossierRef || d.ReceiptCode == call.DossierRef, cancellationToken);
         if (dossier is null)
         {
-            return TransitionOutcome.Refused(new Refusal(RefusalKind.NotFound, "Dossier not found", $"No dossier has id or receipt code '{call.DossierRef}'."));
+            return (TransitionOutcome.Refused(new Refusal(RefusalKind.NotFound, "Dossier not found", $"No dossier has id or receipt code '{call.DossierRef}'.")), null);
         }
 
         if (call.ExpectedVersion is { } expected && dossier.Version != expected)
         {
-            return TransitionOutcome.Refused(Refusal.Stale(dossier.ReceiptCode, dossier.Version, dossier.Status));
+            db.ChangeTracker.Clear();
+            return (TransitionOutcome.Refused(Refusal.Stale(dossier.ReceiptCode, dossier.Version, dossier.Status)), null);
         }
 
         var readVersion = dossier.Version;
@@ -206,7 +226,7 @@ public sealed class DossierTransitions(
         if (late is not null)
         {
             db.ChangeTracker.Clear();
-            return TransitionOutcome.Refused(late);
+            return (TransitionOutcome.Refused(late), null);
         }
 
         var input = new TransitionInput(
@@ -237,7 +257,7 @@ public sealed class DossierTransitions(
         if (decision.Refusal is { } refusal)
         {
             db.ChangeTracker.Clear();
-            return TransitionOutcome.Refused(refusal);
+            return (TransitionOutcome.Refused(refusal), null);
         }
 
         var added = decision.Result is { } result
@@ -251,19 +271,31 @@ public sealed class DossierTransitions(
 
         if (await CommitAsync(call.Caller, call.Idempotency, dossier.Id, readVersion, cancellationToken) is { } lost)
         {
-            return lost;
+            return (lost, null);
         }
 
-        if (messages > 0)
+        return (TransitionOutcome.Accepted(answer), () =>
         {
-            outboxSignal.Notify();
-        }
+            if (messages > 0)
+            {
+                outboxSignal.Notify();
+            }
 
-        decision.Committed?.Invoke(dossier);
-        return TransitionOutcome.Accepted(answer);
+            decision.Committed?.Invoke(dossier);
+        });
     }
 
-    /// <summary>The dossier's id, version and journal as they are before the gate; null when there is no such dossier.</summary>
+    /// <summary>
+    /// Runs a change's write part (<paramref name="work"/>: checks, staging, the one SaveChanges on
+    /// this scope's context) on the write path and returns its outcome once the change is durable;
+    /// a refusal's writes, if any, are rolled back. The returned action is what the work wants run
+    /// after the commit (signals, logs).
+    /// </summary>
+    internal Task<(TransitionOutcome Outcome, Action? Committed)> WriteAsync(
+        Func<CancellationToken, Task<(TransitionOutcome Outcome, Action? Committed)>> work, CancellationToken cancellationToken) =>
+        groupCommit.WriteAsync(db, work, written => written.Outcome.Succeeded, cancellationToken);
+
+    /// <summary>The dossier's id, version and journal as they are before the write path; null when there is no such dossier.</summary>
     private async Task<(string Id, int Version, List<JournalEntry> Journal)?> PreReadAsync(string dossierRef, CancellationToken cancellationToken)
     {
         var found = await db.Dossiers.AsNoTracking()

@@ -20,7 +20,6 @@ public sealed partial class ReceiveDossierHandler(
     DossierTransitions transitions,
     WorkflowCache workflows,
     WorkflowInterpreter interpreter,
-    WriteGate gate,
     CalendarStore calendars,
     UnitDirectory units,
     VietnamTime time,
@@ -126,55 +125,63 @@ public sealed partial class ReceiveDossierHandler(
         var calendar = await calendars.CurrentAsync(db, cancellationToken);
         var receivedAt = when.At;
 
-        using var pass = await gate.EnterAsync(cancellationToken);
-        if (await transitions.ReplayAsync(caller, idempotency, cancellationToken) is { } waited)
+        // Numbered, staged and saved on the write path, where a receipt shares one durable commit
+        // with the changes queued with it (DossierTransitions.WriteAsync); answered once that is durable.
+        var (outcome, committed) = await transitions.WriteAsync(async ct =>
         {
-            return waited;
-        }
-
-        for (var attempt = 1; ; attempt++)
-        {
-            var now = clock.GetUtcNow().UtcDateTime;
-            TransitionResult result;
-            try
+            if (await transitions.ReplayAsync(caller, idempotency, ct) is { } waited)
             {
-                result = start(workflow, calendar);
-            }
-            catch (TransitionException ex)
-            {
-                return TransitionOutcome.Refused(new Refusal(RefusalKind.Unprocessable, "The dossier data does not fit the procedure", ex.Message));
+                return (waited, null);
             }
 
-            var (dossier, journal) = await StageNewAsync(published, workflow, request, unit, receivedAt, result, caller.ActingFor(unit), now, cancellationToken);
-            DossierTransitions.Recorded(journal, caller, when.EntryMode);
-            var secret = LookupSecrets.New();
-            dossier.LookupSecretHash = LookupSecrets.Hash(dossier.Id, secret);
-            var messages = outbox.Stage(db, new StagedChange(dossier, 0, journal, workflow, caller.Name, now));
-            var answer = await transitions.AnswerAsync(dossier, journal, created: true, location: $"/api/dossiers/{dossier.Id}", now, cancellationToken);
-            transitions.StageAnswer(caller, idempotency, answer, now);
-
-            try
+            for (var attempt = 1; ; attempt++)
             {
-                if (await transitions.CommitAsync(caller, idempotency, dossierId: null, readVersion: 0, cancellationToken) is { } lost)
+                var now = clock.GetUtcNow().UtcDateTime;
+                TransitionResult result;
+                try
                 {
-                    return lost;
+                    result = start(workflow, calendar);
                 }
-            }
-            catch (DbUpdateException) when (attempt < MaxAttempts)
-            {
-                // Another counter took the same receipt number: number again.
-                db.ChangeTracker.Clear();
-                continue;
-            }
+                catch (TransitionException ex)
+                {
+                    return (TransitionOutcome.Refused(new Refusal(RefusalKind.Unprocessable, "The dossier data does not fit the procedure", ex.Message)), null);
+                }
 
-            if (messages > 0)
-            {
-                outboxSignal.Notify();
-            }
+                var (dossier, journal) = await StageNewAsync(published, workflow, request, unit, receivedAt, result, caller.ActingFor(unit), now, ct);
+                DossierTransitions.Recorded(journal, caller, when.EntryMode);
+                var secret = LookupSecrets.New();
+                dossier.LookupSecretHash = LookupSecrets.Hash(dossier.Id, secret);
+                var messages = outbox.Stage(db, new StagedChange(dossier, 0, journal, workflow, caller.Name, now));
+                var answer = await transitions.AnswerAsync(dossier, journal, created: true, location: $"/api/dossiers/{dossier.Id}", now, ct);
+                transitions.StageAnswer(caller, idempotency, answer, now);
 
-            Log.DossierReceived(_logger, dossier.Id, dossier.ReceiptCode, code, published.Version, unit, dossier.Status, result.State.Tasks.Count);
-            return TransitionOutcome.Accepted(answer with { LookupSecret = secret });
-        }
+                try
+                {
+                    if (await transitions.CommitAsync(caller, idempotency, dossierId: null, readVersion: 0, ct) is { } lost)
+                    {
+                        return (lost, null);
+                    }
+                }
+                catch (DbUpdateException) when (attempt < MaxAttempts)
+                {
+                    // Another counter took the same receipt number: number again.
+                    db.ChangeTracker.Clear();
+                    continue;
+                }
+
+                return (TransitionOutcome.Accepted(answer with { LookupSecret = secret }), () =>
+                {
+                    if (messages > 0)
+                    {
+                        outboxSignal.Notify();
+                    }
+
+                    Log.DossierReceived(_logger, dossier.Id, dossier.ReceiptCode, code, published.Version, unit, dossier.Status, result.State.Tasks.Count);
+                });
+            }
+        }, cancellationToken);
+        committed?.Invoke();
+        return outcome;
     }
 
     /// <summary>The published version of a procedure, or why none can be used.</summary>

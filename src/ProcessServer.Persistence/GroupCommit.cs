@@ -1,0 +1,275 @@
+using System.Collections.Concurrent;
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ProcessServer.Persistence;
+
+/// <summary>
+/// The write path of state changes: runs a unit of work (reads, decision, one SaveChanges) as its
+/// own transaction as far as anyone can tell, but on SQLite commits the work of every caller
+/// queued at that moment in ONE transaction, so concurrent clerks share one durable commit
+/// (one fsync of the WAL) instead of paying one each.
+/// <list type="bullet">
+/// <item>Whoever finds no batch running (it holds the <see cref="WriteGate"/>) takes every unit
+/// of work queued by then, opens one connection and one transaction, and runs them one after the
+/// other, each inside its own SAVEPOINT on that connection: a unit that throws (a store error, a
+/// fault) or that its caller does not keep (a refusal, a lost race) is rolled back to its savepoint
+/// and fails alone; the others go on.</item>
+/// <item>Units run strictly one after the other on the one connection, so each sees what the
+/// ones before it in the batch wrote, exactly as if they had committed one by one: a second change
+/// of the same dossier finds the first one's version and is refused as stale; a duplicate
+/// Idempotency-Key finds the first one's record.</item>
+/// <item>Nobody hears back before the COMMIT that contains their unit is durable: every caller's
+/// answer is released only after it. If that commit fails, every unit of the batch fails and
+/// nothing of it was written (a retry with the same key runs again).</item>
+/// </list>
+/// PostgreSQL runs each unit as it comes, in its own transaction: it has concurrent writers (the
+/// gate is open there) and already shares WAL flushes between transactions committing together,
+/// and several server processes write to one database, which one process's batch could not span.
+/// </summary>
+public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceScopeFactory scopes)
+{
+    /// <summary>Most units of work one transaction takes; the rest wait for the next one.</summary>
+    private const int MaxBatch = 256;
+
+    private readonly ConcurrentQueue<Pending> _queue = new();
+    private readonly bool _grouped = options.Provider == StoreProvider.Sqlite;
+    private int _writing;
+
+    /// <summary>Units of work queued for the next batch (for monitoring and tests).</summary>
+    public int Waiting => _queue.Count;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> on <paramref name="db"/> in a transaction and returns what it
+    /// returned once that transaction is durably committed (or rolled back, when
+    /// <paramref name="keep"/> says the result is not to be kept). <paramref name="db"/> must have
+    /// no connection open of its own; while the work runs it uses the batch's connection.
+    /// </summary>
+    /// <typeparam name="T">What the work answers.</typeparam>
+    /// <param name="db">The caller's context, on which the work reads and saves.</param>
+    /// <param name="work">Reads, decides and saves (at most what one SaveChanges writes as a unit).</param>
+    /// <param name="keep">Whether what the work wrote stays (false: rolled back, e.g. for a refusal).</param>
+    /// <param name="cancellationToken">Cancellation of this caller's work only.</param>
+    public async Task<T> WriteAsync<T>(ProcessServerDbContext db, Func<CancellationToken, Task<T>> work, Func<T, bool> keep, CancellationToken cancellationToken)
+    {
+        if (!_grouped)
+        {
+            using var open = await gate.EnterAsync(cancellationToken);
+            return await work(cancellationToken);
+        }
+
+        var pending = new Pending<T>(db, work, keep, cancellationToken);
+        _queue.Enqueue(pending);
+        if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+        {
+            _ = Task.Run(WriteQueuedAsync, CancellationToken.None);
+        }
+
+        try
+        {
+            return await pending.Done.WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (!pending.TryCancel())
+        {
+            // A batch already took this work and runs it on the caller's context: the caller must
+            // not return (and dispose that context) before the batch is done with it.
+            return await pending.Done;
+        }
+    }
+
+    /// <summary>
+    /// The writer: runs batches while work is queued, then stops (nothing runs while the server is
+    /// idle). Each batch holds the <see cref="WriteGate"/>, so the server's other writers (deadline
+    /// sweeps, the outbox sender, the job store, imports) go between batches as they went between
+    /// single transitions.
+    /// </summary>
+    private async Task WriteQueuedAsync()
+    {
+        do
+        {
+            try
+            {
+                while (!_queue.IsEmpty)
+                {
+                    using var pass = await gate.EnterAsync(CancellationToken.None);
+                    await RunBatchAsync();
+                }
+            }
+#pragma warning disable CA1031 // The gate is gone (the server is stopping): whoever waits hears it instead of waiting forever.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                while (_queue.TryDequeue(out var next))
+                {
+                    if (next.TryTake())
+                    {
+                        next.Release(ex);
+                    }
+                }
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _writing, 0);
+            }
+
+            // Work queued after the last look at the queue but before the writer stopped found it
+            // still running and relied on it: look again.
+        }
+        while (!_queue.IsEmpty && Interlocked.CompareExchange(ref _writing, 1, 0) == 0);
+    }
+
+    private async Task RunBatchAsync()
+    {
+        var batch = new List<Pending>();
+        while (batch.Count < MaxBatch && _queue.TryDequeue(out var next))
+        {
+            if (next.TryTake())
+            {
+                batch.Add(next);
+            }
+        }
+
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
+        Exception? failed = null;
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var writer = scope.ServiceProvider.GetRequiredService<ProcessServerDbContext>();
+            await writer.Database.OpenConnectionAsync(CancellationToken.None);
+            await using var transaction = await writer.Database.BeginTransactionAsync(CancellationToken.None);
+            var connection = writer.Database.GetDbConnection();
+            var dbTransaction = transaction.GetDbTransaction();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                await RunOneAsync(batch[i], $"unit{i}", connection, dbTransaction, transaction);
+            }
+
+            await transaction.CommitAsync(CancellationToken.None);
+        }
+#pragma warning disable CA1031 // Any failure of the shared transaction fails every unit in it; each caller sees it as its own.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            failed = ex;
+        }
+
+        foreach (var pending in batch)
+        {
+            pending.Release(failed);
+        }
+    }
+
+    /// <summary>Runs one unit inside its savepoint; a unit that fails is rolled back to it. Throws only when the shared transaction itself is lost.</summary>
+    private static async Task RunOneAsync(Pending pending, string savepoint, DbConnection connection, DbTransaction dbTransaction, IDbContextTransaction transaction)
+    {
+        await transaction.CreateSavepointAsync(savepoint, CancellationToken.None);
+        var db = pending.Db;
+        var connectionString = db.Database.GetConnectionString();
+        bool kept;
+        try
+        {
+            db.Database.SetDbConnection(connection, contextOwnsConnection: false);
+            await db.Database.UseTransactionAsync(dbTransaction, CancellationToken.None);
+            kept = await pending.RunAsync();
+        }
+#pragma warning disable CA1031 // The caller's context could not join the batch: that unit fails alone.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            pending.Fail(ex);
+            kept = false;
+        }
+        finally
+        {
+            // Back to a connection of its own, so whatever the caller does after its answer never
+            // touches the batch's connection (which the next batch may be using by then).
+            db.Database.SetDbConnection(null, contextOwnsConnection: true);
+            db.Database.SetConnectionString(connectionString);
+        }
+
+        if (kept)
+        {
+            await transaction.ReleaseSavepointAsync(savepoint, CancellationToken.None);
+        }
+        else
+        {
+            // When this throws, SQLite has already rolled back the whole transaction (an I/O
+            // error, a full disk): the batch fails as a whole and nothing of it was written.
+            await transaction.RollbackToSavepointAsync(savepoint, CancellationToken.None);
+            await transaction.ReleaseSavepointAsync(savepoint, CancellationToken.None);
+        }
+    }
+
+    private abstract class Pending
+    {
+        private int _state;
+
+        public abstract ProcessServerDbContext Db { get; }
+
+        /// <summary>Claims the unit for a batch; false when its caller gave up first.</summary>
+        public bool TryTake() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+
+        /// <summary>Withdraws the unit; false when a batch already took it.</summary>
+        public bool TryCancel() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
+
+        /// <summary>Runs the work; true when what it wrote is to stay. Never throws: a failure is kept for <see cref="Release"/>.</summary>
+        public abstract Task<bool> RunAsync();
+
+        /// <summary>Records a failure of the unit that happened outside its work.</summary>
+        public abstract void Fail(Exception error);
+
+        /// <summary>Answers the caller once the batch's fate is known.</summary>
+        public abstract void Release(Exception? batchFailure);
+    }
+
+    private sealed class Pending<T>(ProcessServerDbContext db, Func<CancellationToken, Task<T>> work, Func<T, bool> keep, CancellationToken cancellationToken) : Pending
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+        private Exception? _error;
+
+        public override ProcessServerDbContext Db => db;
+
+        public Task<T> Done => _done.Task;
+
+        public override async Task<bool> RunAsync()
+        {
+            try
+            {
+                _result = await work(cancellationToken);
+                return keep(_result);
+            }
+#pragma warning disable CA1031 // The unit's own failure is its caller's, rethrown there after the batch.
+            catch (Exception ex)
+#pragma warning restore CA1031
+            {
+                _error = ex;
+                return false;
+            }
+        }
+
+        public override void Fail(Exception error) => _error ??= error;
+
+        public override void Release(Exception? batchFailure)
+        {
+            if (_error is { } own)
+            {
+                _done.TrySetException(own);
+            }
+            else if (batchFailure is not null)
+            {
+                _done.TrySetException(batchFailure);
+            }
+            else
+            {
+                _done.TrySetResult(_result!);
+            }
+        }
+    }
+}
