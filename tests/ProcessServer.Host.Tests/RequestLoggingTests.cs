@@ -24,15 +24,7 @@ public sealed class RequestLoggingTests : IDisposable
         {
             await server.WaitUntilServingAsync();
             using var counter = server.Client(Keys.Counter);
-            var received = await counter.PostAsJsonAsync("/api/dossiers", new
-            {
-                procedureCode = "land-first-certificate",
-                applicant = new { name = "Nguyễn Văn An", idNumber = "051090001234", phone = "0905123456" },
-                channel = "direct",
-                receivingUnit = "HCC-BINHSON",
-            });
-            received.StatusCode.Should().Be(HttpStatusCode.Created, await received.Content.ReadAsStringAsync());
-            var d = JsonNode.Parse(await received.Content.ReadAsStringAsync())!;
+            var d = await ClerkApi.ReceiveAsync(counter, "land-first-certificate");
             id = d["id"]!.GetValue<string>();
             receiptCode = d["receiptCode"]!.GetValue<string>();
             task = d["currentTasks"]!.AsArray().Single(t => t!["activityId"]!.GetValue<string>() == "check")!["id"]!.GetValue<string>();

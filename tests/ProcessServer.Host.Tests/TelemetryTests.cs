@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
 using FluentAssertions;
@@ -29,14 +28,7 @@ public sealed class TelemetryTests : IDisposable
             (await reporter.GetAsync("/odata/v1/Units")).StatusCode.Should().Be(HttpStatusCode.OK);
             (await reporter.GetAsync("/api/dossiers/NO-SUCH-DOSSIER")).StatusCode.Should().NotBe(HttpStatusCode.OK);
             using var counter = server.Client(Keys.Counter);
-            var receipt = await counter.PostAsJsonAsync("/api/dossiers", new
-            {
-                procedureCode = "birth-registration",
-                applicant = new { name = "Nguyễn Văn An", idNumber = "051090001234", phone = "0905123456" },
-                channel = "direct",
-                receivingUnit = "HCC-BINHSON",
-            });
-            receipt.StatusCode.Should().Be(HttpStatusCode.Created, await receipt.Content.ReadAsStringAsync());
+            await ClerkApi.ReceiveAsync(counter, "birth-registration");
 
             // Protobuf keeps strings as UTF-8 bytes: the span's url.path and the resource's service name.
             var traces = await receiver.WaitForAsync("/v1/traces", "/odata/v1/Units");

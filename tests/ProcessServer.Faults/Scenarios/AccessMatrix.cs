@@ -136,7 +136,8 @@ public static class AccessMatrix
         bool Under(string prefix) => path == prefix || path.StartsWith(prefix + "/", StringComparison.Ordinal) || path.StartsWith(prefix + "?", StringComparison.Ordinal);
         return path switch
         {
-            "/" or "/health" => anyone,
+            // Liveness, readiness and (when switched on) the Prometheus scrape: for load balancers and scrapers, which carry no key.
+            "/" or "/health" or "/health/ready" or "/metrics" => anyone,
             _ when Under("/designer") || Under("/swagger") || path.StartsWith("/openapi/", StringComparison.Ordinal) => anyone,
 
             // The citizens' look-up page and API (secret from the receipt, rate-limited) and the forms' stylesheet.

@@ -15,6 +15,13 @@ public static class ClerkApi
         string unit = "HCC-BINHSON", object? data = null, string channel = "direct")
     {
         using var client = app.ClientFor(key);
+        return await ReceiveAsync(client, procedureCode, unit, data, channel);
+    }
+
+    /// <summary>A receipt through any client (e.g. of a server started as a separate process).</summary>
+    public static async Task<JsonObject> ReceiveAsync(HttpClient client, string procedureCode,
+        string unit = "HCC-BINHSON", object? data = null, string channel = "direct")
+    {
         var response = await client.PostAsJsonAsync("/api/dossiers", new
         {
             procedureCode,
