@@ -20,16 +20,9 @@ public sealed class WriteGate(StoreOptions options, ServerMetrics? metrics = nul
             return NoGate.Instance;
         }
 
-        if (!_semaphore.Wait(0, CancellationToken.None))
-        {
-            var started = System.Diagnostics.Stopwatch.GetTimestamp();
-            await _semaphore.WaitAsync(cancellationToken);
-            metrics?.GateWaited(System.Diagnostics.Stopwatch.GetElapsedTime(started));
-        }
-        else
-        {
-            metrics?.GateWaited(TimeSpan.Zero);
-        }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await _semaphore.WaitAsync(cancellationToken);
+        metrics?.GateWaited(System.Diagnostics.Stopwatch.GetElapsedTime(started));
 
         return new Pass(_semaphore);
     }
