@@ -8,6 +8,7 @@ using System.Text.Json.Nodes;
 // Benchmarks through the real HTTP API on SQLite. The server runs as its own process on loopback,
 // exactly as `dotnet run` would start it, on a fresh database file; this program is its only client.
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- throughput [dossiers per level] [rounds] [warm-up dossiers] [levels, e.g. 1,4,16,64]
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- throughput-detail [dossiers per kind] [rounds] [warm-up dossiers] [journal entries] [clerks]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- versions [versions] [dossiers]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- deadlines [dossiers]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- per-trigger [triggers] [seconds]
@@ -68,6 +69,13 @@ foreach (var arg in new[]
     start.ArgumentList.Add(arg);
 }
 
+if (mode == "throughput-detail")
+{
+    // Its allocation figure is read from the server's own runtime counters on /metrics.
+    start.ArgumentList.Add("--OpenTelemetry:PrometheusEndpoint");
+    start.ArgumentList.Add("true");
+}
+
 // The benchmarks use the development keys, which only a Development server accepts.
 
 start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
@@ -92,6 +100,10 @@ try
     else if (mode == "definitions")
     {
         await DefinitionsBenchmark.RunAsync(http, Arg(1, 10_000));
+    }
+    else if (mode == "throughput-detail")
+    {
+        await ThroughputBenchmark.DetailAsync(http, Path.Combine(work.FullName, "bench.db"), Arg(1, 100), Arg(2, 3), Arg(3, 1000), Arg(4, 200), Arg(5, 1));
     }
     else
     {

@@ -66,6 +66,102 @@ internal static class ThroughputBenchmark
         }
     }
 
+    /// <summary>
+    /// What one completion costs beside its latency: bytes allocated in the server process per
+    /// completion (read from .NET's own counter, dotnet.gc.heap.total_allocated, on the server's
+    /// /metrics before and after the completions), and whether the cost grows with the dossier's
+    /// journal: the same completions on fresh dossiers (a journal of a few entries) and on
+    /// dossiers whose journals were padded to <paramref name="journalLength"/> entries by SQL copies
+    /// of a finished dossier's journal, interleaved in rounds.
+    /// </summary>
+    public static async Task DetailAsync(HttpClient http, string serverDb, int dossiers, int rounds, int warmUp, int journalLength, int concurrency)
+    {
+        Console.WriteLine($"throughput-detail: {dossiers} dossiers (x3 completions) per kind and round, {rounds} rounds, journals of a few vs {journalLength} entries, {concurrency} clerks");
+        Console.WriteLine($"load before: {File.ReadAllText("/proc/loadavg").Trim()}");
+        var warm = Stopwatch.StartNew();
+        var warmDossiers = await ReceiveAsync(http, warmUp, 4, []);
+        await CompleteAsync(http, warmDossiers, 4, []);
+        Console.WriteLine($"warm-up: {warmUp * 3} completions in {warm.Elapsed.TotalSeconds:0.0} s");
+        var template = warmDossiers[0]["id"]!.GetValue<string>();
+
+        var results = new Dictionary<bool, List<(Measure Server, double Bytes, double Journal)>> { [false] = [], [true] = [] };
+        for (var round = 1; round <= rounds; round++)
+        {
+            foreach (var padded in new[] { false, true })
+            {
+                var fresh = await ReceiveAsync(http, dossiers, 4, []);
+                var ids = fresh.Select(d => d["id"]!.GetValue<string>()).ToList();
+                if (padded)
+                {
+                    await PadJournalsAsync(serverDb, template, ids, journalLength);
+                }
+
+                var journal = await ScalarAsync(serverDb,
+                    $"SELECT COUNT(*) FROM \"Journal\" WHERE \"DossierId\" IN ({string.Join(",", ids.Select(id => $"'{id}'"))})") / (double)ids.Count;
+                var before = await AllocatedAsync(http);
+                var completions = new List<double>();
+                var clock = Stopwatch.StartNew();
+                await CompleteAsync(http, fresh, concurrency, completions);
+                var server = new Measure(completions.Count / clock.Elapsed.TotalSeconds, Quantile(completions, 0.5), Quantile(completions, 0.99));
+                var bytes = (await AllocatedAsync(http) - before) / (double)completions.Count;
+                results[padded].Add((server, bytes, journal));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"round {round} journal {journal,5:0.0} entries before: server {server}  allocated {bytes / 1024,7:0.0} KB/completion"));
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"medians of {rounds} rounds (load after: {File.ReadAllText("/proc/loadavg").Trim()})");
+        Console.WriteLine("| journal entries before | completions/s | p50 / p99 ms | allocated KB per completion |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (var (_, list) in results)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| {Median(list.Select(r => r.Journal)):0} | {Median(list.Select(r => r.Server.PerSecond)):0.0} | {Median(list.Select(r => r.Server.P50)):0.00} / {Median(list.Select(r => r.Server.P99)):0.00} | {Median(list.Select(r => r.Bytes)) / 1024:0.0} |"));
+        }
+
+        var ratio = Median(results[true].Select(r => r.Server.P50)) / Median(results[false].Select(r => r.Server.P50));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p50 long / short journal: {ratio:0.00}"));
+    }
+
+    /// <summary>Appends copies of <paramref name="template"/>'s journal to each dossier until it holds about <paramref name="length"/> entries.</summary>
+    private static async Task PadJournalsAsync(string serverDb, string template, List<string> ids, int length)
+    {
+        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = serverDb, Pooling = false, DefaultTimeout = 30 }.ToString());
+        await connection.OpenAsync();
+        var templateLength = (int)await ScalarAsync(connection, $"SELECT COUNT(*) FROM \"Journal\" WHERE \"DossierId\" = '{template}'");
+        await using var transaction = await connection.BeginTransactionAsync();
+        foreach (var id in ids)
+        {
+            var last = (int)await ScalarAsync(connection, $"SELECT MAX(\"Sequence\") FROM \"Journal\" WHERE \"DossierId\" = '{id}'");
+            var copies = Math.Max(1, (length - last) / templateLength);
+            await TemplateRows.CopyAsync(connection, "Journal", "\"DossierId\" = $template", new Dictionary<string, string>
+            {
+                ["DossierId"] = $"'{id}'",
+                ["Sequence"] = $"{last} + (n.i - 1) * {templateLength} + t.\"Sequence\"",
+            }, template, copies);
+        }
+
+        await transaction.CommitAsync();
+    }
+
+    /// <summary>Bytes the server process has allocated since it started, from its /metrics (the scrape is cached briefly, hence the pause).</summary>
+    private static async Task<long> AllocatedAsync(HttpClient http)
+    {
+        await Task.Delay(1200);
+        var text = await http.GetStringAsync("/metrics");
+        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("dotnet_gc_heap_total_allocated", StringComparison.Ordinal))
+            ?? throw new InvalidOperationException("the server's /metrics has no dotnet_gc_heap_total_allocated (is OpenTelemetry:PrometheusEndpoint on?)");
+        return (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+    }
+
+    private static async Task<long> ScalarAsync(SqliteConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return await command.ExecuteScalarAsync() is long value ? value : 0;
+    }
+
     private static async Task<Measure> LimitAsync(StoreLimit limit, int dossiers, int concurrency)
     {
         var seeded = new ConcurrentQueue<LimitDossier>();

@@ -11,7 +11,7 @@ namespace ProcessServer.Host.Infrastructure;
 /// procedure tags the transition pipeline puts on the request's activity, and a child span per
 /// database command from EF Core), and metrics (ASP.NET Core's request metrics and the server's own,
 /// <see cref="ServerMetrics"/>: transitions and their latency, write-gate wait, deadline lateness,
-/// outbox backlog). Exported over OTLP when <c>OpenTelemetry:Endpoint</c> is set, and offered for
+/// outbox backlog, and .NET's runtime meter: GC, allocation, thread pool). Exported over OTLP when <c>OpenTelemetry:Endpoint</c> is set, and offered for
 /// scraping at <c>/metrics</c> (Prometheus text format) when <c>OpenTelemetry:PrometheusEndpoint</c> is
 /// true; with neither, nothing is registered and nothing is paid.
 /// </summary>
@@ -57,7 +57,9 @@ public static class Telemetry
             .ConfigureResource(r => r.AddService(section["ServiceName"] is { Length: > 0 } name ? name : "ProcessServer"))
             .WithMetrics(m =>
             {
-                m.AddAspNetCoreInstrumentation().AddMeter(ServerMetrics.MeterName);
+                // System.Runtime: .NET's own meter (GC heap, allocated bytes, pauses, thread pool, lock
+                // contention), so an operator sees memory pressure beside the request figures.
+                m.AddAspNetCoreInstrumentation().AddMeter(ServerMetrics.MeterName, "System.Runtime");
                 if (otlp)
                 {
                     m.AddOtlpExporter((o, reader) =>
