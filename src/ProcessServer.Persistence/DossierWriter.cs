@@ -253,17 +253,26 @@ public static class DossierWriter
     /// rows (tracked) and its journal so far (read-only, for the sequence and the response).
     /// </summary>
     public static Task<TransitionRows> LoadRowsAsync(ProcessServerDbContext db, string dossierId, CancellationToken cancellationToken) =>
-        LoadRowsAsync(db, dossierId, null, cancellationToken);
+        LoadRowsAsync(db, dossierId, (JournalMark?)null, cancellationToken);
 
     /// <summary>
-    /// As <see cref="LoadRowsAsync(ProcessServerDbContext, string, CancellationToken)"/>, with the
-    /// journal already read (before the write gate, at the version the dossier still has); it is
-    /// read here when null.
+    /// As <see cref="LoadRowsAsync(ProcessServerDbContext, string, CancellationToken)"/>, when the
+    /// journal up to <paramref name="before"/> is already known (read and kept before the write
+    /// path): only the entries after it are read. Journal entries are never changed once written and
+    /// a dossier's sequence numbers are taken in order, so what was read up to a sequence number
+    /// stays true; only the tail can be new.
     /// </summary>
-    public static async Task<TransitionRows> LoadRowsAsync(ProcessServerDbContext db, string dossierId, List<JournalEntry>? journal, CancellationToken cancellationToken) => new(
-        await db.Tasks.Where(t => t.DossierId == dossierId && TaskStatuses.Open.Contains(t.Status)).ToListAsync(cancellationToken),
-        await db.Deadlines.Where(d => d.DossierId == dossierId).ToListAsync(cancellationToken),
-        journal ?? await db.Journal.AsNoTracking().Where(j => j.DossierId == dossierId).ToListAsync(cancellationToken));
+    public static async Task<TransitionRows> LoadRowsAsync(ProcessServerDbContext db, string dossierId, JournalMark? before, CancellationToken cancellationToken)
+    {
+        var after = before?.LastSequence ?? 0;
+        return new(
+            await db.Tasks.Where(t => t.DossierId == dossierId && TaskStatuses.Open.Contains(t.Status)).ToListAsync(cancellationToken),
+            await db.Deadlines.Where(d => d.DossierId == dossierId).ToListAsync(cancellationToken),
+            await db.Journal.AsNoTracking().Where(j => j.DossierId == dossierId && j.Sequence > after).OrderBy(j => j.Sequence).ToListAsync(cancellationToken))
+        {
+            Before = before,
+        };
+    }
 
     private static DossierTask ToRow(string dossierId, PendingTask task)
     {
@@ -299,9 +308,27 @@ public sealed record JournalActor(string Id, string Name, string? ActedForUnit);
 /// <summary>The rows of one dossier that a transition reads and rewrites.</summary>
 /// <param name="OpenTasks">Open task rows (tracked).</param>
 /// <param name="Deadlines">Deadline rows of every status (tracked).</param>
-/// <param name="Journal">The journal so far (not tracked; append-only).</param>
+/// <param name="Journal">The journal so far (not tracked; append-only), or only its entries after <see cref="Before"/> when that is set.</param>
 public sealed record TransitionRows(List<DossierTask> OpenTasks, List<Deadline> Deadlines, List<JournalEntry> Journal)
 {
+    /// <summary>Where the part of the journal read earlier ends, when <see cref="Journal"/> holds only what follows it; null when it holds the whole journal.</summary>
+    public JournalMark? Before { get; init; }
+
     /// <summary>Sequence number of the next journal entry.</summary>
-    public int NextSequence => Journal.Count == 0 ? 1 : Journal.Max(j => j.Sequence) + 1;
+    public int NextSequence => Math.Max(Before?.LastSequence ?? 0, Journal.Count == 0 ? 0 : Journal.Max(j => j.Sequence)) + 1;
+
+    /// <summary>The latest instant any entry of the journal records (entries late-entered may be earlier than ones before them); null for an empty journal.</summary>
+    public DateTime? LastTimestamp
+    {
+        get
+        {
+            DateTime? latest = Journal.Count == 0 ? null : Journal.Max(j => j.Timestamp);
+            return Before?.LastTimestamp is { } earlier && (latest is null || earlier > latest) ? earlier : latest;
+        }
+    }
 }
+
+/// <summary>The end of a part of a dossier's journal already read: its last sequence number and the latest timestamp in it.</summary>
+/// <param name="LastSequence">Highest sequence number in the part (0 for none).</param>
+/// <param name="LastTimestamp">Latest timestamp in the part, or null when it is empty.</param>
+public sealed record JournalMark(int LastSequence, DateTime? LastTimestamp);

@@ -79,6 +79,7 @@ public static class ServerSetup
         builder.Services.AddSingleton<CalendarStore>();
         builder.Services.AddScoped<DossierMigrationService>();
         builder.Services.AddScoped<DossierTransitions>();
+        builder.Services.AddSingleton<JournalCache>();
         builder.Services.AddScoped<ReceiveDossierHandler>();
         builder.Services.AddScoped<CompleteTaskHandler>();
         builder.Services.AddScoped<ApologyHandler>();

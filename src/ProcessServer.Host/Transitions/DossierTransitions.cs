@@ -134,7 +134,8 @@ public sealed class DossierTransitions(
     LateEntryRules lateEntries,
     OutboxStaging outbox,
     OutboxSignal outboxSignal,
-    ServerMetrics metrics)
+    ServerMetrics metrics,
+    JournalCache journals)
 {
     /// <summary>Status code stored with the answer of an accepted change to an existing dossier.</summary>
     internal const int AnswerOk = 200;
@@ -174,9 +175,9 @@ public sealed class DossierTransitions(
             return first;
         }
 
-        // The journal is append-only and every append bumps the dossier's version, so it is read
-        // before the write path (the longest read of a transition) and used there only when the
-        // version found there is the one it was read at.
+        // The journal is append-only, so it is read before the write path (the longest read of a
+        // transition; only the entries since the last transition seen, the rest is kept serialized)
+        // and the write path reads only what was appended after it.
         var early = await PreReadAsync(call.DossierRef, cancellationToken);
 
         // The change is decided and staged inside the group commit: on SQLite it shares one durable
@@ -195,7 +196,7 @@ public sealed class DossierTransitions(
     private async Task<(TransitionOutcome Outcome, Action? Committed)> DecideAndSaveAsync(
         TransitionCall call,
         Func<TransitionInput, CancellationToken, Task<TransitionDecision>> decide,
-        (string Id, int Version, List<JournalEntry> Journal)? early,
+        (string Id, KeptJournal Journal)? early,
         CancellationToken cancellationToken)
     {
         // Again on the write path: a duplicate that waited here while the first request was being
@@ -220,9 +221,9 @@ public sealed class DossierTransitions(
         var readVersion = dossier.Version;
         var previousNationalCode = dossier.NationalStatusCode;
         var now = clock.GetUtcNow().UtcDateTime;
-        var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id,
-            early is { } read && read.Id == dossier.Id && read.Version == dossier.Version ? read.Journal : null, cancellationToken);
-        var (when, late) = lateEntries.Resolve(call.OccurredAt, call.Caller, now, rows.Journal.Count == 0 ? null : rows.Journal.Max(j => j.Timestamp));
+        var kept = early is { } read && read.Id == dossier.Id ? read.Journal : KeptJournal.Empty;
+        var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id, kept.Mark, cancellationToken);
+        var (when, late) = lateEntries.Resolve(call.OccurredAt, call.Caller, now, rows.LastTimestamp);
         if (late is not null)
         {
             db.ChangeTracker.Clear();
@@ -265,7 +266,7 @@ public sealed class DossierTransitions(
             : decision.CustomStage!(input);
         Recorded(added, call.Caller, input.EntryMode);
         var messages = outbox.Stage(db, new StagedChange(dossier, previousNationalCode, added, input.Workflow, call.Caller.Name, now));
-        var answer = await AnswerAsync(dossier, input.Rows.Journal.Concat(added), created: false, location: null, now, cancellationToken,
+        var answer = await AnswerAsync(dossier, kept.Entries, input.Rows.Journal.Concat(added), created: false, location: null, now, cancellationToken,
             decision.Result?.State);
         StageAnswer(call.Caller, call.Idempotency, answer, now);
 
@@ -295,20 +296,29 @@ public sealed class DossierTransitions(
         Func<CancellationToken, Task<(TransitionOutcome Outcome, Action? Committed)>> work, CancellationToken cancellationToken) =>
         groupCommit.WriteAsync(db, work, written => written.Outcome.Succeeded, cancellationToken);
 
-    /// <summary>The dossier's id, version and journal as they are before the write path; null when there is no such dossier.</summary>
-    private async Task<(string Id, int Version, List<JournalEntry> Journal)?> PreReadAsync(string dossierRef, CancellationToken cancellationToken)
+    /// <summary>The dossier's id and its journal, serialized, as committed before the write path; null when there is no such dossier.</summary>
+    private async Task<(string Id, KeptJournal Journal)?> PreReadAsync(string dossierRef, CancellationToken cancellationToken)
     {
-        var found = await db.Dossiers.AsNoTracking()
+        var id = await db.Dossiers.AsNoTracking()
             .Where(d => d.Id == dossierRef || d.ReceiptCode == dossierRef)
-            .Select(d => new { d.Id, d.Version })
+            .Select(d => d.Id)
             .SingleOrDefaultAsync(cancellationToken);
-        if (found is null)
+        if (id is null)
         {
             return null;
         }
 
-        var journal = await db.Journal.AsNoTracking().Where(j => j.DossierId == found.Id).ToListAsync(cancellationToken);
-        return (found.Id, found.Version, journal);
+        // Read outside any write transaction: what is found here is committed, so it may be kept.
+        var kept = journals.Find(id);
+        var after = kept.Mark.LastSequence;
+        var next = await db.Journal.AsNoTracking().Where(j => j.DossierId == id && j.Sequence > after).OrderBy(j => j.Sequence).ToListAsync(cancellationToken);
+        if (next.Count > 0)
+        {
+            kept = kept.Extend(next);
+            journals.Keep(id, kept);
+        }
+
+        return (id, kept);
     }
 
     /// <summary>Marks journal entries with who recorded them and how (live, late, imported).</summary>
@@ -346,12 +356,23 @@ public sealed class DossierTransitions(
     /// Builds the answer (the dossier view) from the rows as they will be written, and from the
     /// state just staged when the caller passes it (parsed from the row otherwise).
     /// </summary>
-    internal async Task<TransitionAnswer> AnswerAsync(Dossier dossier, IEnumerable<JournalEntry> journal, bool created, string? location, DateTime now, CancellationToken cancellationToken,
-        DossierState? state = null)
+    internal Task<TransitionAnswer> AnswerAsync(Dossier dossier, IEnumerable<JournalEntry> journal, bool created, string? location, DateTime now, CancellationToken cancellationToken,
+        DossierState? state = null) =>
+        AnswerAsync(dossier, [], journal, created, location, now, cancellationToken, state);
+
+    /// <summary>As the other overload, with the journal's first entries already serialized (<paramref name="serialized"/>) and the rest after them.</summary>
+    internal async Task<TransitionAnswer> AnswerAsync(Dossier dossier, IReadOnlyList<SerializedEntry> serialized, IEnumerable<JournalEntry> journal, bool created, string? location,
+        DateTime now, CancellationToken cancellationToken, DossierState? state = null)
     {
         RequestLogging.Dossier(dossier.Id, dossier.ReceiptCode, dossier.ProcedureCode, dossier.DefinitionVersion);
         var name = await workflows.NameAsync(db, dossier.DefinitionVersionId, cancellationToken);
-        var body = DossierViews.Serialize(DossierViews.Build(dossier, state ?? DossierState.FromJson(dossier.StateJson), name, journal, now, units));
+        var view = DossierViews.Build(dossier, state ?? DossierState.FromJson(dossier.StateJson), name, journal, now, units);
+        if (serialized.Count > 0)
+        {
+            view = view with { Journal = new SerializedJournal(serialized, view.Journal) };
+        }
+
+        var body = DossierViews.Serialize(view);
         return new TransitionAnswer(created, body, DossierViews.ETag(dossier.Version), location, Replayed: false);
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Text;
 
@@ -19,12 +20,22 @@ internal static class StoredAnswer
     /// <summary>The stored form of <paramref name="body"/>.</summary>
     public static string Pack(string body)
     {
-        var bytes = Encoding.UTF8.GetBytes(body);
-        var packed = new byte[BrotliEncoder.GetMaxCompressedLength(bytes.Length)];
-        // Quality 1, small window: the fastest setting, still several times smaller than the text.
-        return BrotliEncoder.TryCompress(bytes, packed, out var written, quality: 1, window: 22)
-            ? Marker + Convert.ToBase64String(packed, 0, written)
-            : body;
+        // Pooled buffers: a long journal's view is tens of kilobytes, written once per transition.
+        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetByteCount(body));
+        var packed = ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(bytes.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(body, bytes);
+            // Quality 1, small window: the fastest setting, still several times smaller than the text.
+            return BrotliEncoder.TryCompress(bytes.AsSpan(0, length), packed, out var written, quality: 1, window: 22)
+                ? Marker + Convert.ToBase64String(packed, 0, written)
+                : body;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(bytes);
+            ArrayPool<byte>.Shared.Return(packed);
+        }
     }
 
     /// <summary>The body as first answered.</summary>

@@ -44,7 +44,7 @@ public sealed class ForceCompletionHandler(FieldLimits limits, DossierTransition
             if (request.ResultReadyAt is { } ready)
             {
                 // The ready time obeys the late-entry rules as well: not before the previous event, not in the future.
-                var previous = input.Rows.Journal.Count == 0 ? (DateTime?)null : input.Rows.Journal.Max(j => j.Timestamp);
+                var previous = input.Rows.LastTimestamp;
                 var (when, late) = lateEntries.Resolve(ready, caller, input.Now, previous, "resultReadyAt");
                 if (late is not null)
                 {

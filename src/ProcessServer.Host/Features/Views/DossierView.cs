@@ -208,9 +208,7 @@ public static class DossierViews
                 t.Status.ToString(), t.TimeLimitDays, t.CreatedAt, t.CurrentOutcomes, t.DueAt, t.WarnAt, DeadlineStatus(t, now),
                 t.Holder is { } h ? new AssigneeView(h.Id, h.Name, h.Since, h.Via, h.By is { } by ? new PersonView(by.Id, by.Name) : null, h.Reason) : null,
                 t.Holder is null ? t.QueuedSince ?? t.CreatedAt : null, t.Priority.ToString(), t.FollowUpAt)).ToList(),
-            journal.OrderBy(j => j.Sequence).Select(j => new JournalView(j.Sequence, j.Timestamp, j.Type, j.ActivityId,
-                j.ActivityName, j.TaskId, j.UnitCode, j.Actor, j.Outcome, j.Comment, j.StartedAt, j.CompletedAt,
-                j.DataJson is null ? null : JsonNode.Parse(j.DataJson), j.ActorId, j.ActorName, j.ActedForUnit, j.RecordedAt, j.RecordedBy, j.EntryMode)).ToList(),
+            journal.OrderBy(j => j.Sequence).Select(ToView).ToList(),
             new JsonObject(state.Variables.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))),
             dossier.ResultReadyAt,
             dossier.ReturnedAt,
@@ -220,6 +218,11 @@ public static class DossierViews
             state.Tasks.Select(t => new HolderView(t.Id, t.Title, t.UnitCode, units?.Find(t.UnitCode)?.Name ?? t.UnitCode,
                 t.Holder is { } h ? new PersonView(h.Id, h.Name) : null, t.Holder?.Since ?? t.QueuedSince ?? t.CreatedAt)).ToList());
     }
+
+    /// <summary>A journal entry as views show it.</summary>
+    public static JournalView ToView(JournalEntry j) => new(j.Sequence, j.Timestamp, j.Type, j.ActivityId,
+        j.ActivityName, j.TaskId, j.UnitCode, j.Actor, j.Outcome, j.Comment, j.StartedAt, j.CompletedAt,
+        j.DataJson is null ? null : JsonNode.Parse(j.DataJson), j.ActorId, j.ActorName, j.ActedForUnit, j.RecordedAt, j.RecordedBy, j.EntryMode);
 
     /// <summary>Where a running dossier stands against its limit at <paramref name="now"/> (DOMAIN §4.6).</summary>
     public static string LimitStatus(DossierState state, DateTime now) => state switch
@@ -243,8 +246,8 @@ public static class DossierViews
         _ => "OnTrack",
     };
 
-    /// <summary>Serializes a view exactly as the API returns it.</summary>
-    public static string Serialize(DossierView view) => JsonSerializer.Serialize(view, JsonBody.Options);
+    /// <summary>Serializes a view exactly as the API returns it (a <see cref="SerializedJournal"/> in it is written as the bytes it holds).</summary>
+    public static string Serialize(DossierView view) => JsonSerializer.Serialize(view, SerializedJournal.Options);
 
     /// <summary>Name of a definition version.</summary>
     public static Task<string> ProcedureNameAsync(ProcessServerDbContext db, string versionId, CancellationToken cancellationToken) =>
