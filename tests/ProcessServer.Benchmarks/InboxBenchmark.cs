@@ -59,12 +59,15 @@ internal static class InboxBenchmark
                 await Get(http, $"/api/inbox?unit=VPDKDD-BINHSON&pageSize={PageSize}&page=3");
             }
 
-            Console.WriteLine("| unit | open tasks | first page | last page (page=N) | last page (after=cursor) | walk all pages by cursor |");
-            Console.WriteLine("|---|---|---|---|---|---|");
+            Console.WriteLine("| unit | open tasks | first page (totalCount) | first page, exactCount=true | last page (page=N) | last page (after=cursor) | walk all pages by cursor |");
+            Console.WriteLine("|---|---|---|---|---|---|---|");
             foreach (var (unit, count) in new[] { ("VPDKDD-SMALL", small), ("VPDKDD-BINHSON", big + 1) })
             {
                 var lastPage = (count + PageSize - 1) / PageSize;
                 var first = await MedianAsync(http, $"/api/inbox?unit={unit}&pageSize={PageSize}");
+                var firstPage = await Get(http, $"/api/inbox?unit={unit}&pageSize={PageSize}");
+                var said = $"{firstPage["totalCount"]!.GetValue<int>():N0}{(firstPage["totalCountIsExact"]?.GetValue<bool>() == false ? "+" : string.Empty)}";
+                var exact = await MedianAsync(http, $"/api/inbox?unit={unit}&pageSize={PageSize}&exactCount=true");
                 var last = await MedianAsync(http, $"/api/inbox?unit={unit}&pageSize={PageSize}&page={lastPage}");
 
                 // Walk by cursor (if the server pages that way) to find the last page's cursor.
@@ -82,7 +85,7 @@ internal static class InboxBenchmark
                 var walked = walk.Elapsed.TotalSeconds;
                 var byCursor = cursor is null ? "n/a" : $"{await MedianAsync(http, $"/api/inbox?unit={unit}&pageSize={PageSize}&after={cursor}"):0.00} ms";
                 var walkText = cursor is null ? "n/a" : $"{pages} pages in {walked:0.0} s ({walked * 1000 / pages:0.00} ms/page)";
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {unit} | {count:N0} | {first:0.00} ms | {last:0.00} ms (page {lastPage}) | {byCursor} | {walkText} |"));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {unit} | {count:N0} | {first:0.00} ms ({said}) | {exact:0.00} ms | {last:0.00} ms (page {lastPage}) | {byCursor} | {walkText} |"));
             }
         }
         finally

@@ -93,6 +93,42 @@ public sealed class InboxTests : ServerTest
     }
 
     [Fact]
+    public async Task Beyond_the_exact_count_limit_the_inbox_says_at_least_that_many_on_every_page_and_exactCount_gives_the_real_number()
+    {
+        using var store = new TempDatabase();
+        using var app = new ServerApp(store.DatabaseFile, Clock, new Dictionary<string, string?> { ["ProcessServer:Tasks:InboxExactCountUpTo"] = "3" });
+        for (var i = 0; i < 5; i++)
+        {
+            await ReceiveAsync(app, "land-first-certificate");
+            Clock.Advance(TimeSpan.FromMinutes(10));
+        }
+
+        using var client = app.ClientFor(Keys.Land);
+        var first = JsonNode.Parse(await client.GetStringAsync("/api/inbox?unit=VPDKDD-BINHSON&pageSize=2"))!;
+        first["totalCount"]!.GetValue<int>().Should().Be(3, "the count stops at the limit");
+        first["totalCountIsExact"]!.GetValue<bool>().Should().BeFalse();
+        var second = JsonNode.Parse(await client.GetStringAsync($"/api/inbox?unit=VPDKDD-BINHSON&pageSize=2&after={first["nextCursor"]!.GetValue<string>()}"))!;
+        second["totalCount"]!.GetValue<int>().Should().Be(3);
+        second["totalCountIsExact"]!.GetValue<bool>().Should().BeFalse("the cursor carries the first page's count and what it was");
+        second["items"]!.AsArray().Should().HaveCount(2);
+
+        var exact = JsonNode.Parse(await client.GetStringAsync("/api/inbox?unit=VPDKDD-BINHSON&pageSize=2&exactCount=true"))!;
+        exact["totalCount"]!.GetValue<int>().Should().Be(5);
+        exact["totalCountIsExact"]!.GetValue<bool>().Should().BeTrue();
+        var exactNext = JsonNode.Parse(await client.GetStringAsync($"/api/inbox?unit=VPDKDD-BINHSON&pageSize=2&after={exact["nextCursor"]!.GetValue<string>()}"))!;
+        exactNext["totalCount"]!.GetValue<int>().Should().Be(5);
+        exactNext["totalCountIsExact"]!.GetValue<bool>().Should().BeTrue();
+        var urgency = JsonNode.Parse(await client.GetStringAsync("/api/inbox?unit=VPDKDD-BINHSON&sort=urgency"))!;
+        urgency["totalCount"]!.GetValue<int>().Should().Be(3);
+        urgency["totalCountIsExact"]!.GetValue<bool>().Should().BeFalse();
+        urgency["items"]!.AsArray().Should().HaveCount(5, "only the count is bounded, not the rows");
+
+        var underLimit = JsonNode.Parse(await client.GetStringAsync("/api/inbox?unit=VPDKDD-BINHSON&role=chairman"))!;
+        underLimit["totalCount"]!.GetValue<int>().Should().Be(0);
+        underLimit["totalCountIsExact"]!.GetValue<bool>().Should().BeTrue();
+    }
+
+    [Fact]
     public async Task Inbox_rejects_a_page_size_out_of_range_with_400()
     {
         using var client = App.ClientFor(Keys.Commune);

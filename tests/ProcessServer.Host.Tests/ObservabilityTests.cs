@@ -49,9 +49,9 @@ public sealed partial class ObservabilityTests : ServerTest
     [Fact]
     public async Task Readiness_answers_200_while_the_store_can_be_read_and_503_without_the_reason_when_it_cannot()
     {
-        // Without the deadline scheduler: Quartz keeps retrying its own store after the file is broken and
-        // its shutdown then waits for that, which is Quartz's business and not what this test is about.
-        using var app = new ServerApp(Database.DatabaseFile, Clock, new Dictionary<string, string?> { ["ProcessServer:Deadlines:Enabled"] = "false" });
+        // With the deadline scheduler running on the same file: it must not keep the server from
+        // stopping once the file is broken under it.
+        var app = new ServerApp(Database.DatabaseFile, Clock);
         using var anonymous = app.ClientFor(null);
         var ready = await anonymous.GetAsync("/health/ready");
         var body = await ready.Content.ReadAsStringAsync();
@@ -75,6 +75,11 @@ public sealed partial class ObservabilityTests : ServerTest
         JsonNode.Parse(brokenBody)!["status"]!.GetValue<string>().Should().Be("Unhealthy");
         brokenBody.Should().NotContain("Exception").And.NotContain("SQLite Error");
         (await anonymous.GetAsync("/health")).StatusCode.Should().Be(HttpStatusCode.OK, "liveness says only that the process answers");
+
+        var stopping = Task.Run(app.Dispose);
+        (await Task.WhenAny(stopping, Task.Delay(TimeSpan.FromSeconds(60)))).Should().BeSameAs(stopping,
+            "the server stops (the scheduler gives up on its broken store after its shutdown wait) instead of hanging");
+        await stopping;
     }
 
     private static async Task<string> ScrapeAsync(HttpClient client)

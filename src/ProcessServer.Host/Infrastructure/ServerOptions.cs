@@ -104,6 +104,12 @@ public sealed class TaskOptions
 
     /// <summary>"Due soon" in the leader's list: due within this window.</summary>
     public TimeSpan DueSoonWithin { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>
+    /// The inbox counts its tasks exactly up to this many and says "at least" beyond (a request may
+    /// still ask exactCount=true): an exact count reads every open task of the unit on each first page.
+    /// </summary>
+    public int InboxExactCountUpTo { get; set; } = 10_000;
 }
 
 /// <summary>

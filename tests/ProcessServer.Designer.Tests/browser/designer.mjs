@@ -206,9 +206,26 @@ async function errorBarVisible() {
 async function rowAction(rowText, item, confirm) {
   const row = page.locator('tr', { hasText: rowText }).first();
   await row.waitFor({ timeout });
-  await row.locator('button').last().click();
+  const menuItem = page.locator('.mud-popover-open .mud-menu-item', { hasText: item });
+  // On a loaded machine the list can be drawn before the Studio has wired the row's menu, and that
+  // first click is lost: click again until the menu is open rather than wait the whole timeout.
+  const deadline = Date.now() + timeout;
+  for (let attempt = 1; ; attempt++) {
+    await row.locator('button').last().click();
+    try {
+      await menuItem.waitFor({ timeout: Math.min(10000 * attempt, Math.max(1, deadline - Date.now())) });
+      break;
+    } catch (error) {
+      if (Date.now() >= deadline) {
+        throw new Error(`the ⋮ menu of the row '${rowText}' did not offer '${item}' within ${timeout} ms`);
+      }
+    }
+  }
+
   const answer = page.waitForResponse((r) => r.url().includes('/elsa/api/') && r.request().method() !== 'GET', { timeout });
-  await page.locator('.mud-popover-open .mud-menu-item', { hasText: item }).click();
+  // Handled here so that a failed click below is reported, not the wait it leaves behind.
+  answer.catch(() => {});
+  await menuItem.click();
   await page.locator('.mud-dialog button', { hasText: confirm }).click();
   return (await answer).status();
 }

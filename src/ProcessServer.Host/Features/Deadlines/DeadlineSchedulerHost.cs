@@ -81,15 +81,26 @@ public sealed partial class DeadlineSchedulerHost(
             // ShutdownWait, since its batch commits or rolls back whole either way (whatever it did
             // not fire fires on the next start). Waiting longer is worse than useless under
             // WebApplicationFactory, whose host can dispose the container while this still runs.
+            // Quartz's shutdown itself is not bounded: it waits for its scheduler thread, which
+            // retries releasing a trigger until its store answers (forever, if the database file
+            // has been broken under the server). The waits below are therefore on the outside; a
+            // scheduler that still has not stopped is left behind and dies with the process.
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             wait.CancelAfter(ShutdownWait);
             try
             {
-                await scheduler.Shutdown(waitForJobsToComplete: true, wait.Token);
+                await scheduler.Shutdown(waitForJobsToComplete: true, wait.Token).AsTask().WaitAsync(wait.Token);
             }
             catch (OperationCanceledException) when (wait.IsCancellationRequested)
             {
-                await scheduler.Shutdown(waitForJobsToComplete: false, CancellationToken.None);
+                try
+                {
+                    await scheduler.Shutdown(waitForJobsToComplete: false, CancellationToken.None).AsTask().WaitAsync(ShutdownWait, CancellationToken.None);
+                }
+                catch (TimeoutException)
+                {
+                    LogAbandoned(logger, ShutdownWait.TotalSeconds * 2);
+                }
             }
         }
     }
@@ -131,6 +142,9 @@ public sealed partial class DeadlineSchedulerHost(
             LogStartFailed(logger, ex);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The deadline scheduler (Quartz) did not stop within {Seconds} s (its store does not answer); the server stops without it. Deadlines due meanwhile fire on the next start")]
+    private static partial void LogAbandoned(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The deadline scheduler (Quartz) did not start; deadlines will not fire until the server restarts")]
     private static partial void LogStartFailed(ILogger logger, Exception exception);
