@@ -2,6 +2,7 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace ProcessServer.Persistence;
 
@@ -28,6 +29,10 @@ public sealed class StoreOptions
 /// <summary>Registers and prepares the store.</summary>
 public static class StoreRegistration
 {
+    // One advisory lock key ("ProcSrv" in ASCII) held while a server creates, migrates and seeds a PostgreSQL database.
+    private const string TakeStartLock = "SELECT pg_advisory_lock(22643820870201974)";
+    private const string ReleaseStartLock = "SELECT pg_advisory_unlock(22643820870201974)";
+
     /// <summary>Adds <see cref="ProcessServerDbContext"/> for the configured provider.</summary>
     public static IServiceCollection AddProcessServerStore(this IServiceCollection services, StoreOptions options)
     {
@@ -57,6 +62,83 @@ public static class StoreRegistration
         // No warning is silenced: with the model snapshot in Migrations/, Migrate refuses to run
         // when the model has changed without a migration (EF's PendingModelChangesWarning).
         return builder;
+    }
+
+    /// <summary>
+    /// Prepares the store for a starting server: creates or upgrades the schema (<see cref="MigrateAsync"/>),
+    /// then runs <paramref name="seed"/> (first rows: calendar, units, sample procedures).
+    /// </summary>
+    /// <remarks>
+    /// On PostgreSQL several server processes may start at the same moment on one database (the way
+    /// a province runs more than one machine). Each would find the schema missing, or a seed row
+    /// absent, and apply it too: EF's migrator then fails on "column already exists" and the seeds on
+    /// duplicate keys. So the whole preparation runs under one session-level advisory lock on the
+    /// database: the first process migrates and seeds, the others wait, then find nothing to do.
+    /// A database that does not exist yet is created first under the same kind of lock on the
+    /// maintenance database, because CREATE DATABASE cannot run inside the database it creates.
+    /// </remarks>
+    public static async Task PrepareAsync(ProcessServerDbContext db, Func<CancellationToken, Task> seed, CancellationToken cancellationToken = default)
+    {
+        if (!db.Database.IsNpgsql())
+        {
+            await MigrateAsync(db, cancellationToken);
+            await seed(cancellationToken);
+            return;
+        }
+
+        await EnsurePostgresDatabaseAsync(db.Database.GetConnectionString()!, cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync(TakeStartLock, cancellationToken);
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+                await seed(cancellationToken);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync(ReleaseStartLock, CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private static async Task EnsurePostgresDatabaseAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        var target = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false };
+        try
+        {
+            await using var probe = new NpgsqlConnection(target.ConnectionString);
+            await probe.OpenAsync(cancellationToken);
+            return;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName)
+        {
+            // Missing: created below.
+        }
+
+        var name = target.Database!;
+        var maintenance = new NpgsqlConnectionStringBuilder(target.ConnectionString) { Database = "postgres" };
+        await using var connection = new NpgsqlConnection(maintenance.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using (var lockCommand = new NpgsqlCommand(TakeStartLock, connection))
+        {
+            await lockCommand.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var exists = new NpgsqlCommand("SELECT COUNT(*) FROM pg_database WHERE datname = @name", connection);
+        exists.Parameters.AddWithValue("name", name);
+        if ((long)(await exists.ExecuteScalarAsync(cancellationToken))! == 0)
+        {
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"", connection);
+            await create.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        // Closing the session releases the lock.
     }
 
     /// <summary>

@@ -19,6 +19,7 @@ using System.Text.Json.Nodes;
 var mode = args.Length > 0 ? args[0] : "throughput";
 if (mode == "odata") { await ODataBenchmark.RunAsync(args); return; }
 if (mode == "outbox") { await OutboxBenchmark.RunAsync(args); return; }
+if (mode == "throughput-pg") { Environment.ExitCode = await PostgresThroughputBenchmark.RunAsync(args); return; }
 int Arg(int index, int fallback) => args.Length > index ? int.Parse(args[index], CultureInfo.InvariantCulture) : fallback;
 
 if (mode == "deadlines")

@@ -221,23 +221,27 @@ public static class ServerSetup
         using var scope = app.Services.CreateScope();
         var services = scope.ServiceProvider;
         var db = services.GetRequiredService<ProcessServerDbContext>();
-        await StoreRegistration.MigrateAsync(db, cancellationToken);
-        await services.GetRequiredService<CalendarStore>().EnsureSeededAsync(db, cancellationToken);
-
-        var options = app.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
-        await services.GetRequiredService<UnitDirectory>().SeedAsync(db, options.Units, cancellationToken);
-
-        // API keys can hold tasks (the walk-through's clerks, integrations): a leader can assign to them from the start.
-        var people = services.GetRequiredService<PersonDirectory>();
-        foreach (var key in options.ApiKeys)
+        // Several servers may start together on one PostgreSQL database: migrations and seeds run
+        // once, under the store's start-up lock (StoreRegistration.PrepareAsync).
+        await StoreRegistration.PrepareAsync(db, async ct =>
         {
-            await people.NoteAsync(Caller.Of(key.Name, key.Role, key.Units), cancellationToken);
-        }
+            await services.GetRequiredService<CalendarStore>().EnsureSeededAsync(db, ct);
 
-        var folder = Path.IsPathRooted(options.WorkflowsPath)
-            ? options.WorkflowsPath
-            : Path.Combine(AppContext.BaseDirectory, options.WorkflowsPath);
-        await SampleProcedures.LoadAsync(db, services.GetRequiredService<WorkflowCompiler>(), folder,
-            services.GetRequiredService<TimeProvider>(), app.Logger, cancellationToken);
+            var options = app.Configuration.GetSection(ServerOptions.Section).Get<ServerOptions>() ?? new ServerOptions();
+            await services.GetRequiredService<UnitDirectory>().SeedAsync(db, options.Units, ct);
+
+            // API keys can hold tasks (the walk-through's clerks, integrations): a leader can assign to them from the start.
+            var people = services.GetRequiredService<PersonDirectory>();
+            foreach (var key in options.ApiKeys)
+            {
+                await people.NoteAsync(Caller.Of(key.Name, key.Role, key.Units), ct);
+            }
+
+            var folder = Path.IsPathRooted(options.WorkflowsPath)
+                ? options.WorkflowsPath
+                : Path.Combine(AppContext.BaseDirectory, options.WorkflowsPath);
+            await SampleProcedures.LoadAsync(db, services.GetRequiredService<WorkflowCompiler>(), folder,
+                services.GetRequiredService<TimeProvider>(), app.Logger, ct);
+        }, cancellationToken);
     }
 }

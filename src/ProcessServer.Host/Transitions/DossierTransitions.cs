@@ -209,6 +209,15 @@ public sealed class DossierTransitions(
         }
 
         var (outcome, committed) = await WriteAsync(ct => DecideAndSaveAsync(call, decide, early, ct), cancellationToken);
+        if (!outcome.Succeeded && call.Idempotency is not null
+            && await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } answered)
+        {
+            // On PostgreSQL a duplicate sent to another server process shares no write gate with
+            // its first request: the first can commit between this one's replay check and its read
+            // of the dossier, which then looks changed meanwhile. The client gets the first answer.
+            return answered;
+        }
+
         committed?.Invoke();
         return outcome;
     }

@@ -23,10 +23,25 @@ public static class ReceiptCodes
         return $"{unit}-{date}-{number.ToString("0000", CultureInfo.InvariantCulture)}";
     }
 
-    /// <summary>Takes the next number of the unit's day counter (saved with the dossier) and returns the code.</summary>
+    /// <summary>Takes the next number of the unit's day counter (on SQLite saved with the dossier) and returns the code.</summary>
     public static async Task<string> NextAsync(ProcessServerDbContext db, string unit, DateTime localReceipt, CancellationToken cancellationToken)
     {
         var day = localReceipt.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+        if (db.Database.IsNpgsql())
+        {
+            // Several server processes (and, without SQLite's single writer, every request of one)
+            // receive at once on PostgreSQL: read-increment-save made all but one of them fail on the
+            // counter's concurrency token and, after a few retries, answer 500 under a busy counter.
+            // One atomic upsert takes the next number instead. It commits on its own, so a receipt that
+            // fails after numbering leaves a gap in that day's numbers; codes stay unique and rising.
+            var taken = await db.Database.SqlQuery<int>($"""
+                INSERT INTO "ReceiptCounters" ("UnitCode", "Day", "LastNumber") VALUES ({unit}, {day}, 1)
+                ON CONFLICT ("UnitCode", "Day") DO UPDATE SET "LastNumber" = "ReceiptCounters"."LastNumber" + 1
+                RETURNING "LastNumber" AS "Value"
+                """).ToListAsync(cancellationToken);
+            return Format(unit, DateOnly.FromDateTime(localReceipt), taken.Single());
+        }
+
         // The local view first: the importer numbers many dossiers of one day before it commits.
         var counter = db.ReceiptCounters.Local.FirstOrDefault(c => c.UnitCode == unit && c.Day == day)
             ?? await db.ReceiptCounters.SingleOrDefaultAsync(c => c.UnitCode == unit && c.Day == day, cancellationToken);
