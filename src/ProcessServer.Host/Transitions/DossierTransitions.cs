@@ -42,14 +42,6 @@ public sealed record TransitionCall(string DossierRef, Caller Caller, int? Expec
 {
     /// <summary>The unit the caller acts for (the task's unit…); their home unit when null. Recorded on every journal entry of the change.</summary>
     public string? ActedFor { get; init; }
-
-    /// <summary>
-    /// Decide and stage the change before the write path, on the dossier as committed, so the write
-    /// path only checks that the dossier's version is still the one decided on and commits; when it
-    /// is not (or the decision outside was a refusal) the change is decided again there as usual.
-    /// For handlers whose decision has no effect beyond what it stages (it may run twice).
-    /// </summary>
-    public bool DecideBeforeWriting { get; init; }
 }
 
 /// <summary>Everything a handler decides on, read on the write path (<see cref="GroupCommit"/>).</summary>
@@ -191,23 +183,6 @@ public sealed class DossierTransitions(
         // The change is decided and staged inside the group commit: on SQLite it shares one durable
         // commit with the changes queued with it, in a savepoint of its own, and this returns only
         // once that commit is durable.
-        if (call.DecideBeforeWriting && early is not null)
-        {
-            // The reads, the engine's decision and the answer's JSON are the bulk of a change's work;
-            // done here, changes of different dossiers do them side by side instead of one after
-            // the other on the write path, which then only re-checks the version and commits.
-            var (_, staged) = await StageChangeAsync(call, decide, early, cancellationToken);
-            if (staged is not null)
-            {
-                var (decided, then) = await WriteAsync(ct => CheckAndSaveAsync(call, decide, early, staged, ct), cancellationToken);
-                then?.Invoke();
-                return decided;
-            }
-
-            // A refusal outside the write path may be a duplicate whose first answer is being
-            // written, or a race lost to a change being written: it is decided again there.
-        }
-
         var (outcome, committed) = await WriteAsync(ct => DecideAndSaveAsync(call, decide, early, ct), cancellationToken);
         if (!outcome.Succeeded && call.Idempotency is not null
             && await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } answered)
@@ -220,34 +195,6 @@ public sealed class DossierTransitions(
 
         committed?.Invoke();
         return outcome;
-    }
-
-    /// <summary>
-    /// The write part of a change staged before the write path: the Idempotency-Key's second check,
-    /// then the change is saved as staged when the dossier's version is still the one it was decided
-    /// on, or decided again on the state found here when it is not.
-    /// </summary>
-    private async Task<(TransitionOutcome Outcome, Action? Committed)> CheckAndSaveAsync(
-        TransitionCall call,
-        Func<TransitionInput, CancellationToken, Task<TransitionDecision>> decide,
-        (string Id, KeptJournal Journal)? early,
-        StagedTransition staged,
-        CancellationToken cancellationToken)
-    {
-        if (await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } replay)
-        {
-            db.ChangeTracker.Clear();
-            return (replay, null);
-        }
-
-        var version = await db.Dossiers.AsNoTracking().Where(d => d.Id == staged.Dossier.Id).Select(d => (int?)d.Version).SingleOrDefaultAsync(cancellationToken);
-        if (version != staged.ReadVersion)
-        {
-            db.ChangeTracker.Clear();
-            return await DecideAndSaveAsync(call, decide, early, cancellationToken);
-        }
-
-        return await SaveStagedAsync(call, staged, cancellationToken);
     }
 
     /// <summary>
@@ -268,39 +215,6 @@ public sealed class DossierTransitions(
             return (replay, null);
         }
 
-        var (refused, staged) = await StageChangeAsync(call, decide, early, cancellationToken);
-        return staged is null ? (refused!, null) : await SaveStagedAsync(call, staged, cancellationToken);
-    }
-
-    /// <summary>The one SaveChanges of a staged change, and what is to run once it is durable.</summary>
-    private async Task<(TransitionOutcome Outcome, Action? Committed)> SaveStagedAsync(TransitionCall call, StagedTransition staged, CancellationToken cancellationToken)
-    {
-        if (await CommitAsync(call.Caller, call.Idempotency, staged.Dossier.Id, staged.ReadVersion, cancellationToken) is { } lost)
-        {
-            return (lost, null);
-        }
-
-        return (TransitionOutcome.Accepted(staged.Answer), () =>
-        {
-            if (staged.Messages > 0)
-            {
-                outboxSignal.Notify();
-            }
-
-            staged.Decision.Committed?.Invoke(staged.Dossier);
-        });
-    }
-
-    /// <summary>
-    /// Reads the dossier and its rows, runs the handler's decision and stages the change with its
-    /// answer on this scope's context: a refusal (nothing staged), or the staged change.
-    /// </summary>
-    private async Task<(TransitionOutcome? Refused, StagedTransition? Staged)> StageChangeAsync(
-        TransitionCall call,
-        Func<TransitionInput, CancellationToken, Task<TransitionDecision>> decide,
-        (string Id, KeptJournal Journal)? early,
-        CancellationToken cancellationToken)
-    {
         var dossier = await db.Dossiers.SingleOrDefaultAsync(d => d.Id == call.DossierRef || d.ReceiptCode == call.DossierRef, cancellationToken);
         if (dossier is null)
         {
@@ -364,7 +278,21 @@ public sealed class DossierTransitions(
         var answer = await AnswerAsync(dossier, kept.Entries, input.Rows.Journal.Concat(added), created: false, location: null, now, cancellationToken,
             decision.Result?.State);
         StageAnswer(call.Caller, call.Idempotency, answer, now);
-        return (null, new StagedTransition(dossier, readVersion, answer, messages, decision));
+
+        if (await CommitAsync(call.Caller, call.Idempotency, dossier.Id, readVersion, cancellationToken) is { } lost)
+        {
+            return (lost, null);
+        }
+
+        return (TransitionOutcome.Accepted(answer), () =>
+        {
+            if (messages > 0)
+            {
+                outboxSignal.Notify();
+            }
+
+            decision.Committed?.Invoke(dossier);
+        });
     }
 
     /// <summary>
@@ -526,11 +454,3 @@ public sealed class DossierTransitions(
         _ => new Refusal(RefusalKind.Conflict, "Not possible in the dossier's current state", ex.Message),
     };
 }
-
-/// <summary>A change staged on a context and not yet saved.</summary>
-/// <param name="Dossier">The dossier row (tracked, changed).</param>
-/// <param name="ReadVersion">Its version when the change was decided.</param>
-/// <param name="Answer">The answer, built from what is staged.</param>
-/// <param name="Messages">Outbox messages staged with it.</param>
-/// <param name="Decision">The handler's decision (for what runs after the commit).</param>
-internal sealed record StagedTransition(Dossier Dossier, int ReadVersion, TransitionAnswer Answer, int Messages, TransitionDecision Decision);
