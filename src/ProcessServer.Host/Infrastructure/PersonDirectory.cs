@@ -42,25 +42,44 @@ public sealed class PersonDirectory(IServiceScopeFactory scopes, WriteGate gate,
         var db = scope.ServiceProvider.GetRequiredService<ProcessServerDbContext>();
         using (await gate.EnterAsync(cancellationToken))
         {
-            var now = clock.GetUtcNow().UtcDateTime;
-            var person = await db.People.SingleOrDefaultAsync(p => p.Id == caller.Id, cancellationToken);
-            if (person is null)
+            // On PostgreSQL nothing gates writers (and other server processes share the database):
+            // a person's first requests arriving together both find no row and both insert it. The
+            // loser reads again and updates the row the winner wrote.
+            for (var attempt = 1; ; attempt++)
             {
-                person = new Person { Id = caller.Id, Name = caller.Name, Kind = caller.Kind, Role = caller.Role, FirstSeenAt = now };
-                db.People.Add(person);
+                try
+                {
+                    await RecordAsync(db, caller, cancellationToken);
+                    break;
+                }
+                catch (DbUpdateException) when (attempt < 3 && !cancellationToken.IsCancellationRequested)
+                {
+                    db.ChangeTracker.Clear();
+                }
             }
-
-            person.Name = caller.Name;
-            person.Kind = caller.Kind;
-            person.Role = caller.Role;
-            person.LastSeenAt = now;
-            var units = await db.PersonUnits.Where(u => u.PersonId == caller.Id).ToListAsync(cancellationToken);
-            db.PersonUnits.RemoveRange(units.Where(u => !caller.Units.Contains(u.UnitCode)));
-            db.PersonUnits.AddRange(caller.Units.Where(u => !units.Any(k => k.UnitCode == u)).Select(u => new PersonUnit { PersonId = caller.Id, UnitCode = u }));
-            await db.SaveChangesAsync(cancellationToken);
         }
 
         _known[caller.Id] = fingerprint;
+    }
+
+    private async Task RecordAsync(ProcessServerDbContext db, Caller caller, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var person = await db.People.SingleOrDefaultAsync(p => p.Id == caller.Id, cancellationToken);
+        if (person is null)
+        {
+            person = new Person { Id = caller.Id, Name = caller.Name, Kind = caller.Kind, Role = caller.Role, FirstSeenAt = now };
+            db.People.Add(person);
+        }
+
+        person.Name = caller.Name;
+        person.Kind = caller.Kind;
+        person.Role = caller.Role;
+        person.LastSeenAt = now;
+        var units = await db.PersonUnits.Where(u => u.PersonId == caller.Id).ToListAsync(cancellationToken);
+        db.PersonUnits.RemoveRange(units.Where(u => !caller.Units.Contains(u.UnitCode)));
+        db.PersonUnits.AddRange(caller.Units.Where(u => !units.Any(k => k.UnitCode == u)).Select(u => new PersonUnit { PersonId = caller.Id, UnitCode = u }));
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     /// <summary>Finds a person by id.</summary>
