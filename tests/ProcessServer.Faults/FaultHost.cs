@@ -243,10 +243,58 @@ public sealed class FaultHost : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The last errors the server logged (its JSON log files), each cut to a few thousand characters:
+    /// in CI the folder is not kept, so a failed scenario's output must carry the exceptions itself.
+    /// </summary>
+    public IReadOnlyList<string> LoggedErrors(int count = 5)
+    {
+        var folder = Path.Combine(Folder, "logs");
+        if (!Directory.Exists(folder))
+        {
+            return [];
+        }
+
+        var errors = new List<string>();
+        foreach (var file in Directory.GetFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                using var reader = new StreamReader(stream);
+                while (reader.ReadLine() is { } line)
+                {
+                    if (line.Contains("\"Level\":\"Error\"", StringComparison.Ordinal) || line.Contains("\"Level\":\"Fatal\"", StringComparison.Ordinal))
+                    {
+                        errors.Add(line.Length > 4000 ? line[..4000] + " …" : line);
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // A log the server still holds in a way that cannot be shared: the output tail remains.
+            }
+        }
+
+        // The OData library logs refused queries as errors too; a 500 is the exception handler's
+        // "unhandled exception", so those come first when there are any.
+        var unhandled = errors.Where(e => e.Contains("nhandled exception", StringComparison.Ordinal)).ToList();
+        var chosen = unhandled.Count > 0 ? unhandled : errors;
+        return chosen.Count > count ? chosen[^count..] : chosen;
+    }
+
     public async ValueTask DisposeAsync()
     {
         Kill();
         SqliteConnection.ClearAllPools();
+        if (KeepFolder)
+        {
+            foreach (var error in LoggedErrors())
+            {
+                _log.Line($"[{Name}] the server logged: {error}");
+            }
+        }
+
         if (KeepFolder && KeepFailedRuns)
         {
             _log.Line($"[{Name}] server folder kept for inspection: {Folder}");
