@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FluentAssertions;
+using Microsoft.Data.Sqlite;
 using ProcessServer.Host.Tests.Support;
 using static ProcessServer.Host.Tests.Support.ClerkApi;
 
@@ -52,6 +53,51 @@ public sealed class JournalAnswerTests : ServerTest
 
         var replay = await CompleteRawAsync(App, Keys.Commune, task, "Done", dossier["version"]!.GetValue<int>(), key, comment: "registered");
         (await replay.Content.ReadAsStringAsync()).Should().Be(firstBody, "a replay is the first answer byte for byte, not today's journal");
+    }
+
+    [Fact]
+    public async Task A_replay_after_a_restart_rebuilds_the_first_answer_from_the_stored_journal_which_the_record_itself_does_not_hold()
+    {
+        // Comments that do not compress: 2,000 characters each, carried by every later answer's journal.
+        static string Noise() => Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(1500));
+        var dossier = await ReceiveAsync(App, "birth-registration");
+        var registerTask = OpenTask(dossier, "register")["id"]!.GetValue<string>();
+        var (registerKey, registerComment) = (Guid.NewGuid().ToString(), Noise());
+        var first = await CompleteRawAsync(App, Keys.Commune, registerTask, "Done", dossier["version"]!.GetValue<int>(), registerKey, comment: registerComment);
+        var firstBody = await first.Content.ReadAsStringAsync();
+        first.StatusCode.Should().Be(HttpStatusCode.OK, firstBody);
+
+        dossier = JsonNode.Parse(firstBody)!.AsObject();
+        var signKey = Guid.NewGuid().ToString();
+        var second = await CompleteRawAsync(App, Keys.Commune, OpenTask(dossier, "sign")["id"]!.GetValue<string>(), "Done", dossier["version"]!.GetValue<int>(), signKey,
+            comment: Noise());
+        var secondBody = await second.Content.ReadAsStringAsync();
+        second.StatusCode.Should().Be(HttpStatusCode.OK, secondBody);
+        await CompleteAsync(App, JsonNode.Parse(secondBody)!.AsObject(), "returnResult", "Done", Keys.Counter);
+
+        // The record keeps the text around the journal, not the journal: the second answer carries
+        // 2,000 more characters of journal than the first, its record does not grow with them.
+        var (firstRecord, secondRecord) = (await StoredBodyAsync(registerKey), await StoredBodyAsync(signKey));
+        (secondBody.Length - firstBody.Length).Should().BeGreaterThan(2000);
+        (secondRecord.Length - firstRecord.Length).Should().BeLessThan(500, "the records refer to the journal instead of holding it");
+        firstRecord.Should().NotContain(registerComment);
+
+        // After a restart nothing is kept in memory: the entries are read back from the store.
+        Restart();
+        var replay = await CompleteRawAsync(App, Keys.Commune, registerTask, "Done", JsonNode.Parse(firstBody)!["version"]!.GetValue<int>() - 1, registerKey,
+            comment: registerComment);
+        replay.Headers.GetValues("Idempotent-Replayed").Should().Equal("true");
+        (await replay.Content.ReadAsStringAsync()).Should().Be(firstBody, "a replay is the first answer byte for byte, with the journal as it was then");
+    }
+
+    private async Task<string> StoredBodyAsync(string key)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Database.DatabaseFile};Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT ResponseBody FROM IdempotencyRecords WHERE Key = $key";
+        command.Parameters.AddWithValue("$key", key);
+        return (string)(await command.ExecuteScalarAsync())!;
     }
 
     private static string Journal(string body)

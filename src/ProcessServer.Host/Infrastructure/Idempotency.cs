@@ -62,7 +62,11 @@ public static class Idempotency
 
     /// <summary>The response for a handler's outcome.</summary>
     public static IResult ToHttpResult(this TransitionOutcome outcome) => outcome.Answer is { } answer
-        ? new StoredJsonResult(answer.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, answer.Body, answer.ETag, answer.Location, answer.Replayed)
+        ? new StoredJsonResult(answer.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, answer.Built is null ? answer.Body : null,
+            answer.ETag, answer.Location, answer.Replayed)
+        {
+            Utf8 = answer.Built?.Utf8,
+        }
         : outcome.Refusal!.ToHttpResult();
 
     /// <summary>The problem response for a refusal.</summary>
@@ -87,8 +91,11 @@ public static class Idempotency
 }
 
 /// <summary>A JSON response whose body text is fixed, so the stored idempotent answer and the first answer are byte-identical.</summary>
-public sealed class StoredJsonResult(int status, string body, string? etag, string? location, bool replayed = false) : IResult
+public sealed class StoredJsonResult(int status, string? body, string? etag, string? location, bool replayed = false) : IResult
 {
+    /// <summary>The body already encoded as UTF-8, when the answer was built that way (written as it is instead of encoding the text again).</summary>
+    internal byte[]? Utf8 { get; init; }
+
     /// <inheritdoc />
     public Task ExecuteAsync(HttpContext httpContext)
     {
@@ -110,6 +117,6 @@ public sealed class StoredJsonResult(int status, string body, string? etag, stri
             response.Headers.Location = location;
         }
 
-        return response.WriteAsync(body);
+        return Utf8 is { } utf8 ? response.Body.WriteAsync(utf8).AsTask() : response.WriteAsync(body ?? string.Empty);
     }
 }

@@ -330,6 +330,22 @@ public sealed class DossierTransitions(
         return (id, kept);
     }
 
+    /// <summary>A dossier's journal entries up to <paramref name="lastSequence"/> as views write them: the kept ones when they reach that far, else read.</summary>
+    private async Task<IReadOnlyList<byte[]>> JournalUpToAsync(string dossierId, int lastSequence, CancellationToken cancellationToken)
+    {
+        var kept = journals.Find(dossierId);
+        if (kept.Mark.LastSequence >= lastSequence)
+        {
+            return kept.Entries.TakeWhile(e => e.Sequence <= lastSequence).Select(e => e.Json).ToList();
+        }
+
+        // Not kept back into the cache: a replay can run inside a write transaction, and the cache
+        // holds only what is known to be committed.
+        var rows = await db.Journal.AsNoTracking().Where(j => j.DossierId == dossierId && j.Sequence <= lastSequence)
+            .OrderBy(j => j.Sequence).ToListAsync(cancellationToken);
+        return rows.Select(j => SerializedEntry.Of(j).Json).ToList();
+    }
+
     /// <summary>Marks journal entries with who recorded them and how (live, late, imported).</summary>
     internal static void Recorded(IEnumerable<JournalEntry> entries, Caller caller, string? entryMode)
     {
@@ -356,7 +372,8 @@ public sealed class DossierTransitions(
         }
 
         return record.RequestFingerprint == token.Fingerprint
-            ? TransitionOutcome.Accepted(new TransitionAnswer(record.StatusCode == AnswerCreated, StoredAnswer.Unpack(record.ResponseBody), record.ETag, record.Location, Replayed: true))
+            ? TransitionOutcome.Accepted(new TransitionAnswer(record.StatusCode == AnswerCreated,
+                await StoredAnswer.UnpackAsync(record.ResponseBody, JournalUpToAsync, cancellationToken), record.ETag, record.Location, replayed: true))
             : TransitionOutcome.Refused(new Refusal(RefusalKind.Unprocessable, "Idempotency-Key reused",
                 $"The Idempotency-Key '{token.Key}' was already used for a different request. Use a new key for a new request."));
     }
@@ -376,13 +393,11 @@ public sealed class DossierTransitions(
         RequestLogging.Dossier(dossier.Id, dossier.ReceiptCode, dossier.ProcedureCode, dossier.DefinitionVersion);
         var name = await workflows.NameAsync(db, dossier.DefinitionVersionId, cancellationToken);
         var view = DossierViews.Build(dossier, state ?? DossierState.FromJson(dossier.StateJson), name, journal, now, units);
-        if (serialized.Count > 0)
-        {
-            view = view with { Journal = new SerializedJournal(serialized, view.Journal) };
-        }
-
-        var body = DossierViews.Serialize(view);
-        return new TransitionAnswer(created, body, DossierViews.ETag(dossier.Version), location, Replayed: false);
+        var entries = new SerializedJournal(serialized, view.Journal);
+        var utf8 = DossierViews.SerializeToUtf8(view with { Journal = entries });
+        var (start, end) = entries.Written!.Value;
+        return new TransitionAnswer(created, utf8, new JournalReference(dossier.Id, entries.LastSequence, entries.Count, start, end),
+            DossierViews.ETag(dossier.Version), location);
     }
 
     /// <summary>Stages the answer under the caller's key, in the same transaction as the change.</summary>
@@ -399,7 +414,7 @@ public sealed class DossierTransitions(
             Key = token.Key,
             RequestFingerprint = token.Fingerprint,
             StatusCode = answer.Created ? AnswerCreated : AnswerOk,
-            ResponseBody = StoredAnswer.Pack(answer.Body),
+            ResponseBody = answer.Built is var (utf8, journal) ? StoredAnswer.Pack(utf8, journal) : StoredAnswer.Pack(answer.Body),
             ETag = answer.ETag,
             Location = answer.Location,
             CreatedAt = now,

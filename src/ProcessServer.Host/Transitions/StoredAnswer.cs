@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 
@@ -7,48 +8,133 @@ namespace ProcessServer.Host.Transitions;
 /// <summary>
 /// How an answer's body is kept in its idempotency record. A replay must return the first body
 /// byte for byte (limit statuses in it are judged at the first answer's instant, and the dossier
-/// may have changed since), so the body cannot be rebuilt later; it is stored Brotli-compressed
-/// instead, which shrinks a dossier view to a fraction (journals repeat the same names and units
-/// on every entry) for a few microseconds of CPU. Records written before this, and any body that
-/// does not start with the marker, are the body itself.
+/// may have changed since), so the body cannot be rebuilt from today's dossier.
+/// <para>
+/// A dossier view's journal, the one part of it that grows with every step, is not stored: journal
+/// entries never change once written, so the record keeps the text around the journal and the
+/// journal's last sequence number, and a replay writes the dossier's entries up to that number back
+/// in (<see cref="JournalReference"/>). The record then stays a few kilobytes however long the journal,
+/// and no completion compresses or writes its whole journal again.
+/// </para>
+/// Earlier records are read as they were written: Brotli-compressed bodies (marker <c>br:</c>) and,
+/// before those, the body itself.
 /// </summary>
 internal static class StoredAnswer
 {
-    // A JSON body always starts with '{' or '[', so the marker cannot be mistaken for one.
-    private const string Marker = "br:";
+    // A JSON body always starts with '{' or '[', so neither marker can be mistaken for one.
+    private const string Compressed = "br:";
+    private const string Referenced = "jr:";
 
-    /// <summary>The stored form of <paramref name="body"/>.</summary>
+    /// <summary>The stored form of an answer whose journal sits at <paramref name="journal"/> in its UTF-8 body.</summary>
+    /// <param name="utf8">The answer's body as UTF-8.</param>
+    /// <param name="journal">Where the journal's entries are, which dossier's and up to which sequence number.</param>
+    public static string Pack(ReadOnlySpan<byte> utf8, JournalReference journal)
+    {
+        var (start, end) = (checked((int)journal.Start), checked((int)journal.End));
+        var rest = ArrayPool<byte>.Shared.Rent(start + utf8.Length - end);
+        try
+        {
+            utf8[..start].CopyTo(rest);
+            utf8[end..].CopyTo(rest.AsSpan(start));
+            // jr:{last sequence}:{entry count}:{bytes before the entries}:{dossier id}|{the rest, compressed}
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{Referenced}{journal.LastSequence}:{journal.Count}:{start}:{journal.DossierId}|{Compress(rest.AsSpan(0, start + utf8.Length - end))}");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rest);
+        }
+    }
+
+    /// <summary>The stored form of a body kept whole (compressed).</summary>
     public static string Pack(string body)
     {
-        // Pooled buffers: a long journal's view is tens of kilobytes, written once per transition.
         var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetByteCount(body));
-        var packed = ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(bytes.Length));
         try
         {
             var length = Encoding.UTF8.GetBytes(body, bytes);
-            // Quality 1, small window: the fastest setting, still several times smaller than the text.
-            return BrotliEncoder.TryCompress(bytes.AsSpan(0, length), packed, out var written, quality: 1, window: 22)
-                ? Marker + Convert.ToBase64String(packed, 0, written)
-                : body;
+            return Compressed + Compress(bytes.AsSpan(0, length));
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    private static string Compress(ReadOnlySpan<byte> bytes)
+    {
+        // Pooled: written once per transition. Quality 1, small window: the fastest setting, still
+        // several times smaller than the text (views repeat the same names and units).
+        var packed = ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(bytes.Length));
+        try
+        {
+            return BrotliEncoder.TryCompress(bytes, packed, out var written, quality: 1, window: 22)
+                ? Convert.ToBase64String(packed, 0, written)
+                : throw new InvalidOperationException("Brotli could not compress into a buffer of its own maximum size.");
+        }
+        finally
+        {
             ArrayPool<byte>.Shared.Return(packed);
         }
     }
 
-    /// <summary>The body as first answered.</summary>
-    public static string Unpack(string stored)
+    private static byte[] Decompress(string base64)
     {
-        if (!stored.StartsWith(Marker, StringComparison.Ordinal))
+        using var brotli = new BrotliStream(new MemoryStream(Convert.FromBase64String(base64)), CompressionMode.Decompress);
+        using var bytes = new MemoryStream();
+        brotli.CopyTo(bytes);
+        return bytes.ToArray();
+    }
+
+    /// <summary>The body as first answered.</summary>
+    /// <param name="stored">The record's stored body.</param>
+    /// <param name="entries">Reads a dossier's journal entries up to a sequence number, each as the UTF-8 JSON a view writes, in sequence order.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public static async Task<string> UnpackAsync(string stored, Func<string, int, CancellationToken, Task<IReadOnlyList<byte[]>>> entries,
+        CancellationToken cancellationToken)
+    {
+        if (stored.StartsWith(Referenced, StringComparison.Ordinal))
         {
-            return stored;
+            var bar = stored.IndexOf('|', StringComparison.Ordinal);
+            var header = stored[Referenced.Length..bar].Split(':', 4);
+            var (last, count, split, dossierId) = (Number(header[0]), Number(header[1]), Number(header[2]), header[3]);
+            var journal = await entries(dossierId, last, cancellationToken);
+            if (journal.Count != count)
+            {
+                // Journal entries are never removed; a different count means the store was edited by hand.
+                throw new InvalidOperationException(
+                    $"The stored answer refers to {count} journal entries of dossier {dossierId} up to sequence {last}, but the store holds {journal.Count}.");
+            }
+
+            var rest = Decompress(stored[(bar + 1)..]);
+            var body = new ArrayBufferWriter<byte>(rest.Length + journal.Sum(e => e.Length + 1));
+            body.Write(rest.AsSpan(0, split));
+            for (var i = 0; i < journal.Count; i++)
+            {
+                if (i > 0)
+                {
+                    body.Write(","u8);
+                }
+
+                body.Write(journal[i]);
+            }
+
+            body.Write(rest.AsSpan(split));
+            return Encoding.UTF8.GetString(body.WrittenSpan);
         }
 
-        var packed = Convert.FromBase64String(stored[Marker.Length..]);
-        using var brotli = new BrotliStream(new MemoryStream(packed), CompressionMode.Decompress);
-        using var reader = new StreamReader(brotli, Encoding.UTF8);
-        return reader.ReadToEnd();
+        return stored.StartsWith(Compressed, StringComparison.Ordinal)
+            ? Encoding.UTF8.GetString(Decompress(stored[Compressed.Length..]))
+            : stored;
     }
+
+    private static int Number(string text) => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
 }
+
+/// <summary>Where a dossier view's journal entries are in an answer's UTF-8 body, and whose entries they are.</summary>
+/// <param name="DossierId">The dossier.</param>
+/// <param name="LastSequence">Sequence number of the last entry in the answer (0 for none).</param>
+/// <param name="Count">How many entries the answer carries (all of the dossier's up to <paramref name="LastSequence"/>).</param>
+/// <param name="Start">UTF-8 offset just after the journal's opening bracket.</param>
+/// <param name="End">UTF-8 offset of its closing bracket.</param>
+internal sealed record JournalReference(string DossierId, int LastSequence, int Count, long Start, long End);

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 
 namespace ProcessServer.Host.Transitions;
@@ -7,17 +8,39 @@ namespace ProcessServer.Host.Transitions;
 /// change under the caller's Idempotency-Key, so a retry gets the same bytes back.
 /// </summary>
 /// <param name="Created">Whether the change created the dossier (a receipt).</param>
-/// <param name="Body">The dossier view as JSON.</param>
 /// <param name="ETag">The dossier's version as an entity tag.</param>
 /// <param name="Location">Where the created dossier lives, for receipts.</param>
 /// <param name="Replayed">Whether this is the stored answer to an earlier request with the same key.</param>
-public sealed record TransitionAnswer(bool Created, string Body, string? ETag, string? Location, bool Replayed)
+public sealed record TransitionAnswer(bool Created, string? ETag, string? Location, bool Replayed)
 {
+    private string? _body;
+
+    /// <summary>An answer whose body is text.</summary>
+    /// <param name="created">Whether the change created the dossier (a receipt).</param>
+    /// <param name="body">The dossier view as JSON.</param>
+    /// <param name="etag">The dossier's version as an entity tag.</param>
+    /// <param name="location">Where the created dossier lives, for receipts.</param>
+    /// <param name="replayed">Whether this is the stored answer to an earlier request with the same key.</param>
+    public TransitionAnswer(bool created, string body, string? etag, string? location, bool replayed)
+        : this(created, etag, location, replayed) => _body = body;
+
+    /// <summary>A first answer built as UTF-8 from a dossier view whose journal sits at <paramref name="journal"/>.</summary>
+    internal TransitionAnswer(bool created, byte[] utf8, JournalReference journal, string? etag, string? location)
+        : this(created, etag, location, Replayed: false) => Built = (utf8, journal);
+
+    /// <summary>The dossier view as JSON.</summary>
+    // Made from the UTF-8 only when asked for: the HTTP answer writes the bytes, and a long
+    // journal's view as text is twice their size again.
+    public string Body => _body ??= Encoding.UTF8.GetString(Built!.Value.Utf8);
+
     /// <summary>
     /// The look-up secret issued with a receipt, on the first answer only: it is never stored (only
     /// its hash), so a replayed answer does not carry it.
     /// </summary>
     public string? LookupSecret { get; init; }
+
+    /// <summary>The body as UTF-8 and where its journal is, for a first answer built from a dossier view; null otherwise.</summary>
+    internal (byte[] Utf8, JournalReference Journal)? Built { get; }
 
     /// <summary>Id of the dossier the answer describes.</summary>
     public string DossierId => Read().Id;
@@ -27,7 +50,7 @@ public sealed record TransitionAnswer(bool Created, string Body, string? ETag, s
 
     private (string Id, int Version) Read()
     {
-        using var document = JsonDocument.Parse(Body);
+        using var document = Built is { } built ? JsonDocument.Parse(built.Utf8) : JsonDocument.Parse(Body);
         var root = document.RootElement;
         return (root.GetProperty("id").GetString()!, root.GetProperty("version").GetInt32());
     }

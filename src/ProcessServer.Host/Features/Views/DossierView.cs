@@ -249,6 +249,9 @@ public static class DossierViews
     /// <summary>Serializes a view exactly as the API returns it (a <see cref="SerializedJournal"/> in it is written as the bytes it holds).</summary>
     public static string Serialize(DossierView view) => JsonSerializer.Serialize(view, SerializedJournal.Options);
 
+    /// <summary>As <see cref="Serialize"/>, as UTF-8.</summary>
+    public static byte[] SerializeToUtf8(DossierView view) => JsonSerializer.SerializeToUtf8Bytes(view, SerializedJournal.Options);
+
     /// <summary>Name of a definition version.</summary>
     public static Task<string> ProcedureNameAsync(ProcessServerDbContext db, string versionId, CancellationToken cancellationToken) =>
         db.WorkflowDefinitions.AsNoTracking().Where(d => d.Id == versionId).Select(d => d.Name).SingleAsync(cancellationToken);

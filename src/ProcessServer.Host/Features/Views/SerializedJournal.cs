@@ -36,6 +36,17 @@ public sealed class SerializedJournal(IReadOnlyList<SerializedEntry> earlier, IR
     /// <summary>Entries after them, in sequence order.</summary>
     public IReadOnlyList<JournalView> Later => later;
 
+    /// <summary>
+    /// Where the last serialization of this list put the entries: UTF-8 byte offsets into the
+    /// output, from just after the opening bracket to the closing bracket. An answer's idempotency
+    /// record keeps the text around them and refers to the entries by sequence number instead of
+    /// holding them (<see cref="Transitions.StoredAnswer"/>).
+    /// </summary>
+    internal (long Start, long End)? Written { get; private set; }
+
+    /// <summary>The sequence number of the last entry, or 0 for an empty journal.</summary>
+    internal int LastSequence => later.Count > 0 ? later[^1].Sequence : earlier.Count > 0 ? earlier[^1].Sequence : 0;
+
     /// <inheritdoc/>
     public int Count => earlier.Count + later.Count;
 
@@ -64,6 +75,8 @@ public sealed class SerializedJournal(IReadOnlyList<SerializedEntry> earlier, IR
         public override void Write(Utf8JsonWriter writer, IReadOnlyList<JournalView> value, JsonSerializerOptions options)
         {
             writer.WriteStartArray();
+            // BytesCommitted + BytesPending is the writer's position from the start of its output.
+            var start = writer.BytesCommitted + writer.BytesPending;
             IEnumerable<JournalView> rest = value;
             if (value is SerializedJournal serialized)
             {
@@ -78,6 +91,11 @@ public sealed class SerializedJournal(IReadOnlyList<SerializedEntry> earlier, IR
             foreach (var view in rest)
             {
                 JsonSerializer.Serialize(writer, view, JsonBody.Options);
+            }
+
+            if (value is SerializedJournal written)
+            {
+                written.Written = (start, writer.BytesCommitted + writer.BytesPending);
             }
 
             writer.WriteEndArray();
