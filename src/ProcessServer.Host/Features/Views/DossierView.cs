@@ -220,9 +220,18 @@ public static class DossierViews
     }
 
     /// <summary>A journal entry as views show it.</summary>
-    public static JournalView ToView(JournalEntry j) => new(j.Sequence, j.Timestamp, j.Type, j.ActivityId,
-        j.ActivityName, j.TaskId, j.UnitCode, j.Actor, j.Outcome, j.Comment, j.StartedAt, j.CompletedAt,
-        j.DataJson is null ? null : JsonNode.Parse(j.DataJson), j.ActorId, j.ActorName, j.ActedForUnit, j.RecordedAt, j.RecordedBy, j.EntryMode);
+    /// <remarks>
+    /// Its instants are shown to the microsecond: PostgreSQL keeps no more, so an entry shows the
+    /// same whether it is written from memory (a transition's answer) or read back (the dossier
+    /// view, a replayed answer, which splices the stored entries in) on either store.
+    /// </remarks>
+    public static JournalView ToView(JournalEntry j) => new(j.Sequence, Microseconds(j.Timestamp), j.Type, j.ActivityId,
+        j.ActivityName, j.TaskId, j.UnitCode, j.Actor, j.Outcome, j.Comment, Microseconds(j.StartedAt), Microseconds(j.CompletedAt),
+        j.DataJson is null ? null : JsonNode.Parse(j.DataJson), j.ActorId, j.ActorName, j.ActedForUnit, Microseconds(j.RecordedAt), j.RecordedBy, j.EntryMode);
+
+    private static DateTime Microseconds(DateTime instant) => new(instant.Ticks - (instant.Ticks % 10), instant.Kind);
+
+    private static DateTime? Microseconds(DateTime? instant) => instant is { } value ? Microseconds(value) : null;
 
     /// <summary>Where a running dossier stands against its limit at <paramref name="now"/> (DOMAIN §4.6).</summary>
     public static string LimitStatus(DossierState state, DateTime now) => state switch
