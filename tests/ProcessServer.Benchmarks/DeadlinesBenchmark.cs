@@ -35,9 +35,9 @@ internal static class DeadlinesBenchmark
 
             // 1. A real database: schema, calendar, samples, and one land dossier received through the API.
             string template;
-            using (var seeding = await Server.StartAsync(work.FullName, database))
+            using (var seeding = await BenchServer.StartAsync(work.FullName, BenchServer.Sqlite(database)))
             {
-                var response = await seeding.Http.SendAsync(Server.Request(HttpMethod.Post, "/api/dossiers", "dev-counter-key", new
+                var response = await seeding.Http.SendAsync(Request(HttpMethod.Post, "/api/dossiers", "dev-counter-key", new
                 {
                     procedureCode = "land-first-certificate",
                     applicant = new { name = "Nguyễn Văn An", idNumber = "051090001234", phone = "0905123456" },
@@ -69,7 +69,7 @@ internal static class DeadlinesBenchmark
             SqliteConnection.ClearAllPools();
 
             // 3. Start-up on that database, then wait until every due deadline has fired.
-            using var server = await Server.StartAsync(work.FullName, database);
+            using var server = await BenchServer.StartAsync(work.FullName, BenchServer.Sqlite(database));
             Console.WriteLine($"start-up (process start to /health 200): {server.StartUp.TotalSeconds:0.00} s; first deadline due {(firstDue - DateTime.UtcNow).TotalSeconds:0.0} s after that");
 
             var lastDue = firstDue + Spread;
@@ -187,96 +187,11 @@ internal static class DeadlinesBenchmark
         Console.WriteLine($"{name}: p50 {At(0.50) / 1000:0.000} s, p95 {At(0.95) / 1000:0.000} s, p99 {At(0.99) / 1000:0.000} s, max {samples[^1] / 1000:0.000} s (min {samples[0] / 1000:0.000} s)");
     }
 
-    /// <summary>The server as its own process on a loopback port, exactly as `dotnet run` would start it.</summary>
-    internal sealed class Server : IDisposable
+    /// <summary>A request carrying a development key and a JSON body.</summary>
+    internal static HttpRequestMessage Request(HttpMethod method, string path, string key, object body)
     {
-        private Server(Process process, HttpClient http, TimeSpan startUp)
-        {
-            Process = process;
-            Http = http;
-            StartUp = startUp;
-        }
-
-        public Process Process { get; }
-
-        public HttpClient Http { get; }
-
-        public TimeSpan StartUp { get; }
-
-        public static async Task<Server> StartAsync(string work, string database)
-        {
-            var port = FreePort();
-            var start = new ProcessStartInfo("dotnet")
-            {
-                WorkingDirectory = AppContext.BaseDirectory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var arg in new[]
-                     {
-                         Path.Combine(AppContext.BaseDirectory, "ProcessServer.Host.dll"), "--urls", $"http://127.0.0.1:{port}",
-                         "--Database:ConnectionString", $"Data Source={database}",
-                         "--Serilog:WriteTo:1:Args:path", Path.Combine(work, "logs", "bench-.json"),
-                     })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            // The benchmarks use the development keys, which only a Development server accepts.
-
-            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-
-            start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
-            start.Environment["Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime"] = "Warning";
-            var watch = Stopwatch.StartNew();
-            var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[server] {e.Data}"); };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            while (watch.Elapsed < TimeSpan.FromSeconds(60))
-            {
-                try
-                {
-                    if ((await http.GetAsync("/health")).IsSuccessStatusCode)
-                    {
-                        return new Server(process, http, watch.Elapsed);
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-
-                await Task.Delay(20);
-            }
-
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("the server did not answer /health within 60 s");
-        }
-
-        public static HttpRequestMessage Request(HttpMethod method, string path, string key, object body)
-        {
-            var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
-            request.Headers.Add("X-Api-Key", key);
-            return request;
-        }
-
-        public void Dispose()
-        {
-            Process.Kill(entireProcessTree: true);
-            Process.WaitForExit();
-            Process.Dispose();
-            Http.Dispose();
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, 0);
-            listener.Start();
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
+        var request = new HttpRequestMessage(method, path) { Content = JsonContent.Create(body) };
+        request.Headers.Add("X-Api-Key", key);
+        return request;
     }
 }

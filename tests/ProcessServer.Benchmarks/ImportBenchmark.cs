@@ -23,7 +23,7 @@ internal static class ImportBenchmark
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; work folder {work.FullName}");
         Console.WriteLine($"file: {lines:N0} dossiers, {events:N0} events, {new FileInfo(file).Length / 1024.0 / 1024.0:0.0} MB, written in {watch.Elapsed.TotalSeconds:0.0} s");
 
-        var server = await DeadlinesBenchmark.Server.StartAsync(work.FullName, Path.Combine(work.FullName, "bench.db"));
+        var server = await BenchServer.StartAsync(work.FullName, BenchServer.Sqlite(Path.Combine(work.FullName, "bench.db")));
         try
         {
             var first = await ImportAsync(server.Http, file, "import");

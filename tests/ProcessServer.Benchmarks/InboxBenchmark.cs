@@ -27,9 +27,9 @@ internal static class InboxBenchmark
             Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; load {File.ReadAllText("/proc/loadavg").Trim()}");
             Console.WriteLine($"inbox: {big:N0} open tasks in VPDKDD-BINHSON, {small:N0} in VPDKDD-SMALL, pageSize {PageSize}");
             string template;
-            using (var seeding = await DeadlinesBenchmark.Server.StartAsync(work.FullName, database))
+            using (var seeding = await BenchServer.StartAsync(work.FullName, BenchServer.Sqlite(database)))
             {
-                var response = await seeding.Http.SendAsync(DeadlinesBenchmark.Server.Request(HttpMethod.Post, "/api/dossiers", "dev-counter-key", new
+                var response = await seeding.Http.SendAsync(DeadlinesBenchmark.Request(HttpMethod.Post, "/api/dossiers", "dev-counter-key", new
                 {
                     procedureCode = "land-first-certificate",
                     applicant = new { name = "Nguyễn Văn An", idNumber = "051090001234", phone = "0905123456" },
@@ -50,7 +50,7 @@ internal static class InboxBenchmark
             }
 
             SqliteConnection.ClearAllPools();
-            using var server = await DeadlinesBenchmark.Server.StartAsync(work.FullName, database);
+            using var server = await BenchServer.StartAsync(work.FullName, BenchServer.Sqlite(database));
             var http = server.Http;
             // Warm-up: JIT and the page cache.
             for (var i = 0; i < 30; i++)

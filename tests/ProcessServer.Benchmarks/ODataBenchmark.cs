@@ -38,7 +38,7 @@ internal static class ODataBenchmark
             else
             {
                 // 1. Schema, samples and calendar, by the server itself.
-                await using (var server = await Server.StartAsync(work.FullName, database))
+                await using (var server = await BenchServer.StartAsync(work.FullName, BenchServer.Sqlite(database), apiKey: "dev-reporter-key"))
                 {
                 }
 
@@ -60,7 +60,7 @@ internal static class ODataBenchmark
             foreach (var (name, folder) in builds)
             {
                 Console.WriteLine($"-- {name}: {Path.Combine(folder, "ProcessServer.Host.dll")}");
-                await using var server = await Server.StartAsync(work.FullName, database, hostFolder: folder);
+                await using var server = await BenchServer.StartAsync(work.FullName, BenchServer.Sqlite(database), hostFolder: folder, apiKey: "dev-reporter-key");
 
                 // Warm-up of the process (JIT, EF model) on other queries than those measured.
                 foreach (var warm in new[] { "$metadata", "Dossiers?$top=1", "Steps?$top=1", "Units", "PeriodReport?from=2024-07-01&to=2024-07-31" })
@@ -275,93 +275,6 @@ internal static class ODataBenchmark
                 DateTime t => t.ToString("yyyy-MM-dd HH:mm:ss.FFFFFFF", CultureInfo.InvariantCulture),
                 var v => v,
             };
-        }
-    }
-
-    /// <summary>The real server as its own process on a loopback port (shared with the outbox benchmark).</summary>
-    internal sealed class Server : IAsyncDisposable
-    {
-        private readonly Process _process;
-
-        private Server(Process process, HttpClient http)
-        {
-            _process = process;
-            Http = http;
-        }
-
-        public HttpClient Http { get; }
-
-        public static async Task<Server> StartAsync(string work, string database, IEnumerable<string>? settings = null, string? hostFolder = null)
-        {
-            int port;
-            using (var listener = new TcpListener(IPAddress.Loopback, 0))
-            {
-                listener.Start();
-                port = ((IPEndPoint)listener.LocalEndpoint).Port;
-            }
-
-            var start = new ProcessStartInfo("dotnet")
-            {
-                WorkingDirectory = hostFolder ?? AppContext.BaseDirectory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var arg in new[]
-                     {
-                         Path.Combine(hostFolder ?? AppContext.BaseDirectory, "ProcessServer.Host.dll"), "--urls", $"http://127.0.0.1:{port}",
-                         "--Database:ConnectionString", $"Data Source={database}",
-                         "--Serilog:WriteTo:1:Args:path", Path.Combine(work, "logs", "bench-.json"),
-                     }.Concat(settings ?? []))
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            // The benchmarks use the development keys, which only a Development server accepts.
-
-            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-
-            start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
-            if (Environment.GetEnvironmentVariable("PROCESSSERVER_BENCH_SQL") is not null)
-            {
-                // Every SQL command with its duration, in the server's JSON log under the work folder.
-                start.Environment["Serilog__MinimumLevel__Override__Microsoft.EntityFrameworkCore.Database.Command"] = "Information";
-            }
-
-            start.Environment["Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime"] = "Warning";
-            var process = Process.Start(start)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[server] {e.Data}"); };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
-            http.DefaultRequestHeaders.Add("X-Api-Key", "dev-reporter-key");
-            var deadline = DateTime.UtcNow.AddSeconds(120);
-            while (true)
-            {
-                try
-                {
-                    if ((await http.GetAsync("/health")).IsSuccessStatusCode)
-                    {
-                        break;
-                    }
-                }
-                catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-                {
-                }
-
-                await Task.Delay(200);
-            }
-
-            return new Server(process, http);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            Http.Dispose();
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-            _process.Dispose();
         }
     }
 }

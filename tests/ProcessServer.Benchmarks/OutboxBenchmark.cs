@@ -45,7 +45,7 @@ internal static class OutboxBenchmark
         Console.WriteLine($"{total:N0} status changes of {total / ChangesPerDossier:N0} dossiers, {(rate == 0 ? "all at once" : $"{rate:N0} per second")}, portal answers after {portalDelay.TotalMilliseconds:0} ms");
 
         // 1. Schema, by the server itself.
-        await using (await ODataBenchmark.Server.StartAsync(work.FullName, database))
+        await using (await BenchServer.StartAsync(work.FullName, BenchServer.Sqlite(database)))
         {
         }
 
@@ -61,7 +61,7 @@ internal static class OutboxBenchmark
         }
 
         // 2. The server with the portal configured; its sender starts at once.
-        var server = await ODataBenchmark.Server.StartAsync(work.FullName, database,
+        var server = await BenchServer.StartAsync(work.FullName, BenchServer.Sqlite(database),
             ["--ProcessServer:Portal:BaseUrl", portal.Url, "--ProcessServer:Portal:AgencyCode", "000.00.00.H55"]);
         try
         {

@@ -304,13 +304,6 @@ internal static class PostgresThroughputBenchmark
         return sorted[sorted.Count / 2];
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private sealed record Acknowledged(string DossierId, string TaskId, int Version);
 
     private sealed record Measure(double PerSecond, double P50, double P99)
@@ -321,112 +314,48 @@ internal static class PostgresThroughputBenchmark
     /// <summary>N server processes on one database, launched at the same moment.</summary>
     private sealed class ServerGroup : IAsyncDisposable
     {
-        private readonly List<Process> _processes = [];
-        private readonly List<HttpClient> _clients = [];
+        private readonly List<BenchServer> _servers = [];
         private readonly string _work = Directory.CreateTempSubdirectory("processserver-bench-pg-").FullName;
 
-        public int Count => _processes.Count;
+        public int Count => _servers.Count;
 
         public double StartSeconds { get; private set; }
 
         /// <summary>The client of process i mod n.</summary>
-        public HttpClient Client(int index) => _clients[index % _clients.Count];
+        public HttpClient Client(int index) => _servers[index % _servers.Count].Http;
 
         public static async Task<ServerGroup> StartAsync(int count, string connectionString)
         {
             var group = new ServerGroup();
             var watch = Stopwatch.StartNew();
-            for (var i = 0; i < count; i++)
-            {
-                var port = FreePort();
-                var start = new ProcessStartInfo("dotnet")
-                {
-                    WorkingDirectory = AppContext.BaseDirectory,
-                    RedirectStandardOutput = true,
-                    RedirectStandardError = true,
-                    UseShellExecute = false,
-                };
-                foreach (var arg in new[]
-                         {
-                             Path.Combine(AppContext.BaseDirectory, "ProcessServer.Host.dll"), "--urls", $"http://127.0.0.1:{port}",
-                             "--Database:Provider", "Postgres", "--Database:ConnectionString", connectionString,
-                             "--Serilog:WriteTo:1:Args:path", Path.Combine(group._work, $"server-{i}", "logs", "bench-.json"),
-                         })
-                {
-                    start.ArgumentList.Add(arg);
-                }
-
-                // The development keys, which only a Development server accepts.
-                start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-                start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
-                start.Environment["Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime"] = "Warning";
-                var process = Process.Start(start)!;
-                var name = $"server {i}";
-                process.OutputDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{name}] {e.Data}"); };
-                process.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[{name}] {e.Data}"); };
-                process.BeginOutputReadLine();
-                process.BeginErrorReadLine();
-                group._processes.Add(process);
-                group._clients.Add(new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(60) });
-            }
-
+            var starting = Enumerable.Range(0, count)
+                .Select(i => BenchServer.StartAsync(Path.Combine(group._work, $"server-{i}"), connectionString, ["--Database:Provider", "Postgres"], label: $"server {i}"))
+                .ToList();
             try
             {
-                await Task.WhenAll(group._processes.Select((p, i) => WaitForHealthAsync(p, group._clients[i])));
+                await Task.WhenAll(starting);
             }
             catch
             {
+                // The ones that did start are stopped with the group.
+                group._servers.AddRange(starting.Where(t => t.IsCompletedSuccessfully).Select(t => t.Result));
                 await group.DisposeAsync();
                 throw;
             }
 
+            group._servers.AddRange(starting.Select(t => t.Result));
             group.StartSeconds = watch.Elapsed.TotalSeconds;
             return group;
         }
 
         public async ValueTask DisposeAsync()
         {
-            foreach (var process in _processes)
+            foreach (var server in _servers)
             {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-
-                await process.WaitForExitAsync();
-                process.Dispose();
+                await server.DisposeAsync();
             }
 
-            _clients.ForEach(c => c.Dispose());
             Directory.Delete(_work, recursive: true);
-        }
-
-        private static async Task WaitForHealthAsync(Process process, HttpClient http)
-        {
-            var watch = Stopwatch.StartNew();
-            while (watch.Elapsed < TimeSpan.FromSeconds(90))
-            {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"a server process exited with {process.ExitCode} while starting");
-                }
-
-                try
-                {
-                    if ((await http.GetAsync("/health")).IsSuccessStatusCode)
-                    {
-                        return;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-
-                await Task.Delay(200);
-            }
-
-            throw new TimeoutException("a server process did not answer /health within 90 s");
         }
     }
 
@@ -445,7 +374,7 @@ internal static class PostgresThroughputBenchmark
             _bin = FindBinaries() ?? Install();
             _folder = Path.Combine(Path.GetTempPath(), "processserver-bench-pg-" + Guid.NewGuid().ToString("N"));
             Directory.CreateDirectory(_folder);
-            Port = FreePort();
+            Port = BenchServer.FreePort();
             if (_asRoot)
             {
                 Run("chown", $"postgres:postgres {_folder}");

@@ -51,48 +51,12 @@ if (mode == "per-trigger")
 }
 
 var work = Directory.CreateTempSubdirectory("processserver-bench-");
-var port = FreePort();
-var hostDll = Path.Combine(AppContext.BaseDirectory, "ProcessServer.Host.dll");
-var start = new ProcessStartInfo("dotnet")
-{
-    WorkingDirectory = AppContext.BaseDirectory,
-    RedirectStandardOutput = true,
-    RedirectStandardError = true,
-    UseShellExecute = false,
-};
-foreach (var arg in new[]
-         {
-             hostDll, "--urls", $"http://127.0.0.1:{port}",
-             "--Database:ConnectionString", $"Data Source={Path.Combine(work.FullName, "bench.db")}",
-             "--Serilog:WriteTo:1:Args:path", Path.Combine(work.FullName, "logs", "bench-.json"),
-         })
-{
-    start.ArgumentList.Add(arg);
-}
-
-if (mode == "throughput-detail")
-{
+var server = await BenchServer.StartAsync(work.FullName, BenchServer.Sqlite(Path.Combine(work.FullName, "bench.db")),
     // Its allocation figure is read from the server's own runtime counters on /metrics.
-    start.ArgumentList.Add("--OpenTelemetry:PrometheusEndpoint");
-    start.ArgumentList.Add("true");
-}
-
-// The benchmarks use the development keys, which only a Development server accepts.
-
-start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-
-start.Environment["Serilog__MinimumLevel__Default"] = "Warning";
-start.Environment["Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime"] = "Warning";
-using var server = Process.Start(start)!;
-server.OutputDataReceived += (_, _) => { };
-server.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine($"[server] {e.Data}"); };
-server.BeginOutputReadLine();
-server.BeginErrorReadLine();
-
-using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+    mode == "throughput-detail" ? ["--OpenTelemetry:PrometheusEndpoint", "true"] : null);
+var http = server.Http;
 try
 {
-    await WaitForHealth(http);
     Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; SQLite at {work.FullName}");
     if (mode == "versions")
     {
@@ -114,8 +78,7 @@ try
 }
 finally
 {
-    server.Kill(entireProcessTree: true);
-    await server.WaitForExitAsync();
+    await server.DisposeAsync();
     Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
     work.Delete(recursive: true);
 }
@@ -258,32 +221,3 @@ static void Report(string name, List<double> samples)
     Console.WriteLine($"{name,-28}: p50 {At(0.50):0.00} ms, p95 {At(0.95):0.00} ms, p99 {At(0.99):0.00} ms, max {samples[^1]:0.00} ms");
 }
 
-static async Task WaitForHealth(HttpClient http)
-{
-    var deadline = DateTime.UtcNow.AddSeconds(60);
-    while (DateTime.UtcNow < deadline)
-    {
-        try
-        {
-            if ((await http.GetAsync("/health")).IsSuccessStatusCode)
-            {
-                return;
-            }
-        }
-        catch (HttpRequestException)
-        {
-            // Not listening yet.
-        }
-
-        await Task.Delay(200);
-    }
-
-    throw new TimeoutException("the server did not answer /health within 60 s");
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}
