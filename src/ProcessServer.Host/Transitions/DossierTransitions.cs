@@ -215,7 +215,7 @@ public sealed class DossierTransitions(
             return (replay, null);
         }
 
-        var dossier = await db.Dossiers.SingleOrDefaultAsync(d => d.Id == call.DossierRef || d.ReceiptCode == call.DossierRef, cancellationToken);
+        var dossier = await WritePathQueries.DossierByRef(db, call.DossierRef, cancellationToken);
         if (dossier is null)
         {
             return (TransitionOutcome.Refused(new Refusal(RefusalKind.NotFound, "Dossier not found", $"No dossier has id or receipt code '{call.DossierRef}'.")), null);
@@ -308,10 +308,7 @@ public sealed class DossierTransitions(
     /// <summary>The dossier's id and its journal, serialized, as committed before the write path; null when there is no such dossier.</summary>
     private async Task<(string Id, KeptJournal Journal)?> PreReadAsync(string dossierRef, CancellationToken cancellationToken)
     {
-        var id = await db.Dossiers.AsNoTracking()
-            .Where(d => d.Id == dossierRef || d.ReceiptCode == dossierRef)
-            .Select(d => d.Id)
-            .SingleOrDefaultAsync(cancellationToken);
+        var id = await WritePathQueries.DossierIdByRef(db, dossierRef, cancellationToken);
         if (id is null)
         {
             return null;
@@ -320,7 +317,7 @@ public sealed class DossierTransitions(
         // Read outside any write transaction: what is found here is committed, so it may be kept.
         var kept = journals.Find(id);
         var after = kept.Mark.LastSequence;
-        var next = await db.Journal.AsNoTracking().Where(j => j.DossierId == id && j.Sequence > after).OrderBy(j => j.Sequence).ToListAsync(cancellationToken);
+        var next = await WritePathQueries.JournalAfterAsync(db, id, after, cancellationToken);
         if (next.Count > 0)
         {
             kept = kept.Extend(next);
@@ -348,8 +345,7 @@ public sealed class DossierTransitions(
             return null;
         }
 
-        var record = await db.IdempotencyRecords.AsNoTracking()
-            .SingleOrDefaultAsync(r => r.Scope == caller.IdempotencyScope && r.Key == token.Key, cancellationToken);
+        var record = await WritePathQueries.IdempotencyRecord(db, caller.IdempotencyScope, token.Key, cancellationToken);
         if (record is null)
         {
             return null;

@@ -45,7 +45,7 @@ public sealed class CompleteTaskHandler(
         IdempotencyToken? idempotency,
         CancellationToken cancellationToken)
     {
-        var task = await db.Tasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == command.TaskId, cancellationToken);
+        var task = await WritePathQueries.TaskById(db, command.TaskId, cancellationToken);
         if (task is null)
         {
             return TransitionOutcome.Refused(new Refusal(RefusalKind.NotFound, "Task not found",
