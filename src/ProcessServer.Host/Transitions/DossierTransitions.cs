@@ -42,6 +42,13 @@ public sealed record TransitionCall(string DossierRef, Caller Caller, int? Expec
 {
     /// <summary>The unit the caller acts for (the task's unit…); their home unit when null. Recorded on every journal entry of the change.</summary>
     public string? ActedFor { get; init; }
+
+    /// <summary>
+    /// True when <see cref="DossierRef"/> is the dossier's id as read from one of its own rows (a
+    /// task's), so the read before the write path need not look the id up; the write path still
+    /// reads the dossier by id or receipt code as for any other call.
+    /// </summary>
+    public bool RefIsDossierId { get; init; }
 }
 
 /// <summary>Everything a handler decides on, read on the write path (<see cref="GroupCommit"/>).</summary>
@@ -178,7 +185,7 @@ public sealed class DossierTransitions(
         // The journal is append-only, so it is read before the write path (the longest read of a
         // transition; only the entries since the last transition seen, the rest is kept serialized)
         // and the write path reads only what was appended after it.
-        var early = await PreReadAsync(call.DossierRef, cancellationToken);
+        var early = await PreReadAsync(call.DossierRef, call.RefIsDossierId, cancellationToken);
 
         // The change is decided and staged inside the group commit: on SQLite it shares one durable
         // commit with the changes queued with it, in a savepoint of its own, and this returns only
@@ -306,9 +313,9 @@ public sealed class DossierTransitions(
         groupCommit.WriteAsync(db, work, written => written.Outcome.Succeeded, cancellationToken);
 
     /// <summary>The dossier's id and its journal, serialized, as committed before the write path; null when there is no such dossier.</summary>
-    private async Task<(string Id, KeptJournal Journal)?> PreReadAsync(string dossierRef, CancellationToken cancellationToken)
+    private async Task<(string Id, KeptJournal Journal)?> PreReadAsync(string dossierRef, bool refIsId, CancellationToken cancellationToken)
     {
-        var id = await WritePathQueries.DossierIdByRef(db, dossierRef, cancellationToken);
+        var id = refIsId ? dossierRef : await WritePathQueries.DossierIdByRef(db, dossierRef, cancellationToken);
         if (id is null)
         {
             return null;
