@@ -177,15 +177,11 @@ public sealed class DossierTransitions(
         Func<TransitionInput, CancellationToken, Task<TransitionDecision>> decide,
         CancellationToken cancellationToken)
     {
-        if (await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } first)
+        var (first, early) = await ReadBeforeWritingAsync(call, cancellationToken);
+        if (first is not null)
         {
             return first;
         }
-
-        // The journal is append-only, so it is read before the write path (the longest read of a
-        // transition; only the entries since the last transition seen, the rest is kept serialized)
-        // and the write path reads only what was appended after it.
-        var early = await PreReadAsync(call.DossierRef, call.RefIsDossierId, cancellationToken);
 
         // The change is decided and staged inside the group commit: on SQLite it shares one durable
         // commit with the changes queued with it, in a savepoint of its own, and this returns only
@@ -202,6 +198,35 @@ public sealed class DossierTransitions(
 
         committed?.Invoke();
         return outcome;
+    }
+
+    /// <summary>
+    /// What is read before the write path: the first answer to the caller's key, if any, or else
+    /// the dossier's id and journal. Both reads share one connection: on SQLite each open of a
+    /// pooled connection sets it up again (EF registers its functions on it), which costs about
+    /// as much as a query. It is closed again before the write path, which lends the context the
+    /// batch's connection.
+    /// </summary>
+    private async Task<(TransitionOutcome? Replay, (string Id, KeptJournal Journal)? Early)> ReadBeforeWritingAsync(
+        TransitionCall call, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            if (await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } first)
+            {
+                return (first, null);
+            }
+
+            // The journal is append-only, so it is read before the write path (the longest read of a
+            // transition; only the entries since the last transition seen, the rest is kept serialized)
+            // and the write path reads only what was appended after it.
+            return (null, await PreReadAsync(call.DossierRef, call.RefIsDossierId, cancellationToken));
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>
