@@ -266,9 +266,9 @@ public static class DossierWriter
     {
         var after = before?.LastSequence ?? 0;
         return new(
-            await db.Tasks.Where(t => t.DossierId == dossierId && TaskStatuses.Open.Contains(t.Status)).ToListAsync(cancellationToken),
-            await db.Deadlines.Where(d => d.DossierId == dossierId).ToListAsync(cancellationToken),
-            await db.Journal.AsNoTracking().Where(j => j.DossierId == dossierId && j.Sequence > after).OrderBy(j => j.Sequence).ToListAsync(cancellationToken))
+            await WritePathQueries.OpenTasksAsync(db, dossierId, cancellationToken),
+            await WritePathQueries.DeadlinesAsync(db, dossierId, cancellationToken),
+            await WritePathQueries.JournalAfterAsync(db, dossierId, after, cancellationToken))
         {
             Before = before,
         };

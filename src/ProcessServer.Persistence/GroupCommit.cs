@@ -29,14 +29,22 @@ namespace ProcessServer.Persistence;
 /// gate is open there) and already shares WAL flushes between transactions committing together,
 /// and several server processes write to one database, which one process's batch could not span.
 /// </summary>
-public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceScopeFactory scopes)
+public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceScopeFactory scopes) : IAsyncDisposable
 {
     /// <summary>Most units of work one transaction takes; the rest wait for the next one.</summary>
     private const int MaxBatch = 256;
 
+    /// <summary>The savepoint names, made once rather than per unit.</summary>
+    private static readonly string[] Savepoints = Enumerable.Range(0, MaxBatch).Select(i => $"unit{i}").ToArray();
+
     private readonly ConcurrentQueue<Pending> _queue = new();
     private readonly bool _grouped = options.Provider == StoreProvider.Sqlite;
     private int _writing;
+
+    // The context that owns each batch's connection and transaction. Batches run one at a time and
+    // it never tracks an entity, so one is kept for every batch instead of a new scope and context
+    // per batch (with one clerk, that is one per change); it is replaced after a failed batch.
+    private AsyncServiceScope? _writerScope;
 
     /// <summary>Units of work queued for the next batch (for monitoring and tests).</summary>
     public int Waiting => _queue.Count;
@@ -139,29 +147,58 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
         Exception? failed = null;
         try
         {
-            await using var scope = scopes.CreateAsyncScope();
-            var writer = scope.ServiceProvider.GetRequiredService<ProcessServerDbContext>();
+            _writerScope ??= scopes.CreateAsyncScope();
+            var writer = _writerScope.Value.ServiceProvider.GetRequiredService<ProcessServerDbContext>();
             await writer.Database.OpenConnectionAsync(CancellationToken.None);
-            await using var transaction = await writer.Database.BeginTransactionAsync(CancellationToken.None);
-            var connection = writer.Database.GetDbConnection();
-            var dbTransaction = transaction.GetDbTransaction();
-            for (var i = 0; i < batch.Count; i++)
+            try
             {
-                await RunOneAsync(batch[i], $"unit{i}", connection, dbTransaction, transaction);
-            }
+                await using var transaction = await writer.Database.BeginTransactionAsync(CancellationToken.None);
+                var connection = writer.Database.GetDbConnection();
+                var dbTransaction = transaction.GetDbTransaction();
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    await RunOneAsync(batch[i], Savepoints[i], connection, dbTransaction, transaction);
+                }
 
-            await transaction.CommitAsync(CancellationToken.None);
+                await transaction.CommitAsync(CancellationToken.None);
+            }
+            finally
+            {
+                await writer.Database.CloseConnectionAsync();
+            }
         }
 #pragma warning disable CA1031 // Any failure of the shared transaction fails every unit in it; each caller sees it as its own.
         catch (Exception ex)
 #pragma warning restore CA1031
         {
             failed = ex;
+            await DropWriterAsync();
         }
 
         foreach (var pending in batch)
         {
             pending.Release(failed);
+        }
+    }
+
+    /// <summary>Disposes the kept writer context (at shutdown).</summary>
+    public ValueTask DisposeAsync() => DropWriterAsync();
+
+    /// <summary>Drops the kept writer context, so the next batch starts on a fresh one.</summary>
+    private async ValueTask DropWriterAsync()
+    {
+        if (_writerScope is { } scope)
+        {
+            _writerScope = null;
+            try
+            {
+                await scope.DisposeAsync();
+            }
+#pragma warning disable CA1031 // A context that cannot even be disposed is dropped all the same; the batch's own failure is what callers hear.
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
         }
     }
 

@@ -42,6 +42,13 @@ public sealed record TransitionCall(string DossierRef, Caller Caller, int? Expec
 {
     /// <summary>The unit the caller acts for (the task's unit…); their home unit when null. Recorded on every journal entry of the change.</summary>
     public string? ActedFor { get; init; }
+
+    /// <summary>
+    /// True when <see cref="DossierRef"/> is the dossier's id as read from one of its own rows (a
+    /// task's), so the read before the write path need not look the id up; the write path still
+    /// reads the dossier by id or receipt code as for any other call.
+    /// </summary>
+    public bool RefIsDossierId { get; init; }
 }
 
 /// <summary>Everything a handler decides on, read on the write path (<see cref="GroupCommit"/>).</summary>
@@ -170,15 +177,11 @@ public sealed class DossierTransitions(
         Func<TransitionInput, CancellationToken, Task<TransitionDecision>> decide,
         CancellationToken cancellationToken)
     {
-        if (await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } first)
+        var (first, early) = await ReadBeforeWritingAsync(call, cancellationToken);
+        if (first is not null)
         {
             return first;
         }
-
-        // The journal is append-only, so it is read before the write path (the longest read of a
-        // transition; only the entries since the last transition seen, the rest is kept serialized)
-        // and the write path reads only what was appended after it.
-        var early = await PreReadAsync(call.DossierRef, cancellationToken);
 
         // The change is decided and staged inside the group commit: on SQLite it shares one durable
         // commit with the changes queued with it, in a savepoint of its own, and this returns only
@@ -195,6 +198,35 @@ public sealed class DossierTransitions(
 
         committed?.Invoke();
         return outcome;
+    }
+
+    /// <summary>
+    /// What is read before the write path: the first answer to the caller's key, if any, or else
+    /// the dossier's id and journal. Both reads share one connection: on SQLite each open of a
+    /// pooled connection sets it up again (EF registers its functions on it), which costs about
+    /// as much as a query. It is closed again before the write path, which lends the context the
+    /// batch's connection.
+    /// </summary>
+    private async Task<(TransitionOutcome? Replay, (string Id, KeptJournal Journal)? Early)> ReadBeforeWritingAsync(
+        TransitionCall call, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            if (await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } first)
+            {
+                return (first, null);
+            }
+
+            // The journal is append-only, so it is read before the write path (the longest read of a
+            // transition; only the entries since the last transition seen, the rest is kept serialized)
+            // and the write path reads only what was appended after it.
+            return (null, await PreReadAsync(call.DossierRef, call.RefIsDossierId, cancellationToken));
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>
@@ -215,7 +247,7 @@ public sealed class DossierTransitions(
             return (replay, null);
         }
 
-        var dossier = await db.Dossiers.SingleOrDefaultAsync(d => d.Id == call.DossierRef || d.ReceiptCode == call.DossierRef, cancellationToken);
+        var dossier = await WritePathQueries.DossierByRef(db, call.DossierRef, cancellationToken);
         if (dossier is null)
         {
             return (TransitionOutcome.Refused(new Refusal(RefusalKind.NotFound, "Dossier not found", $"No dossier has id or receipt code '{call.DossierRef}'.")), null);
@@ -306,12 +338,9 @@ public sealed class DossierTransitions(
         groupCommit.WriteAsync(db, work, written => written.Outcome.Succeeded, cancellationToken);
 
     /// <summary>The dossier's id and its journal, serialized, as committed before the write path; null when there is no such dossier.</summary>
-    private async Task<(string Id, KeptJournal Journal)?> PreReadAsync(string dossierRef, CancellationToken cancellationToken)
+    private async Task<(string Id, KeptJournal Journal)?> PreReadAsync(string dossierRef, bool refIsId, CancellationToken cancellationToken)
     {
-        var id = await db.Dossiers.AsNoTracking()
-            .Where(d => d.Id == dossierRef || d.ReceiptCode == dossierRef)
-            .Select(d => d.Id)
-            .SingleOrDefaultAsync(cancellationToken);
+        var id = refIsId ? dossierRef : await WritePathQueries.DossierIdByRef(db, dossierRef, cancellationToken);
         if (id is null)
         {
             return null;
@@ -320,7 +349,7 @@ public sealed class DossierTransitions(
         // Read outside any write transaction: what is found here is committed, so it may be kept.
         var kept = journals.Find(id);
         var after = kept.Mark.LastSequence;
-        var next = await db.Journal.AsNoTracking().Where(j => j.DossierId == id && j.Sequence > after).OrderBy(j => j.Sequence).ToListAsync(cancellationToken);
+        var next = await WritePathQueries.JournalAfterAsync(db, id, after, cancellationToken);
         if (next.Count > 0)
         {
             kept = kept.Extend(next);
@@ -364,8 +393,7 @@ public sealed class DossierTransitions(
             return null;
         }
 
-        var record = await db.IdempotencyRecords.AsNoTracking()
-            .SingleOrDefaultAsync(r => r.Scope == caller.IdempotencyScope && r.Key == token.Key, cancellationToken);
+        var record = await WritePathQueries.IdempotencyRecord(db, caller.IdempotencyScope, token.Key, cancellationToken);
         if (record is null)
         {
             return null;

@@ -45,7 +45,7 @@ public sealed class CompleteTaskHandler(
         IdempotencyToken? idempotency,
         CancellationToken cancellationToken)
     {
-        var task = await db.Tasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == command.TaskId, cancellationToken);
+        var task = await WritePathQueries.TaskById(db, command.TaskId, cancellationToken);
         if (task is null)
         {
             return TransitionOutcome.Refused(new Refusal(RefusalKind.NotFound, "Task not found",
@@ -74,7 +74,7 @@ public sealed class CompleteTaskHandler(
 
         var outcome = command.Outcome.Trim();
         return await transitions.RunAsync(
-            new TransitionCall(task.DossierId, caller, expectedVersion, idempotency, command.OccurredAt) { ActedFor = task.UnitCode },
+            new TransitionCall(task.DossierId, caller, expectedVersion, idempotency, command.OccurredAt) { ActedFor = task.UnitCode, RefIsDossierId = true },
             // A task another officer holds is theirs; the unit's leader may complete it anyway (journaled).
             input => Decide(input, task.Id, task.ActivityId, outcome, input.Caller.Name, command.Comment, command.Data,
                 caller.Id, units.Leads(caller, task.UnitCode)),

@@ -1,0 +1,95 @@
+using System.Runtime.CompilerServices;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
+using ProcessServer.Persistence.Entities;
+
+namespace ProcessServer.Persistence;
+
+/// <summary>
+/// The reads every state change of a dossier makes, compiled once. A LINQ query run the ordinary
+/// way is walked, parameter-extracted and looked up in EF's query cache on every execution, which
+/// allocates 15–20 KB a query; a compiled query skips all of that and goes straight to the cached
+/// SQL and shaper. These run several times per completion, so that is most of what a completion's
+/// reads allocate. EF binds a compiled query to the model of the first context it runs on and
+/// refuses any other (CompiledQueryDifferentModel), while one process may hold several models (a
+/// SQLite and a PostgreSQL store, test servers with their own interceptors), so the queries are
+/// compiled once per model.
+/// </summary>
+public static class WritePathQueries
+{
+    private static readonly ConditionalWeakTable<IModel, Compiled> ByModel = [];
+
+    /// <summary>A task row by id, not tracked; null when there is none.</summary>
+    public static Task<DossierTask?> TaskById(ProcessServerDbContext db, string id, CancellationToken cancellationToken) =>
+        For(db).TaskById(db, id, cancellationToken);
+
+    /// <summary>The dossier row (tracked) whose id or receipt code is the given reference; null when there is none.</summary>
+    public static Task<Dossier?> DossierByRef(ProcessServerDbContext db, string reference, CancellationToken cancellationToken) =>
+        For(db).DossierByRef(db, reference, cancellationToken);
+
+    /// <summary>The id of the dossier whose id or receipt code is the given reference; null when there is none.</summary>
+    public static Task<string?> DossierIdByRef(ProcessServerDbContext db, string reference, CancellationToken cancellationToken) =>
+        For(db).DossierIdByRef(db, reference, cancellationToken);
+
+    /// <summary>The stored answer under a scope and key, not tracked; null when there is none.</summary>
+    public static Task<IdempotencyRecord?> IdempotencyRecord(ProcessServerDbContext db, string scope, string key, CancellationToken cancellationToken) =>
+        For(db).IdempotencyRecord(db, scope, key, cancellationToken);
+
+    /// <summary>The dossier's open task rows (<see cref="TaskStatuses.Open"/>), tracked.</summary>
+    public static Task<List<DossierTask>> OpenTasksAsync(ProcessServerDbContext db, string dossierId, CancellationToken cancellationToken) =>
+        ListAsync(For(db).OpenTasks(db, dossierId), cancellationToken);
+
+    /// <summary>The dossier's deadline rows of every status, tracked.</summary>
+    public static Task<List<Deadline>> DeadlinesAsync(ProcessServerDbContext db, string dossierId, CancellationToken cancellationToken) =>
+        ListAsync(For(db).Deadlines(db, dossierId), cancellationToken);
+
+    /// <summary>The dossier's journal entries after sequence number <paramref name="after"/>, in order, not tracked.</summary>
+    public static Task<List<JournalEntry>> JournalAfterAsync(ProcessServerDbContext db, string dossierId, int after, CancellationToken cancellationToken) =>
+        ListAsync(For(db).JournalAfter(db, dossierId, after), cancellationToken);
+
+    private static Compiled For(ProcessServerDbContext db) => ByModel.GetValue(db.Model, static _ => new Compiled());
+
+    private static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> rows, CancellationToken cancellationToken)
+    {
+        var list = new List<T>();
+        await foreach (var row in rows.WithCancellation(cancellationToken))
+        {
+            list.Add(row);
+        }
+
+        return list;
+    }
+
+    /// <summary>The queries compiled for one model.</summary>
+    private sealed class Compiled
+    {
+        public readonly Func<ProcessServerDbContext, string, CancellationToken, Task<DossierTask?>> TaskById =
+            EF.CompileAsyncQuery((ProcessServerDbContext db, string id, CancellationToken _) =>
+                db.Tasks.AsNoTracking().SingleOrDefault(t => t.Id == id));
+
+        public readonly Func<ProcessServerDbContext, string, CancellationToken, Task<Dossier?>> DossierByRef =
+            EF.CompileAsyncQuery((ProcessServerDbContext db, string reference, CancellationToken _) =>
+                db.Dossiers.SingleOrDefault(d => d.Id == reference || d.ReceiptCode == reference));
+
+        public readonly Func<ProcessServerDbContext, string, CancellationToken, Task<string?>> DossierIdByRef =
+            EF.CompileAsyncQuery((ProcessServerDbContext db, string reference, CancellationToken _) =>
+                db.Dossiers.AsNoTracking().Where(d => d.Id == reference || d.ReceiptCode == reference).Select(d => d.Id).SingleOrDefault());
+
+        public readonly Func<ProcessServerDbContext, string, string, CancellationToken, Task<IdempotencyRecord?>> IdempotencyRecord =
+            EF.CompileAsyncQuery((ProcessServerDbContext db, string scope, string key, CancellationToken _) =>
+                db.IdempotencyRecords.AsNoTracking().SingleOrDefault(r => r.Scope == scope && r.Key == key));
+
+        // A compiled query that yields rows takes no cancellation token; ListAsync passes it to the enumeration.
+        public readonly Func<ProcessServerDbContext, string, IAsyncEnumerable<DossierTask>> OpenTasks =
+            EF.CompileAsyncQuery((ProcessServerDbContext db, string dossierId) =>
+                db.Tasks.Where(t => t.DossierId == dossierId && (t.Status == TaskStatuses.Pending || t.Status == TaskStatuses.AwaitingSupplement)));
+
+        public readonly Func<ProcessServerDbContext, string, IAsyncEnumerable<Deadline>> Deadlines =
+            EF.CompileAsyncQuery((ProcessServerDbContext db, string dossierId) =>
+                db.Deadlines.Where(d => d.DossierId == dossierId));
+
+        public readonly Func<ProcessServerDbContext, string, int, IAsyncEnumerable<JournalEntry>> JournalAfter =
+            EF.CompileAsyncQuery<ProcessServerDbContext, string, int, JournalEntry>((db, dossierId, after) =>
+                db.Journal.AsNoTracking().Where(j => j.DossierId == dossierId && j.Sequence > after).OrderBy(j => j.Sequence));
+    }
+}
