@@ -3,10 +3,11 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
+using ProcessServer.Host.Tests.Support;
 using ProcessServer.Persistence;
+using static Samples;
 
 /// <summary>
 /// Step completions through the clerk API with the store on PostgreSQL, served by one and then by
@@ -37,7 +38,7 @@ internal static class PostgresThroughputBenchmark
     {
         Console.WriteLine($"throughput-pg: {dossiers} birth-registration dossiers (x3 completions) per level and round, {rounds} rounds, concurrency {string.Join("/", levels)}, server processes {string.Join("/", processCounts)}");
         Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}; load before: {File.ReadAllText("/proc/loadavg").Trim()}");
-        using var postgres = new PostgresCluster();
+        using var postgres = PostgresServer.Durable();
         Console.WriteLine($"PostgreSQL {postgres.Version} on 127.0.0.1:{postgres.Port} (fsync on)");
         var tables = new List<string>();
         var failed = 0;
@@ -292,24 +293,7 @@ internal static class PostgresThroughputBenchmark
         return new ProcessServerDbContext(builder.Options);
     }
 
-    private static double Quantile(List<double> samples, double q)
-    {
-        samples.Sort();
-        return samples.Count == 0 ? double.NaN : samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(q * samples.Count) - 1)];
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
-
     private sealed record Acknowledged(string DossierId, string TaskId, int Version);
-
-    private sealed record Measure(double PerSecond, double P50, double P99)
-    {
-        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{PerSecond,7:0.0}/s p50 {P50,6:0.00} p99 {P99,7:0.00} ms");
-    }
 
     /// <summary>N server processes on one database, launched at the same moment.</summary>
     private sealed class ServerGroup : IAsyncDisposable
@@ -356,95 +340,6 @@ internal static class PostgresThroughputBenchmark
             }
 
             Directory.Delete(_work, recursive: true);
-        }
-    }
-
-    /// <summary>
-    /// A throw-away PostgreSQL cluster on a loopback port, as the tests start it (Debian's server
-    /// binaries, installed with apt-get when missing and running as root), removed afterwards.
-    /// </summary>
-    private sealed class PostgresCluster : IDisposable
-    {
-        private readonly string _folder;
-        private readonly string _bin;
-        private readonly bool _asRoot = Environment.UserName == "root";
-
-        public PostgresCluster()
-        {
-            _bin = FindBinaries() ?? Install();
-            _folder = Path.Combine(Path.GetTempPath(), "processserver-bench-pg-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(_folder);
-            Port = BenchServer.FreePort();
-            if (_asRoot)
-            {
-                Run("chown", $"postgres:postgres {_folder}");
-            }
-
-            RunAsOwner(Path.Combine(_bin, "initdb"), $"-D {_folder}/data -U postgres -A trust -E UTF8 --no-instructions");
-            // Three servers with a connection pool each, plus their Quartz schedulers.
-            RunAsOwner(Path.Combine(_bin, "pg_ctl"),
-                $"-D {_folder}/data -l {_folder}/server.log -w -t 60 -o \"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c max_connections=400\" start");
-        }
-
-        public int Port { get; }
-
-        public string Version => Path.GetFileName(Path.GetDirectoryName(_bin)!);
-
-        public string NewDatabase() => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=bench_{Guid.NewGuid():N}";
-
-        public void Dispose()
-        {
-            try
-            {
-                RunAsOwner(Path.Combine(_bin, "pg_ctl"), $"-D {_folder}/data -m fast stop");
-            }
-            finally
-            {
-                Directory.Delete(_folder, recursive: true);
-            }
-        }
-
-        private static string? FindBinaries() =>
-            Directory.Exists("/usr/lib/postgresql")
-                ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin")).Where(b => File.Exists(Path.Combine(b, "initdb"))).Order().LastOrDefault()
-                : null;
-
-        private static string Install()
-        {
-            if (Environment.UserName != "root")
-            {
-                throw new InvalidOperationException("PostgreSQL server binaries are missing; install them with: sudo apt-get install -y postgresql");
-            }
-
-            Run("apt-get", "update -q");
-            Run("apt-get", "install -y -q postgresql");
-            return FindBinaries() ?? throw new InvalidOperationException("apt-get installed postgresql but no initdb was found under /usr/lib/postgresql");
-        }
-
-        private void RunAsOwner(string program, string arguments)
-        {
-            // initdb and the server refuse to run as root.
-            if (_asRoot)
-            {
-                Run("runuser", $"-u postgres -- {program} {arguments}");
-            }
-            else
-            {
-                Run(program, arguments);
-            }
-        }
-
-        private static void Run(string program, string arguments)
-        {
-            var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-            start.Environment["DEBIAN_FRONTEND"] = "noninteractive";
-            using var process = Process.Start(start)!;
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(TimeSpan.FromMinutes(10)) || process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"{program} {arguments} failed ({(process.HasExited ? process.ExitCode : -1)}): {error.Result}{output.Result}");
-            }
         }
     }
 }

@@ -5,6 +5,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
+using static Samples;
 
 /// <summary>
 /// Step completions through the clerk API against what SQLite itself commits for the same writes
@@ -278,23 +279,6 @@ internal static class ThroughputBenchmark
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         return await command.ExecuteScalarAsync() is long value ? value : 0;
-    }
-
-    private static double Quantile(List<double> samples, double q)
-    {
-        samples.Sort();
-        return samples.Count == 0 ? double.NaN : samples[Math.Min(samples.Count - 1, (int)Math.Ceiling(q * samples.Count) - 1)];
-    }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted[sorted.Count / 2];
-    }
-
-    private sealed record Measure(double PerSecond, double P50, double P99)
-    {
-        public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{PerSecond,7:0.0}/s p50 {P50,6:0.00} p99 {P99,7:0.00} ms");
     }
 
     private sealed record LevelResult(Measure Limit, Measure Server, Measure Receipts);

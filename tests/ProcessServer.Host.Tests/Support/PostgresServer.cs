@@ -6,15 +6,22 @@ namespace ProcessServer.Host.Tests.Support;
 
 /// <summary>
 /// A throw-away PostgreSQL cluster on a loopback port for the tests that prove the same model runs
-/// on PostgreSQL. Debian's server packages are installed when missing (the CI machine is fresh and
-/// runs as root); the cluster lives in a temporary folder and is removed afterwards.
+/// on PostgreSQL, and for the PostgreSQL benchmark (linked into it). Debian's server packages are
+/// installed when missing (the CI machine is fresh and runs as root); the cluster lives in a
+/// temporary folder and is removed afterwards.
 /// </summary>
 public sealed class PostgresServer : IDisposable
 {
     private readonly string _folder;
     private readonly string _bin;
 
+    /// <summary>A cluster for tests: fsync off, since what they check does not depend on surviving a power cut.</summary>
     public PostgresServer()
+        : this(durable: false)
+    {
+    }
+
+    private PostgresServer(bool durable)
     {
         _bin = FindBinaries() ?? Install();
         _folder = Path.Combine(Path.GetTempPath(), "processserver-pg-" + Guid.NewGuid().ToString("N"));
@@ -27,14 +34,21 @@ public sealed class PostgresServer : IDisposable
         }
 
         RunAsOwner(asRoot, Path.Combine(_bin, "initdb"), $"-D {_folder}/data -U postgres -A trust -E UTF8 --no-instructions");
+        // Room for three server processes with a connection pool and a Quartz scheduler each.
         RunAsOwner(asRoot, Path.Combine(_bin, "pg_ctl"),
-            $"-D {_folder}/data -l {_folder}/server.log -w -t 60 -o \"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200\" start");
+            $"-D {_folder}/data -l {_folder}/server.log -w -t 60 -o \"-p {Port} -k {_folder} -c listen_addresses=127.0.0.1 {(durable ? "" : "-c fsync=off ")}-c max_connections=400\" start");
         AsRoot = asRoot;
     }
 
     public int Port { get; }
 
+    /// <summary>The server's major version (the folder of its binaries).</summary>
+    public string Version => Path.GetFileName(Path.GetDirectoryName(_bin)!);
+
     private bool AsRoot { get; }
+
+    /// <summary>A cluster with fsync on, so a commit is as durable as on a real server (the benchmark measures what that costs).</summary>
+    public static PostgresServer Durable() => new(durable: true);
 
     /// <summary>A connection string to a fresh database (EF Core's Migrate creates it).</summary>
     public string NewDatabase() => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=ps_{Guid.NewGuid():N};Pooling=true;Include Error Detail=true";
@@ -100,10 +114,4 @@ public sealed class PostgresServer : IDisposable
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class PostgresGroup : ICollectionFixture<PostgresServer>
-{
-    public const string Name = "PostgreSQL";
 }
