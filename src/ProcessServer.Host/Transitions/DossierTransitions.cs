@@ -436,13 +436,15 @@ public sealed class DossierTransitions(
             return;
         }
 
+        // Every stored answer is a first answer built from a dossier view (AnswerAsync); replays are never stored.
+        var (utf8, journal) = answer.Built ?? throw new InvalidOperationException("Only an answer built from a dossier view is stored under an Idempotency-Key.");
         db.IdempotencyRecords.Add(new IdempotencyRecord
         {
             Scope = caller.IdempotencyScope,
             Key = token.Key,
             RequestFingerprint = token.Fingerprint,
             StatusCode = answer.Created ? AnswerCreated : AnswerOk,
-            ResponseBody = answer.Built is var (utf8, journal) ? StoredAnswer.Pack(utf8, journal) : StoredAnswer.Pack(answer.Body),
+            ResponseBody = StoredAnswer.Pack(utf8, journal),
             ETag = answer.ETag,
             Location = answer.Location,
             CreatedAt = now,

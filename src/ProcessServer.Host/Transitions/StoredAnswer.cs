@@ -46,21 +46,6 @@ internal static class StoredAnswer
         }
     }
 
-    /// <summary>The stored form of a body kept whole (compressed).</summary>
-    public static string Pack(string body)
-    {
-        var bytes = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetByteCount(body));
-        try
-        {
-            var length = Encoding.UTF8.GetBytes(body, bytes);
-            return Compressed + Compress(bytes.AsSpan(0, length));
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(bytes);
-        }
-    }
-
     private static string Compress(ReadOnlySpan<byte> bytes)
     {
         // Pooled: written once per transition. Quality 1, small window: the fastest setting, still
