@@ -262,13 +262,22 @@ public static class DossierWriter
     /// a dossier's sequence numbers are taken in order, so what was read up to a sequence number
     /// stays true; only the tail can be new.
     /// </summary>
-    public static async Task<TransitionRows> LoadRowsAsync(ProcessServerDbContext db, string dossierId, JournalMark? before, CancellationToken cancellationToken)
+    public static Task<TransitionRows> LoadRowsAsync(ProcessServerDbContext db, string dossierId, JournalMark? before, CancellationToken cancellationToken) =>
+        LoadRowsAsync(db, dossierId, before, readJournal: true, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="LoadRowsAsync(ProcessServerDbContext, string, JournalMark?, CancellationToken)"/>;
+    /// with <paramref name="readJournal"/> false the caller knows <paramref name="before"/> ends the
+    /// journal (the dossier is still at the version it was read at, and every journal append bumps
+    /// the version), so nothing after it is read.
+    /// </summary>
+    public static async Task<TransitionRows> LoadRowsAsync(ProcessServerDbContext db, string dossierId, JournalMark? before, bool readJournal, CancellationToken cancellationToken)
     {
         var after = before?.LastSequence ?? 0;
         return new(
             await WritePathQueries.OpenTasksAsync(db, dossierId, cancellationToken),
             await WritePathQueries.DeadlinesAsync(db, dossierId, cancellationToken),
-            await WritePathQueries.JournalAfterAsync(db, dossierId, after, cancellationToken))
+            readJournal ? await WritePathQueries.JournalAfterAsync(db, dossierId, after, cancellationToken) : [])
         {
             Before = before,
         };

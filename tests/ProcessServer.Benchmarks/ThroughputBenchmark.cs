@@ -95,6 +95,10 @@ internal static class ThroughputBenchmark
                 if (padded)
                 {
                     await PadJournalsAsync(serverDb, template, ids, journalLength);
+                    foreach (var dossier in fresh)
+                    {
+                        dossier["version"] = dossier["version"]!.GetValue<int>() + 1;
+                    }
                 }
 
                 var journal = await ScalarAsync(serverDb,
@@ -125,7 +129,12 @@ internal static class ThroughputBenchmark
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p50 long / short journal: {ratio:0.00}"));
     }
 
-    /// <summary>Appends copies of <paramref name="template"/>'s journal to each dossier until it holds about <paramref name="length"/> entries.</summary>
+    /// <summary>
+    /// Appends copies of <paramref name="template"/>'s journal to each dossier until it holds about
+    /// <paramref name="length"/> entries, and bumps each dossier's version once, as the changes that
+    /// wrote such a history would have (the server relies on it: a dossier still at the version its
+    /// kept journal was whole at has no journal to read).
+    /// </summary>
     private static async Task PadJournalsAsync(string serverDb, string template, List<string> ids, int length)
     {
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = serverDb, Pooling = false, DefaultTimeout = 30 }.ToString());
@@ -141,6 +150,9 @@ internal static class ThroughputBenchmark
                 ["DossierId"] = $"'{id}'",
                 ["Sequence"] = $"{last} + (n.i - 1) * {templateLength} + t.\"Sequence\"",
             }, template, copies);
+            await using var bump = connection.CreateCommand();
+            bump.CommandText = $"UPDATE \"Dossiers\" SET \"Version\" = \"Version\" + 1 WHERE \"Id\" = '{id}'";
+            await bump.ExecuteNonQueryAsync();
         }
 
         await transaction.CommitAsync();

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using FluentAssertions;
+using ProcessServer.Host.Features.Views;
 using ProcessServer.Host.Transitions;
 
 namespace ProcessServer.Host.Tests;
@@ -34,18 +35,21 @@ public sealed class StoredAnswerTests
     {
         var entries = new[] { """{"sequence":1,"comment":"Đã nhận"}""", """{"sequence":2,"comment":"ký"}""" };
         var body = $$"""{"id":"d1","applicant":{"name":"Nguyễn Văn Đức"},"journal":[{{string.Join(',', entries)}}],"version":2}""";
-        var utf8 = Encoding.UTF8.GetBytes(body);
-        var start = Encoding.UTF8.GetByteCount(body[..(body.IndexOf("\"journal\":[", StringComparison.Ordinal) + "\"journal\":[".Length)]);
-        var end = Encoding.UTF8.GetByteCount(body[..body.IndexOf("],\"version\"", StringComparison.Ordinal)]);
+        const string frame = """{"id":"d1","applicant":{"name":"Nguyễn Văn Đức"},"journal":[],"version":2}""";
+        var journalAt = Encoding.UTF8.GetByteCount(frame[..(frame.IndexOf("\"journal\":[", StringComparison.Ordinal) + "\"journal\":[".Length)]);
+        var answer = new AnswerBody("d1", Encoding.UTF8.GetBytes(frame), journalAt,
+            entries.Select((e, i) => new SerializedEntry(i + 1, DateTime.UnixEpoch, Encoding.UTF8.GetBytes(e))).ToList());
         var asked = new List<(string, int)>();
 
-        var stored = StoredAnswer.Pack(utf8, new JournalReference("d1", 2, 2, start, end));
+        var stored = StoredAnswer.Pack(answer);
         var replayed = await StoredAnswer.UnpackAsync(stored, (id, last, _) =>
         {
             asked.Add((id, last));
             return Task.FromResult<IReadOnlyList<byte[]>>(entries.Select(Encoding.UTF8.GetBytes).ToList());
         }, CancellationToken.None);
 
+        Encoding.UTF8.GetString(answer.ToArray()).Should().Be(body);
+        answer.Length.Should().Be(Encoding.UTF8.GetByteCount(body));
         replayed.Should().Be(body);
         asked.Should().Equal(("d1", 2));
         stored.Should().NotContain("Đã nhận");

@@ -65,7 +65,7 @@ public static class Idempotency
         ? new StoredJsonResult(answer.Created ? StatusCodes.Status201Created : StatusCodes.Status200OK, answer.Built is null ? answer.Body : null,
             answer.ETag, answer.Location, answer.Replayed)
         {
-            Utf8 = answer.Built?.Utf8,
+            Pieces = answer.Built,
         }
         : outcome.Refusal!.ToHttpResult();
 
@@ -93,8 +93,8 @@ public static class Idempotency
 /// <summary>A JSON response whose body text is fixed, so the stored idempotent answer and the first answer are byte-identical.</summary>
 public sealed class StoredJsonResult(int status, string? body, string? etag, string? location, bool replayed = false) : IResult
 {
-    /// <summary>The body already encoded as UTF-8, when the answer was built that way (written as it is instead of encoding the text again).</summary>
-    internal byte[]? Utf8 { get; init; }
+    /// <summary>The body already encoded as UTF-8 in pieces, when the answer was built that way (written as they are instead of encoding the text again).</summary>
+    internal AnswerBody? Pieces { get; init; }
 
     /// <inheritdoc />
     public Task ExecuteAsync(HttpContext httpContext)
@@ -117,6 +117,17 @@ public sealed class StoredJsonResult(int status, string? body, string? etag, str
             response.Headers.Location = location;
         }
 
-        return Utf8 is { } utf8 ? response.Body.WriteAsync(utf8).AsTask() : response.WriteAsync(body ?? string.Empty);
+        return Pieces is { } pieces ? WritePiecesAsync(response, pieces) : response.WriteAsync(body ?? string.Empty);
+    }
+
+    /// <summary>
+    /// Writes the pieces into the response's pipe and flushes once: a write to the body stream
+    /// flushes each time, which for a long journal would be one flush per entry.
+    /// </summary>
+    private static async Task WritePiecesAsync(HttpResponse response, AnswerBody pieces)
+    {
+        response.ContentLength = pieces.Length;
+        pieces.WriteTo(response.BodyWriter);
+        await response.BodyWriter.FlushAsync();
     }
 }

@@ -210,6 +210,15 @@ public sealed class DossierTransitions(
     private async Task<(TransitionOutcome? Replay, (string Id, KeptJournal Journal)? Early)> ReadBeforeWritingAsync(
         TransitionCall call, CancellationToken cancellationToken)
     {
+        // A dossier this process changed last (or read at a known version) needs no read here: the
+        // write path checks the key anyway, and reads no journal at all while the dossier is still
+        // at the version its kept journal is whole at. Only a dossier not kept, or kept as a
+        // prefix, has its journal read here, away from the write path.
+        if (call.RefIsDossierId && journals.Find(call.DossierRef) is { CompleteAtVersion: not null } whole)
+        {
+            return (null, (call.DossierRef, whole));
+        }
+
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
@@ -263,7 +272,7 @@ public sealed class DossierTransitions(
         var previousNationalCode = dossier.NationalStatusCode;
         var now = clock.GetUtcNow().UtcDateTime;
         var kept = early is { } read && read.Id == dossier.Id ? read.Journal : KeptJournal.Empty;
-        var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id, kept.Mark, cancellationToken);
+        var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id, kept.Mark, readJournal: !kept.IsWholeAt(dossier.Version), cancellationToken);
         var (when, late) = lateEntries.Resolve(call.OccurredAt, call.Caller, now, rows.LastTimestamp);
         if (late is not null)
         {
@@ -318,6 +327,7 @@ public sealed class DossierTransitions(
 
         return (TransitionOutcome.Accepted(answer), () =>
         {
+            Remember(dossier, answer);
             if (messages > 0)
             {
                 outboxSignal.Notify();
@@ -357,6 +367,22 @@ public sealed class DossierTransitions(
         }
 
         return (id, kept);
+    }
+
+    /// <summary>
+    /// Keeps the journal of a change just durably committed, as its answer carries it (every entry,
+    /// serialized), as the whole journal of the dossier at the version written: the dossier's next
+    /// change then reads no journal. Called only after the commit, so the cache still holds nothing
+    /// that was not committed.
+    /// </summary>
+    /// <param name="dossier">The dossier as written (its version is the one committed).</param>
+    /// <param name="answer">The change's answer.</param>
+    internal void Remember(Dossier dossier, TransitionAnswer answer)
+    {
+        if (answer.Built is { } body)
+        {
+            journals.Keep(dossier.Id, KeptJournal.Of(body.Entries).WholeAt(dossier.Version));
+        }
     }
 
     /// <summary>A dossier's journal entries up to <paramref name="lastSequence"/> as views write them: the kept ones when they reach that far, else read.</summary>
@@ -420,12 +446,14 @@ public sealed class DossierTransitions(
     {
         RequestLogging.Dossier(dossier.Id, dossier.ReceiptCode, dossier.ProcedureCode, dossier.DefinitionVersion);
         var name = await workflows.NameAsync(db, dossier.DefinitionVersionId, cancellationToken);
-        var view = DossierViews.Build(dossier, state ?? DossierState.FromJson(dossier.StateJson), name, journal, now, units);
-        var entries = new SerializedJournal(serialized, view.Journal);
-        var utf8 = DossierViews.SerializeToUtf8(view with { Journal = entries });
-        var (start, end) = entries.Written!.Value;
-        return new TransitionAnswer(created, utf8, new JournalReference(dossier.Id, entries.LastSequence, entries.Count, start, end),
-            DossierViews.ETag(dossier.Version), location);
+        var view = DossierViews.Build(dossier, state ?? DossierState.FromJson(dossier.StateJson), name, [], now, units);
+        var frame = new SerializedJournal([], []);
+        var utf8 = DossierViews.SerializeToUtf8(view with { Journal = frame });
+        var entries = new List<SerializedEntry>(serialized.Count + 4);
+        entries.AddRange(serialized);
+        entries.AddRange(journal.OrderBy(j => j.Sequence).Select(SerializedEntry.Of));
+        var body = new AnswerBody(dossier.Id, utf8, checked((int)frame.Written!.Value.Start), entries);
+        return new TransitionAnswer(created, body, DossierViews.ETag(dossier.Version), location);
     }
 
     /// <summary>Stages the answer under the caller's key, in the same transaction as the change.</summary>
@@ -437,14 +465,14 @@ public sealed class DossierTransitions(
         }
 
         // Every stored answer is a first answer built from a dossier view (AnswerAsync); replays are never stored.
-        var (utf8, journal) = answer.Built ?? throw new InvalidOperationException("Only an answer built from a dossier view is stored under an Idempotency-Key.");
+        var body = answer.Built ?? throw new InvalidOperationException("Only an answer built from a dossier view is stored under an Idempotency-Key.");
         db.IdempotencyRecords.Add(new IdempotencyRecord
         {
             Scope = caller.IdempotencyScope,
             Key = token.Key,
             RequestFingerprint = token.Fingerprint,
             StatusCode = answer.Created ? AnswerCreated : AnswerOk,
-            ResponseBody = StoredAnswer.Pack(utf8, journal),
+            ResponseBody = StoredAnswer.Pack(body),
             ETag = answer.ETag,
             Location = answer.Location,
             CreatedAt = now,

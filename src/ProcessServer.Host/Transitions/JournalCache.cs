@@ -28,17 +28,35 @@ public sealed class JournalCache : IDisposable
     public void Dispose() => _cache.Dispose();
 }
 
-/// <summary>A prefix of a dossier's journal, serialized, with its last sequence number and latest timestamp.</summary>
+/// <summary>
+/// A prefix of a dossier's journal, serialized, with its last sequence number and latest
+/// timestamp, and the dossier version it is the whole journal of, when known.
+/// </summary>
 internal sealed class KeptJournal
 {
-    private KeptJournal(IReadOnlyList<SerializedEntry> entries, JournalMark mark, long bytes)
+    private KeptJournal(IReadOnlyList<SerializedEntry> entries, JournalMark mark, long bytes, int? completeAtVersion)
     {
         Entries = entries;
         Mark = mark;
         Bytes = bytes;
+        CompleteAtVersion = completeAtVersion;
     }
 
-    public static KeptJournal Empty { get; } = new([], new JournalMark(0, null), 0);
+    public static KeptJournal Empty { get; } = new([], new JournalMark(0, null), 0, null);
+
+    /// <summary>
+    /// The dossier version at which these entries are its whole journal, or null when not known
+    /// (a prefix read outside the write path). Every journal append bumps the dossier's version in
+    /// the same transaction (<see cref="DossierWriter"/>), so while the dossier is still at this
+    /// version there is nothing after these entries to read.
+    /// </summary>
+    public int? CompleteAtVersion { get; }
+
+    /// <summary>Whether these entries are the whole journal of the dossier at <paramref name="version"/>.</summary>
+    public bool IsWholeAt(int version) => CompleteAtVersion == version;
+
+    /// <summary>This journal, known to be the whole journal of its dossier at <paramref name="version"/>.</summary>
+    public KeptJournal WholeAt(int version) => new(Entries, Mark, Bytes, version);
 
     public IReadOnlyList<SerializedEntry> Entries { get; }
 
@@ -46,7 +64,26 @@ internal sealed class KeptJournal
 
     public long Bytes { get; }
 
-    /// <summary>This prefix followed by <paramref name="next"/> (entries after it, in sequence order).</summary>
+    /// <summary>A journal of the given entries (serialized, in sequence order); for which version that is the whole journal is not known.</summary>
+    public static KeptJournal Of(IReadOnlyList<SerializedEntry> entries)
+    {
+        if (entries.Count == 0)
+        {
+            return Empty;
+        }
+
+        long bytes = 0;
+        DateTime? latest = null;
+        foreach (var entry in entries)
+        {
+            bytes += entry.Json.Length;
+            latest = latest is { } l && l >= entry.Timestamp ? l : entry.Timestamp;
+        }
+
+        return new KeptJournal(entries, new JournalMark(entries[^1].Sequence, latest), bytes, null);
+    }
+
+    /// <summary>This prefix followed by <paramref name="next"/> (entries after it, in sequence order); for which version that is the whole journal is not known.</summary>
     public KeptJournal Extend(IReadOnlyList<JournalEntry> next)
     {
         if (next.Count == 0)
@@ -66,6 +103,6 @@ internal sealed class KeptJournal
             latest = latest is { } l && l >= entry.Timestamp ? l : entry.Timestamp;
         }
 
-        return new KeptJournal(entries, new JournalMark(entries[^1].Sequence, latest), bytes);
+        return new KeptJournal(entries, new JournalMark(entries[^1].Sequence, latest), bytes, null);
     }
 }

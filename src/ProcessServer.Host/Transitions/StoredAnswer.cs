@@ -13,7 +13,7 @@ namespace ProcessServer.Host.Transitions;
 /// A dossier view's journal, the one part of it that grows with every step, is not stored: journal
 /// entries never change once written, so the record keeps the text around the journal and the
 /// journal's last sequence number, and a replay writes the dossier's entries up to that number back
-/// in (<see cref="JournalReference"/>). The record then stays a few kilobytes however long the journal,
+/// in (<see cref="AnswerBody"/>). The record then stays a few kilobytes however long the journal,
 /// and no completion compresses or writes its whole journal again.
 /// </para>
 /// Earlier records are read as they were written: Brotli-compressed bodies (marker <c>br:</c>) and,
@@ -25,26 +25,12 @@ internal static class StoredAnswer
     private const string Compressed = "br:";
     private const string Referenced = "jr:";
 
-    /// <summary>The stored form of an answer whose journal sits at <paramref name="journal"/> in its UTF-8 body.</summary>
-    /// <param name="utf8">The answer's body as UTF-8.</param>
-    /// <param name="journal">Where the journal's entries are, which dossier's and up to which sequence number.</param>
-    public static string Pack(ReadOnlySpan<byte> utf8, JournalReference journal)
-    {
-        var (start, end) = (checked((int)journal.Start), checked((int)journal.End));
-        var rest = ArrayPool<byte>.Shared.Rent(start + utf8.Length - end);
-        try
-        {
-            utf8[..start].CopyTo(rest);
-            utf8[end..].CopyTo(rest.AsSpan(start));
-            // jr:{last sequence}:{entry count}:{bytes before the entries}:{dossier id}|{the rest, compressed}
-            return string.Create(CultureInfo.InvariantCulture,
-                $"{Referenced}{journal.LastSequence}:{journal.Count}:{start}:{journal.DossierId}|{Compress(rest.AsSpan(0, start + utf8.Length - end))}");
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rest);
-        }
-    }
+    /// <summary>The stored form of a first answer: its frame (the view without its journal) and a reference to its journal.</summary>
+    /// <param name="body">The answer's body.</param>
+    public static string Pack(AnswerBody body) =>
+        // jr:{last sequence}:{entry count}:{bytes before the entries}:{dossier id}|{the frame, compressed}
+        string.Create(CultureInfo.InvariantCulture,
+            $"{Referenced}{body.LastSequence}:{body.Entries.Count}:{body.JournalAt}:{body.DossierId}|{Compress(body.Frame)}");
 
     private static string Compress(ReadOnlySpan<byte> bytes)
     {
@@ -115,11 +101,3 @@ internal static class StoredAnswer
 
     private static int Number(string text) => int.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
 }
-
-/// <summary>Where a dossier view's journal entries are in an answer's UTF-8 body, and whose entries they are.</summary>
-/// <param name="DossierId">The dossier.</param>
-/// <param name="LastSequence">Sequence number of the last entry in the answer (0 for none).</param>
-/// <param name="Count">How many entries the answer carries (all of the dossier's up to <paramref name="LastSequence"/>).</param>
-/// <param name="Start">UTF-8 offset just after the journal's opening bracket.</param>
-/// <param name="End">UTF-8 offset of its closing bracket.</param>
-internal sealed record JournalReference(string DossierId, int LastSequence, int Count, long Start, long End);

@@ -24,14 +24,14 @@ public sealed record TransitionAnswer(bool Created, string? ETag, string? Locati
     public TransitionAnswer(bool created, string body, string? etag, string? location, bool replayed)
         : this(created, etag, location, replayed) => _body = body;
 
-    /// <summary>A first answer built as UTF-8 from a dossier view whose journal sits at <paramref name="journal"/>.</summary>
-    internal TransitionAnswer(bool created, byte[] utf8, JournalReference journal, string? etag, string? location)
-        : this(created, etag, location, Replayed: false) => Built = (utf8, journal);
+    /// <summary>A first answer built as UTF-8 from a dossier view.</summary>
+    internal TransitionAnswer(bool created, AnswerBody body, string? etag, string? location)
+        : this(created, etag, location, Replayed: false) => Built = body;
 
     /// <summary>The dossier view as JSON.</summary>
-    // Made from the UTF-8 only when asked for: the HTTP answer writes the bytes, and a long
+    // Made from the UTF-8 only when asked for: the HTTP answer writes the pieces, and a long
     // journal's view as text is twice their size again.
-    public string Body => _body ??= Encoding.UTF8.GetString(Built!.Value.Utf8);
+    public string Body => _body ??= Encoding.UTF8.GetString(Built!.ToArray());
 
     /// <summary>
     /// The look-up secret issued with a receipt, on the first answer only: it is never stored (only
@@ -39,8 +39,8 @@ public sealed record TransitionAnswer(bool Created, string? ETag, string? Locati
     /// </summary>
     public string? LookupSecret { get; init; }
 
-    /// <summary>The body as UTF-8 and where its journal is, for a first answer built from a dossier view; null otherwise.</summary>
-    internal (byte[] Utf8, JournalReference Journal)? Built { get; }
+    /// <summary>The body as UTF-8 in pieces, for a first answer built from a dossier view; null otherwise.</summary>
+    internal AnswerBody? Built { get; }
 
     /// <summary>Id of the dossier the answer describes.</summary>
     public string DossierId => Read().Id;
@@ -50,7 +50,8 @@ public sealed record TransitionAnswer(bool Created, string? ETag, string? Locati
 
     private (string Id, int Version) Read()
     {
-        using var document = Built is { } built ? JsonDocument.Parse(built.Utf8) : JsonDocument.Parse(Body);
+        // The frame is the view without its journal: enough for its id and version, whatever the journal's length.
+        using var document = Built is { } built ? JsonDocument.Parse(built.Frame) : JsonDocument.Parse(Body);
         var root = document.RootElement;
         return (root.GetProperty("id").GetString()!, root.GetProperty("version").GetInt32());
     }

@@ -171,6 +171,7 @@ public sealed partial class ReceiveDossierHandler(
 
                 return (TransitionOutcome.Accepted(answer with { LookupSecret = secret }), () =>
                 {
+                    transitions.Remember(dossier, answer);
                     if (messages > 0)
                     {
                         outboxSignal.Notify();
