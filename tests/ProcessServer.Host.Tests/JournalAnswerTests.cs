@@ -90,6 +90,32 @@ public sealed class JournalAnswerTests : ServerTest
         (await replay.Content.ReadAsStringAsync()).Should().Be(firstBody, "a replay is the first answer byte for byte, with the journal as it was then");
     }
 
+    [Fact]
+    public async Task A_step_completed_through_another_server_on_the_same_store_is_in_the_journal_of_this_servers_next_answer()
+    {
+        // This server keeps the dossier's journal as whole at the version it wrote; the other
+        // server's completion moves the dossier past that version, so this one must read the
+        // entries it did not write instead of answering from what it kept.
+        var dossier = await ReceiveAsync(App, "birth-registration");
+        var id = dossier["id"]!.GetValue<string>();
+        dossier = await CompleteAsync(App, dossier, "register", "Done", Keys.Commune);
+
+        using (var other = new ServerApp(Database.DatabaseFile, Clock))
+        {
+            dossier = await CompleteAsync(other, dossier, "sign", "Done", Keys.Commune);
+        }
+
+        var response = await CompleteRawAsync(App, Keys.Counter, OpenTask(dossier, "returnResult")["id"]!.GetValue<string>(), "Done",
+            dossier["version"]!.GetValue<int>(), Guid.NewGuid().ToString());
+        var answer = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, answer);
+
+        using var client = App.ClientFor(Keys.Admin);
+        Journal(answer).Should().Be(Journal(await client.GetStringAsync($"/api/dossiers/{id}")));
+        JsonNode.Parse(answer)!["journal"]!.AsArray().Where(j => j!["type"]!.GetValue<string>() == "TaskCompleted")
+            .Select(j => j!["activityId"]!.GetValue<string>()).Should().Equal("register", "sign", "returnResult");
+    }
+
     private async Task<string> StoredBodyAsync(string key)
     {
         await using var connection = new SqliteConnection($"Data Source={Database.DatabaseFile};Pooling=false");
