@@ -493,7 +493,7 @@ public sealed class DossierTransitions(
     {
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await ChangeWriter.SaveAsync(db, cancellationToken);
             return null;
         }
         catch (DbUpdateException)
