@@ -11,29 +11,37 @@ namespace ProcessServer.Persistence;
 
 /// <summary>
 /// Writes what a state change staged on its context, as SaveChanges would, without EF's update
-/// pipeline on SQLite. SaveChanges builds every statement anew on every call: it sorts the
+/// pipeline, on SQLite. SaveChanges builds every statement anew on every call: it sorts the
 /// changes, makes a modification command and a column modification per column, generates the SQL
-/// text and a parameter per value. For one step completion that was more than half of what the
-/// whole request allocated, and on SQLite it buys nothing (statements run one by one in process,
-/// there is no round trip to batch away). Here the SQL text and parameter list of each shape (an
-/// entity type's insert; an update of a given set of columns) are built once from EF's model and
-/// kept; each change only fills in the values.
+/// text and its parameters. For one step completion that was more than half of what the whole
+/// request allocated, and on SQLite it buys nothing: there is no round trip to batch away, the
+/// statements run one by one in process either way. Here each statement shape (an entity type's
+/// insert; an update of a given set of columns) is built once from EF's model, its command kept,
+/// and each change only fills in the values.
 /// <para>
 /// What stays EF's, so the rows written are the ones SaveChanges writes: the model (tables,
-/// columns, keys, concurrency tokens), each column's type mapping and value converter (the
-/// parameters are made by them), the command execution with its interceptors and logging
-/// (<see cref="IRelationalCommand"/>), the change tracker's state before and after. What SaveChanges
-/// guarantees and this keeps: all or nothing (a savepoint around the statements, as SaveChanges
-/// takes one inside an open transaction), a concurrency token that no longer matches fails with
-/// <see cref="DbUpdateConcurrencyException"/>, any store failure surfaces as <see cref="DbUpdateException"/>.
+/// columns, keys, concurrency tokens), each column's type mapping and value converter (they make
+/// the parameters), each command's execution with its interceptors and logging
+/// (<see cref="IRelationalCommand"/>), and the change tracker's states before and after. What
+/// SaveChanges guarantees and this keeps: all or nothing (a savepoint around the statements, as
+/// SaveChanges takes one inside an open transaction); a row whose concurrency token no longer
+/// matches fails the change with <see cref="DbUpdateConcurrencyException"/>; any store failure
+/// surfaces as <see cref="DbUpdateException"/>.
 /// </para>
-/// Anything else (a deletion, a value the store generates, no open transaction, PostgreSQL, where
-/// Npgsql sends SaveChanges' statements in one round trip) goes to SaveChanges as before.
+/// <para>
+/// The statements are not sent as one multi-statement command: Microsoft.Data.Sqlite binds every
+/// parameter of a command to every statement in it by name, so one command for a change's eleven
+/// statements made fifteen hundred name look-ups (each one a UTF-8 copy) instead of a hundred and forty.
+/// </para>
+/// Anything else (a deletion, a value the store generates, an update and an insert on one table
+/// with a unique index, no open transaction, PostgreSQL, where Npgsql already sends SaveChanges'
+/// statements in one round trip) goes to SaveChanges as before.
 /// </summary>
 public static class ChangeWriter
 {
     private const string Savepoint = "change";
 
+    private static readonly ConcurrentDictionary<IEntityType, TypeFacts> Types = new();
     private static readonly ConcurrentDictionary<(IEntityType Type, string Columns), Shape> Shapes = new();
 
     /// <summary>Writes the context's tracked changes; the same contract as <see cref="DbContext.SaveChangesAsync(CancellationToken)"/>.</summary>
@@ -54,11 +62,18 @@ public static class ChangeWriter
         {
             foreach (var (shape, values) in plan)
             {
-                int affected;
+                var command = shape.CommandFor(db);
+                var parameters = new Dictionary<string, object?>(values.Length, StringComparer.Ordinal);
+                for (var i = 0; i < values.Length; i++)
+                {
+                    parameters[command.Names[i]] = values[i];
+                }
+
+                int written;
                 try
                 {
-                    affected = await shape.Command.ExecuteNonQueryAsync(
-                        new RelationalCommandParameterObject(connection, values, null, db, logger, CommandSource.SaveChanges), cancellationToken);
+                    written = await command.Command.ExecuteNonQueryAsync(
+                        new RelationalCommandParameterObject(connection, parameters, null, db, logger, CommandSource.SaveChanges), cancellationToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -66,10 +81,10 @@ public static class ChangeWriter
                     throw new DbUpdateException("An error occurred while saving the entity changes. See the inner exception for details.", ex);
                 }
 
-                if (affected != 1)
+                if (written != 1)
                 {
                     throw new DbUpdateConcurrencyException(
-                        $"The {shape.Table} row to update was changed or removed since it was read ({affected} rows affected instead of 1).");
+                        $"The {shape.Type.GetTableName()} row to update was changed or removed since it was read ({written} rows written instead of 1).");
                 }
             }
         }
@@ -85,11 +100,11 @@ public static class ChangeWriter
     }
 
     /// <summary>The statements to run with their values (inserts, principals first, then updates), or null when SaveChanges must do it.</summary>
-    private static List<(Shape Shape, Dictionary<string, object?> Values)>? Plan(ProcessServerDbContext db)
+    private static List<(Shape Shape, object?[] Values)>? Plan(ProcessServerDbContext db)
     {
-        db.ChangeTracker.DetectChanges();
-        var inserts = new List<(int Rank, Shape Shape, Dictionary<string, object?> Values)>();
-        var updates = new List<(Shape Shape, Dictionary<string, object?> Values)>();
+        // Entries() detects the changes first (as SaveChanges does); detecting them again here would only repeat it.
+        var inserts = new List<(int Rank, Shape Shape, object?[] Values)>();
+        var updates = new List<(Shape Shape, object?[] Values)>();
         foreach (var entry in db.ChangeTracker.Entries())
         {
             switch (entry.State)
@@ -111,7 +126,7 @@ public static class ChangeWriter
         // SaveChanges orders an update before an insert that would otherwise collide with it on a
         // unique index (one published version, a receipt code); this writes inserts first, so a
         // change with both on a table with such an index is left to SaveChanges.
-        if (inserts.Any(i => updates.Any(u => u.Shape.Type == i.Shape.Type) && i.Shape.Type.GetIndexes().Any(x => x.IsUnique)))
+        if (inserts.Any(i => i.Shape.Facts.UniqueIndex && updates.Any(u => u.Shape.Type == i.Shape.Type)))
         {
             return null;
         }
@@ -122,42 +137,39 @@ public static class ChangeWriter
         return plan;
     }
 
-    private static (int Rank, Shape Shape, Dictionary<string, object?> Values)? Insert(EntityEntry entry)
+    private static (int Rank, Shape Shape, object?[] Values)? Insert(EntityEntry entry)
     {
         var type = entry.Metadata;
-        if (!Writable(type))
+        var facts = Types.GetOrAdd(type, TypeFacts.Of);
+        if (!facts.Writable || facts.Generated.Any(p => entry.Property(p).IsTemporary))
         {
             return null;
         }
 
-        var properties = type.GetProperties().ToList();
-        if (properties.Any(p => p.ValueGenerated != ValueGenerated.Never && entry.Property(p.Name).IsTemporary))
+        var shape = Shapes.GetOrAdd((type, "+"), static (key, facts) => Shape.Insert(key.Type, facts), facts);
+        var values = new object?[shape.Properties.Count];
+        var current = entry.CurrentValues;
+        for (var i = 0; i < values.Length; i++)
         {
-            return null;
+            values[i] = current[shape.Properties[i]];
         }
 
-        var shape = Shapes.GetOrAdd((type, "insert"), static (key, db) => Shape.Insert(db, key.Type), entry.Context);
-        var values = new Dictionary<string, object?>(shape.Parameters.Count, StringComparer.Ordinal);
-        for (var i = 0; i < shape.Properties.Count; i++)
-        {
-            values[shape.Parameters[i]] = entry.CurrentValues[shape.Properties[i]];
-        }
-
-        return (Rank(type), shape, values);
+        return (facts.Rank, shape, values);
     }
 
-    private static (Shape Shape, Dictionary<string, object?> Values)? Update(EntityEntry entry)
+    private static (Shape Shape, object?[] Values)? Update(EntityEntry entry)
     {
         var type = entry.Metadata;
-        if (!Writable(type))
+        var facts = Types.GetOrAdd(type, TypeFacts.Of);
+        if (!facts.Writable)
         {
             return null;
         }
 
         var set = new List<IProperty>();
-        foreach (var property in type.GetProperties())
+        foreach (var property in facts.Properties)
         {
-            if (entry.Property(property.Name).IsModified)
+            if (entry.Property(property).IsModified)
             {
                 if (property.IsPrimaryKey())
                 {
@@ -174,105 +186,138 @@ public static class ChangeWriter
         }
 
         var columns = string.Join(',', set.Select(p => p.Name));
-        var shape = Shapes.GetOrAdd((type, columns), static (key, state) => Shape.Update(state.Context, key.Type, state.Set), (Context: entry.Context, Set: set));
-        var values = new Dictionary<string, object?>(shape.Parameters.Count, StringComparer.Ordinal);
-        for (var i = 0; i < shape.Properties.Count; i++)
+        var shape = Shapes.GetOrAdd((type, columns), static (key, state) => Shape.Update(key.Type, state.Facts, state.Set), (Facts: facts, Set: set));
+        var values = new object?[shape.Properties.Count];
+        var (current, original) = (entry.CurrentValues, entry.OriginalValues);
+        for (var i = 0; i < values.Length; i++)
         {
             // The SET columns and the key take current values; concurrency tokens their original ones.
             var property = shape.Properties[i];
-            values[shape.Parameters[i]] = i >= shape.CurrentCount ? entry.OriginalValues[property] : entry.CurrentValues[property];
+            values[i] = i >= shape.CurrentCount ? original[property] : current[property];
         }
 
         return (shape, values);
     }
 
-    /// <summary>A plain table of its own: no owned or complex parts, no table splitting, no inheritance.</summary>
-    private static bool Writable(IEntityType type) =>
-        type.GetTableName() is not null && type.BaseType is null && !type.GetDirectlyDerivedTypes().Any() && !type.IsOwned()
-        && !type.GetComplexProperties().Any() && !type.GetNavigations().Any(n => n.TargetEntityType.IsOwned());
+    /// <summary>What the writer needs to know of an entity type, worked out once per type (the model never changes).</summary>
+    /// <param name="Writable">A plain table of its own: no owned or complex parts, no table splitting, no inheritance.</param>
+    /// <param name="Rank">How deep the type sits under the types its foreign keys point at (0: none).</param>
+    /// <param name="UniqueIndex">Whether its table has a unique index besides its key.</param>
+    /// <param name="Properties">Its properties.</param>
+    /// <param name="Generated">Its properties whose values the store may generate.</param>
+    private sealed record TypeFacts(bool Writable, int Rank, bool UniqueIndex, IReadOnlyList<IProperty> Properties, IReadOnlyList<IProperty> Generated)
+    {
+        public static TypeFacts Of(IEntityType type) => new(
+            type.GetTableName() is not null && type.BaseType is null && !type.GetDirectlyDerivedTypes().Any() && !type.IsOwned()
+                && !type.GetComplexProperties().Any() && !type.GetNavigations().Any(n => n.TargetEntityType.IsOwned()),
+            RankOf(type, 0),
+            type.GetIndexes().Any(i => i.IsUnique),
+            type.GetProperties().ToList(),
+            type.GetProperties().Where(p => p.ValueGenerated != ValueGenerated.Never).ToList());
 
-    /// <summary>How deep an entity type sits under the types its foreign keys point at (0: none).</summary>
-    private static int Rank(IEntityType type, int depth = 0) =>
-        depth > 16 ? depth : type.GetForeignKeys().Where(f => f.PrincipalEntityType != type)
-            .Select(f => 1 + Rank(f.PrincipalEntityType, depth + 1)).DefaultIfEmpty(0).Max();
+        private static int RankOf(IEntityType type, int depth) =>
+            depth > 16 ? depth : type.GetForeignKeys().Where(f => f.PrincipalEntityType != type)
+                .Select(f => 1 + RankOf(f.PrincipalEntityType, depth + 1)).DefaultIfEmpty(0).Max();
+    }
 
-    /// <summary>One statement's SQL and parameters, built once from the model.</summary>
+    /// <summary>
+    /// One statement's shape, built once from the model: its text as literal pieces and parameter
+    /// numbers (named when combined into a change's command), and the property behind each parameter.
+    /// </summary>
     private sealed class Shape
     {
-        private Shape(IEntityType type, IRelationalCommand command, List<IProperty> properties, List<string> parameters, int currentCount)
+        private Shape(IEntityType type, TypeFacts facts, List<object> pieces, List<IProperty> properties, int currentCount)
         {
             Type = type;
-            Table = type.GetTableName()!;
-            Command = command;
+            Facts = facts;
+            Pieces = pieces;
             Properties = properties;
-            Parameters = parameters;
             CurrentCount = currentCount;
         }
 
         public IEntityType Type { get; }
 
-        public string Table { get; }
+        public TypeFacts Facts { get; }
 
-        public IRelationalCommand Command { get; }
+        /// <summary>The statement's text: strings as they are, an int for the parameter of that number.</summary>
+        public List<object> Pieces { get; }
 
         /// <summary>The property behind each parameter, in parameter order.</summary>
         public List<IProperty> Properties { get; }
 
-        /// <summary>The parameters' names (p0, p1, …).</summary>
-        public List<string> Parameters { get; }
-
         /// <summary>How many of the parameters take current values; the rest (concurrency tokens) take original ones.</summary>
         public int CurrentCount { get; }
 
-        public static Shape Insert(DbContext db, IEntityType type)
-        {
-            var (table, store, helper) = Names(db, type);
-            var properties = type.GetProperties().ToList();
-            var builder = db.GetService<IRelationalCommandBuilderFactory>().Create();
-            var sql = new StringBuilder("INSERT INTO ").Append(table).Append(" (")
-                .AppendJoin(", ", properties.Select(p => helper.DelimitIdentifier(p.GetColumnName(store)!))).Append(") VALUES (");
-            var names = new List<string>();
-            for (var i = 0; i < properties.Count; i++)
-            {
-                sql.Append(i == 0 ? "" : ", ").Append(Parameter(builder, helper, properties[i], names));
-            }
+        /// <summary>The statement's command, built on first use (per model: a shape belongs to one model's entity type).</summary>
+        public Built CommandFor(DbContext db) => _built ??= Build(db);
 
-            return new Shape(type, builder.Append(sql.Append(");").ToString()).Build(), properties, names, properties.Count);
-        }
+        private Built? _built;
 
-        public static Shape Update(DbContext db, IEntityType type, List<IProperty> set)
-        {
-            var (table, store, helper) = Names(db, type);
-            var key = type.FindPrimaryKey()!.Properties;
-            var tokens = type.GetProperties().Where(p => p.IsConcurrencyToken && !p.IsPrimaryKey()).ToList();
-            var builder = db.GetService<IRelationalCommandBuilderFactory>().Create();
-            var names = new List<string>();
-            var sql = new StringBuilder("UPDATE ").Append(table).Append(" SET ")
-                .AppendJoin(", ", set.Select(p => $"{helper.DelimitIdentifier(p.GetColumnName(store)!)} = {Parameter(builder, helper, p, names)}"))
-                .Append(" WHERE ")
-                .AppendJoin(" AND ", key.Select(p => $"{helper.DelimitIdentifier(p.GetColumnName(store)!)} = {Parameter(builder, helper, p, names)}"));
-            foreach (var token in tokens)
-            {
-                var column = helper.DelimitIdentifier(token.GetColumnName(store)!);
-                var parameter = Parameter(builder, helper, token, names);
-                sql.Append(token.IsNullable ? $" AND {column} IS {parameter}" : $" AND {column} = {parameter}");
-            }
-
-            return new Shape(type, builder.Append(sql.Append(';').ToString()).Build(), [.. set, .. key, .. tokens], names, set.Count + key.Count);
-        }
-
-        private static (string Table, StoreObjectIdentifier Store, ISqlGenerationHelper Helper) Names(DbContext db, IEntityType type)
+        private Built Build(DbContext db)
         {
             var helper = db.GetService<ISqlGenerationHelper>();
-            return (helper.DelimitIdentifier(type.GetTableName()!, type.GetSchema()), StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema()), helper);
+            var builder = db.GetService<IRelationalCommandBuilderFactory>().Create();
+            var names = new string[Properties.Count];
+            for (var i = 0; i < names.Length; i++)
+            {
+                names[i] = $"p{i}";
+                builder.AddParameter(names[i], helper.GenerateParameterName(names[i]), Properties[i].GetRelationalTypeMapping(), Properties[i].IsNullable);
+            }
+
+            var sql = new StringBuilder();
+            foreach (var piece in Pieces)
+            {
+                sql.Append(piece is int parameter ? helper.GenerateParameterNamePlaceholder(names[parameter]) : (string)piece);
+            }
+
+            return new Built(builder.Append(sql.ToString()).Build(), names);
         }
 
-        private static string Parameter(IRelationalCommandBuilder builder, ISqlGenerationHelper helper, IProperty property, List<string> names)
+        public static Shape Insert(IEntityType type, TypeFacts facts)
         {
-            var name = $"p{names.Count}";
-            names.Add(name);
-            builder.AddParameter(name, helper.GenerateParameterName(name), property.GetRelationalTypeMapping(), property.IsNullable);
-            return helper.GenerateParameterNamePlaceholder(name);
+            var (table, store) = Names(type);
+            var properties = facts.Properties.ToList();
+            var pieces = new List<object> { $"INSERT INTO {table} ({string.Join(", ", properties.Select(p => Column(p, store)))}) VALUES (" };
+            for (var i = 0; i < properties.Count; i++)
+            {
+                pieces.Add(i == 0 ? "" : ", ");
+                pieces.Add(i);
+            }
+
+            pieces.Add(");");
+            return new Shape(type, facts, pieces, properties, properties.Count);
         }
+
+        public static Shape Update(IEntityType type, TypeFacts facts, List<IProperty> set)
+        {
+            var (table, store) = Names(type);
+            var key = type.FindPrimaryKey()!.Properties;
+            var tokens = facts.Properties.Where(p => p.IsConcurrencyToken && !p.IsPrimaryKey()).ToList();
+            List<IProperty> properties = [.. set, .. key, .. tokens];
+            var pieces = new List<object> { $"UPDATE {table} SET " };
+            for (var i = 0; i < properties.Count; i++)
+            {
+                var property = properties[i];
+                var column = Column(property, store);
+                pieces.Add(i < set.Count
+                    ? $"{(i == 0 ? "" : ", ")}{column} = "
+                    : $"{(i == set.Count ? " WHERE " : " AND ")}{column} {(i >= set.Count + key.Count && property.IsNullable ? "IS" : "=")} ");
+                pieces.Add(i);
+            }
+
+            pieces.Add(";");
+            return new Shape(type, facts, pieces, properties, set.Count + key.Count);
+        }
+
+        // Identifiers in SQLite's quoting, as EF's SQLite provider writes them.
+        private static string Column(IProperty property, StoreObjectIdentifier store) => $"\"{property.GetColumnName(store)}\"";
+
+        private static (string Table, StoreObjectIdentifier Store) Names(IEntityType type) =>
+            ($"\"{type.GetTableName()}\"", StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema()));
     }
+
+    /// <summary>A statement's command and its parameters' names, in parameter order.</summary>
+    /// <param name="Command">The command.</param>
+    /// <param name="Names">The parameters' names.</param>
+    private sealed record Built(IRelationalCommand Command, string[] Names);
 }
