@@ -85,7 +85,7 @@ internal static class ThroughputBenchmark
         Console.WriteLine($"warm-up: {warmUp * 3} completions in {warm.Elapsed.TotalSeconds:0.0} s");
         var template = warmDossiers[0]["id"]!.GetValue<string>();
 
-        var results = new Dictionary<bool, List<(Measure Server, double Bytes, double Journal)>> { [false] = [], [true] = [] };
+        var results = new Dictionary<bool, List<(Measure Server, double Bytes, double Journal, double FirstP50, double LaterP50)>> { [false] = [], [true] = [] };
         for (var round = 1; round <= rounds; round++)
         {
             foreach (var padded in new[] { false, true })
@@ -105,28 +105,31 @@ internal static class ThroughputBenchmark
                     $"SELECT COUNT(*) FROM \"Journal\" WHERE \"DossierId\" IN ({string.Join(",", ids.Select(id => $"'{id}'"))})") / (double)ids.Count;
                 var before = await AllocatedAsync(http);
                 var completions = new List<double>();
+                var (firstSteps, later) = (new List<double>(), new List<double>());
                 var clock = Stopwatch.StartNew();
-                await CompleteAsync(http, fresh, concurrency, completions);
+                await CompleteAsync(http, fresh, concurrency, completions, firstSteps, later);
                 var server = new Measure(completions.Count / clock.Elapsed.TotalSeconds, Quantile(completions, 0.5), Quantile(completions, 0.99));
                 var bytes = (await AllocatedAsync(http) - before) / (double)completions.Count;
-                results[padded].Add((server, bytes, journal));
+                results[padded].Add((server, bytes, journal, Quantile(firstSteps, 0.5), Quantile(later, 0.5)));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round} journal {journal,5:0.0} entries before: server {server}  allocated {bytes / 1024,7:0.0} KB/completion"));
+                    $"round {round} journal {journal,5:0.0} entries before: server {server}  allocated {bytes / 1024,7:0.0} KB/completion  p50 first step {Quantile(firstSteps, 0.5):0.00} later steps {Quantile(later, 0.5):0.00} ms"));
             }
         }
 
         Console.WriteLine();
         Console.WriteLine($"medians of {rounds} rounds (load after: {File.ReadAllText("/proc/loadavg").Trim()})");
-        Console.WriteLine("| journal entries before | completions/s | p50 / p99 ms | allocated KB per completion |");
-        Console.WriteLine("|---|---|---|---|");
+        Console.WriteLine("| journal entries before | completions/s | p50 / p99 ms | allocated KB per completion | p50 first step / later steps ms |");
+        Console.WriteLine("|---|---|---|---|---|");
         foreach (var (_, list) in results)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {Median(list.Select(r => r.Journal)):0} | {Median(list.Select(r => r.Server.PerSecond)):0.0} | {Median(list.Select(r => r.Server.P50)):0.00} / {Median(list.Select(r => r.Server.P99)):0.00} | {Median(list.Select(r => r.Bytes)) / 1024:0.0} |"));
+                $"| {Median(list.Select(r => r.Journal)):0} | {Median(list.Select(r => r.Server.PerSecond)):0.0} | {Median(list.Select(r => r.Server.P50)):0.00} / {Median(list.Select(r => r.Server.P99)):0.00} | {Median(list.Select(r => r.Bytes)) / 1024:0.0} | {Median(list.Select(r => r.FirstP50)):0.00} / {Median(list.Select(r => r.LaterP50)):0.00} |"));
         }
 
         var ratio = Median(results[true].Select(r => r.Server.P50)) / Median(results[false].Select(r => r.Server.P50));
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p50 long / short journal: {ratio:0.00}"));
+        var laterRatio = Median(results[true].Select(r => r.LaterP50)) / Median(results[false].Select(r => r.LaterP50));
+        // The first step of a padded dossier reads the journal its padding wrote (as the first change after a restart reads it); later steps find it kept.
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"p50 long / short journal: {ratio:0.00} (later steps only: {laterRatio:0.00})"));
     }
 
     /// <summary>
@@ -222,16 +225,19 @@ internal static class ThroughputBenchmark
         return [.. received];
     }
 
-    private static async Task CompleteAsync(HttpClient http, List<JsonObject> dossiers, int concurrency, List<double> latencies)
+    private static async Task CompleteAsync(HttpClient http, List<JsonObject> dossiers, int concurrency, List<double> latencies, List<double>? firstSteps = null,
+        List<double>? laterSteps = null)
     {
         var queue = new ConcurrentQueue<JsonObject>(dossiers);
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
             var local = new List<double>();
+            var (first, later) = (new List<double>(), new List<double>());
             while (queue.TryDequeue(out var dossier))
             {
                 foreach (var (activity, key) in Steps)
                 {
+                    var step = local.Count;
                     var task = dossier["currentTasks"]!.AsArray().Single(t => t!["activityId"]!.GetValue<string>() == activity)!;
                     var watch = Stopwatch.StartNew();
                     var response = await Send(http, $"/api/tasks/{task["id"]}/complete", key,
@@ -239,6 +245,7 @@ internal static class ThroughputBenchmark
                     var text = await response.Content.ReadAsStringAsync();
                     // Latency ends with the answer's last byte; the client's own parse of it is not the server's cost.
                     local.Add(watch.Elapsed.TotalMilliseconds);
+                    (activity == Steps[0].Activity ? first : later).Add(local[step]);
                     dossier = Parse(response, text, HttpStatusCode.OK);
                 }
             }
@@ -246,6 +253,8 @@ internal static class ThroughputBenchmark
             lock (latencies)
             {
                 latencies.AddRange(local);
+                firstSteps?.AddRange(first);
+                laterSteps?.AddRange(later);
             }
         }));
     }
