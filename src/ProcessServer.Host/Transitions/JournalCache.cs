@@ -8,10 +8,13 @@ namespace ProcessServer.Host.Transitions;
 /// <summary>
 /// The serialized journals of dossiers recently changed, so a transition reads, parses and
 /// serializes only the entries written since the last one it saw instead of the whole journal.
-/// Only what was read outside any write transaction is kept (it is committed, and journal entries
-/// never change once written), so a kept journal is a true prefix of the dossier's journal even
-/// when several server processes write to one database; what follows it is always read from the
-/// store. Bounded by bytes: a dossier untouched for a while, or pushed out, is read again in full.
+/// Only what is known to be committed is kept: what was read outside any write transaction, and a
+/// change's journal once its commit is durable (journal entries never change once written). So a
+/// kept journal is a true prefix of the dossier's journal even when several server processes write
+/// to one database; it is taken as the whole journal only while the dossier is still at the version
+/// it was kept at (<see cref="KeptJournal.CompleteAtVersion"/>), and what follows it is otherwise
+/// read from the store. Bounded by bytes: a dossier untouched for a while, or pushed out, is read
+/// again in full.
 /// </summary>
 public sealed class JournalCache : IDisposable
 {
