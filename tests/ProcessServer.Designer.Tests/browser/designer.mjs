@@ -203,7 +203,10 @@ async function errorBarVisible() {
 }
 
 // A row's ⋮ menu in a Studio list, then the item, then the confirmation dialog's button.
-async function rowAction(rowText, item, confirm) {
+// `answers` picks the action's own request: after a refused act the Studio reloads its list with a
+// POST (`POST /workflow-instances` is the instance list's query), and that 200 must not be taken
+// for the next act's answer.
+async function rowAction(rowText, item, confirm, answers) {
   const row = page.locator('tr', { hasText: rowText }).first();
   await row.waitFor({ timeout });
   const menuItem = page.locator('.mud-popover-open .mud-menu-item', { hasText: item });
@@ -222,7 +225,7 @@ async function rowAction(rowText, item, confirm) {
     }
   }
 
-  const answer = page.waitForResponse((r) => r.url().includes('/elsa/api/') && r.request().method() !== 'GET', { timeout });
+  const answer = page.waitForResponse((r) => r.url().includes('/elsa/api/') && answers(r.request()), { timeout });
   // Handled here so that a failed click below is reported, not the wait it leaves behind.
   answer.catch(() => {});
   await menuItem.click();
@@ -505,15 +508,15 @@ const scenarios = {
     await signInWithStoredKey();
     const shown = {};
     await page.goto(`${base}/designer/procedures.html`);
-    const deleteStatus = await rowAction(args.procedure, 'Delete', 'Delete');
+    const deleteStatus = await rowAction(args.procedure, 'Delete', 'Delete', (request) => request.method() === 'DELETE');
     shown.deleteProcedure = { status: deleteStatus, toast: await toastText('Delete was refused'), errorBar: await errorBarVisible() };
     await shot('delete-procedure-refused');
 
     await page.goto(`${base}/designer/dossiers.html`);
-    const cancelStatus = await rowAction(args.receiptCode, 'Cancel', 'Yes');
+    const cancelStatus = await rowAction(args.receiptCode, 'Cancel', 'Yes', (request) => request.url().includes('/elsa/api/cancel/'));
     shown.cancelDossier = { status: cancelStatus, toast: await toastText('Cancel was refused'), errorBar: await errorBarVisible() };
     await shot('cancel-dossier-refused');
-    const deleteDossierStatus = await rowAction(args.receiptCode, 'Delete', 'Delete');
+    const deleteDossierStatus = await rowAction(args.receiptCode, 'Delete', 'Delete', (request) => request.method() === 'DELETE');
     shown.deleteDossier = { status: deleteDossierStatus, toast: await toastText('Delete was refused'), errorBar: await errorBarVisible() };
     await shot('delete-dossier-refused');
     shown.dossierStillListed = await page.locator('tr', { hasText: args.receiptCode }).count();
