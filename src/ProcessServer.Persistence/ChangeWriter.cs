@@ -222,7 +222,7 @@ public static class ChangeWriter
 
     /// <summary>
     /// One statement's shape, built once from the model: its text as literal pieces and parameter
-    /// numbers (named when combined into a change's command), and the property behind each parameter.
+    /// numbers (named when its command is built), and the property behind each parameter.
     /// </summary>
     private sealed class Shape
     {

@@ -96,16 +96,7 @@ internal sealed class KeptJournal
 
         var entries = new List<SerializedEntry>(Entries.Count + next.Count);
         entries.AddRange(Entries);
-        var bytes = Bytes;
-        var latest = Mark.LastTimestamp;
-        foreach (var entry in next)
-        {
-            var serialized = SerializedEntry.Of(entry);
-            entries.Add(serialized);
-            bytes += serialized.Json.Length;
-            latest = latest is { } l && l >= entry.Timestamp ? l : entry.Timestamp;
-        }
-
-        return new KeptJournal(entries, new JournalMark(entries[^1].Sequence, latest), bytes, null);
+        entries.AddRange(next.Select(SerializedEntry.Of));
+        return Of(entries);
     }
 }
