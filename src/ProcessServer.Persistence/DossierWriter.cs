@@ -250,38 +250,13 @@ public static class DossierWriter
 
     /// <summary>
     /// Loads what a transition of an existing dossier rewrites: its open task rows and deadline
-    /// rows (tracked) and its journal so far (read-only, for the sequence and the response).
+    /// rows (tracked). Its journal is not read here: the caller knows where it ends
+    /// (<paramref name="journal"/>), from the entries it read or kept serialized for the answer.
     /// </summary>
-    public static Task<TransitionRows> LoadRowsAsync(ProcessServerDbContext db, string dossierId, CancellationToken cancellationToken) =>
-        LoadRowsAsync(db, dossierId, (JournalMark?)null, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="LoadRowsAsync(ProcessServerDbContext, string, CancellationToken)"/>, when the
-    /// journal up to <paramref name="before"/> is already known (read and kept before the write
-    /// path): only the entries after it are read. Journal entries are never changed once written and
-    /// a dossier's sequence numbers are taken in order, so what was read up to a sequence number
-    /// stays true; only the tail can be new.
-    /// </summary>
-    public static Task<TransitionRows> LoadRowsAsync(ProcessServerDbContext db, string dossierId, JournalMark? before, CancellationToken cancellationToken) =>
-        LoadRowsAsync(db, dossierId, before, readJournal: true, cancellationToken);
-
-    /// <summary>
-    /// As <see cref="LoadRowsAsync(ProcessServerDbContext, string, JournalMark?, CancellationToken)"/>;
-    /// with <paramref name="readJournal"/> false the caller knows <paramref name="before"/> ends the
-    /// journal (the dossier is still at the version it was read at, and every journal append bumps
-    /// the version), so nothing after it is read.
-    /// </summary>
-    public static async Task<TransitionRows> LoadRowsAsync(ProcessServerDbContext db, string dossierId, JournalMark? before, bool readJournal, CancellationToken cancellationToken)
-    {
-        var after = before?.LastSequence ?? 0;
-        return new(
-            await WritePathQueries.OpenTasksAsync(db, dossierId, cancellationToken),
+    public static async Task<TransitionRows> LoadRowsAsync(ProcessServerDbContext db, string dossierId, JournalMark journal, CancellationToken cancellationToken) =>
+        new(await WritePathQueries.OpenTasksAsync(db, dossierId, cancellationToken),
             await WritePathQueries.DeadlinesAsync(db, dossierId, cancellationToken),
-            readJournal ? await WritePathQueries.JournalAfterAsync(db, dossierId, after, cancellationToken) : [])
-        {
-            Before = before,
-        };
-    }
+            journal);
 
     private static DossierTask ToRow(string dossierId, PendingTask task)
     {
@@ -314,30 +289,20 @@ public static class DossierWriter
 /// <param name="ActedForUnit">The unit acted for (the task's unit, the receiving unit); null for province-wide acts.</param>
 public sealed record JournalActor(string Id, string Name, string? ActedForUnit);
 
-/// <summary>The rows of one dossier that a transition reads and rewrites.</summary>
+/// <summary>The rows of one dossier that a transition reads and rewrites, and where its journal ends.</summary>
 /// <param name="OpenTasks">Open task rows (tracked).</param>
 /// <param name="Deadlines">Deadline rows of every status (tracked).</param>
-/// <param name="Journal">The journal so far (not tracked; append-only), or only its entries after <see cref="Before"/> when that is set.</param>
-public sealed record TransitionRows(List<DossierTask> OpenTasks, List<Deadline> Deadlines, List<JournalEntry> Journal)
+/// <param name="Journal">The end of the journal so far (append-only): its last sequence number and latest timestamp.</param>
+public sealed record TransitionRows(List<DossierTask> OpenTasks, List<Deadline> Deadlines, JournalMark Journal)
 {
-    /// <summary>Where the part of the journal read earlier ends, when <see cref="Journal"/> holds only what follows it; null when it holds the whole journal.</summary>
-    public JournalMark? Before { get; init; }
-
     /// <summary>Sequence number of the next journal entry.</summary>
-    public int NextSequence => Math.Max(Before?.LastSequence ?? 0, Journal.Count == 0 ? 0 : Journal.Max(j => j.Sequence)) + 1;
+    public int NextSequence => Journal.LastSequence + 1;
 
     /// <summary>The latest instant any entry of the journal records (entries late-entered may be earlier than ones before them); null for an empty journal.</summary>
-    public DateTime? LastTimestamp
-    {
-        get
-        {
-            DateTime? latest = Journal.Count == 0 ? null : Journal.Max(j => j.Timestamp);
-            return Before?.LastTimestamp is { } earlier && (latest is null || earlier > latest) ? earlier : latest;
-        }
-    }
+    public DateTime? LastTimestamp => Journal.LastTimestamp;
 }
 
-/// <summary>The end of a part of a dossier's journal already read: its last sequence number and the latest timestamp in it.</summary>
+/// <summary>The end of a part of a dossier's journal: its last sequence number and the latest timestamp in it.</summary>
 /// <param name="LastSequence">Highest sequence number in the part (0 for none).</param>
 /// <param name="LastTimestamp">Latest timestamp in the part, or null when it is empty.</param>
 public sealed record JournalMark(int LastSequence, DateTime? LastTimestamp);

@@ -47,6 +47,10 @@ public static class WritePathQueries
     public static Task<List<JournalEntry>> JournalAfterAsync(ProcessServerDbContext db, string dossierId, int after, CancellationToken cancellationToken) =>
         ListAsync(For(db).JournalAfter(db, dossierId, after), cancellationToken);
 
+    /// <summary>The dossier's journal entries after sequence number <paramref name="after"/>, in order, as their stored views only.</summary>
+    public static Task<List<JournalText>> JournalTextAfterAsync(ProcessServerDbContext db, string dossierId, int after, CancellationToken cancellationToken) =>
+        ListAsync(For(db).JournalTextAfter(db, dossierId, after), cancellationToken);
+
     private static Compiled For(ProcessServerDbContext db) => ByModel.GetValue(db.Model, static _ => new Compiled());
 
     private static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> rows, CancellationToken cancellationToken)
@@ -91,5 +95,18 @@ public static class WritePathQueries
         public readonly Func<ProcessServerDbContext, string, int, IAsyncEnumerable<JournalEntry>> JournalAfter =
             EF.CompileAsyncQuery<ProcessServerDbContext, string, int, JournalEntry>((db, dossierId, after) =>
                 db.Journal.AsNoTracking().Where(j => j.DossierId == dossierId && j.Sequence > after).OrderBy(j => j.Sequence));
+
+        public readonly Func<ProcessServerDbContext, string, int, IAsyncEnumerable<JournalText>> JournalTextAfter =
+            EF.CompileAsyncQuery<ProcessServerDbContext, string, int, JournalText>((db, dossierId, after) =>
+                db.Journal.Where(j => j.DossierId == dossierId && j.Sequence > after).OrderBy(j => j.Sequence)
+                    .Select(j => new JournalText(j.Sequence, j.Timestamp, j.ViewJson)));
     }
 }
+
+/// <summary>A journal entry's sequence number, timestamp and stored view (<see cref="JournalEntry.ViewJson"/>, null when it has none).</summary>
+/// <param name="Sequence">Its sequence number.</param>
+/// <param name="Timestamp">When the act happened (UTC).</param>
+/// <param name="ViewJson">Its stored view, UTF-8 JSON.</param>
+#pragma warning disable CA1819 // The column's bytes as read, handed on as they are.
+public sealed record JournalText(int Sequence, DateTime Timestamp, byte[]? ViewJson);
+#pragma warning restore CA1819

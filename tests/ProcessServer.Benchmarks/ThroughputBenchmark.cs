@@ -101,6 +101,11 @@ internal static class ThroughputBenchmark
                     }
                 }
 
+                if (padded && round == 1)
+                {
+                    await CheckPaddedViewsAsync(http, serverDb, ids[0]);
+                }
+
                 var journal = await ScalarAsync(serverDb,
                     $"SELECT COUNT(*) FROM \"Journal\" WHERE \"DossierId\" IN ({string.Join(",", ids.Select(id => $"'{id}'"))})") / (double)ids.Count;
                 var before = await AllocatedAsync(http);
@@ -148,10 +153,13 @@ internal static class ThroughputBenchmark
         {
             var last = (int)await ScalarAsync(connection, $"SELECT MAX(\"Sequence\") FROM \"Journal\" WHERE \"DossierId\" = '{id}'");
             var copies = Math.Max(1, (length - last) / templateLength);
+            var sequence = $"{last} + (n.i - 1) * {templateLength} + t.\"Sequence\"";
             await TemplateRows.CopyAsync(connection, "Journal", "\"DossierId\" = $template", new Dictionary<string, string>
             {
                 ["DossierId"] = $"'{id}'",
-                ["Sequence"] = $"{last} + (n.i - 1) * {templateLength} + t.\"Sequence\"",
+                ["Sequence"] = sequence,
+                // The stored view of a copy (UTF-8 JSON) names the copy's sequence number, its first property.
+                ["ViewJson"] = $"CAST('{{\"sequence\":' || ({sequence}) || substr(CAST(t.\"ViewJson\" AS TEXT), instr(CAST(t.\"ViewJson\" AS TEXT), ',')) AS BLOB)",
             }, template, copies);
             await using var bump = connection.CreateCommand();
             bump.CommandText = $"UPDATE \"Dossiers\" SET \"Version\" = \"Version\" + 1 WHERE \"Id\" = '{id}'";
@@ -159,6 +167,38 @@ internal static class ThroughputBenchmark
         }
 
         await transaction.CommitAsync();
+    }
+
+    /// <summary>
+    /// Stops the benchmark unless every padded entry's stored view (what the server's answers
+    /// write for it) is the entry as the dossier view renders it from its columns.
+    /// </summary>
+    private static async Task CheckPaddedViewsAsync(HttpClient http, string serverDb, string id)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, $"/api/dossiers/{id}");
+        request.Headers.Add("X-Api-Key", "dev-admin-key");
+        using var response = await http.SendAsync(request);
+        using var view = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var stored = new Dictionary<int, string>();
+        await using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = serverDb, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString()))
+        {
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"SELECT \"Sequence\", \"ViewJson\" FROM \"Journal\" WHERE \"DossierId\" = '{id}'";
+            await using var rows = await command.ExecuteReaderAsync();
+            while (await rows.ReadAsync())
+            {
+                stored[rows.GetInt32(0)] = rows.IsDBNull(1) ? "" : System.Text.Encoding.UTF8.GetString((byte[])rows.GetValue(1));
+            }
+        }
+
+        var entries = view.RootElement.GetProperty("journal").EnumerateArray().ToList();
+        var differ = entries.Count(e => stored.GetValueOrDefault(e.GetProperty("sequence").GetInt32()) != e.GetRawText());
+        Console.WriteLine($"padded journal of {id}: {entries.Count} entries, {differ} whose stored view differs from the dossier view");
+        if (differ > 0 || entries.Count != stored.Count)
+        {
+            throw new InvalidOperationException("the padded journal's stored views are not what the dossier view shows; the figures would not be the server's");
+        }
     }
 
     /// <summary>Bytes the server process has allocated since it started, from its /metrics (the scrape is cached briefly, hence the pause).</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FluentAssertions;
@@ -114,6 +115,78 @@ public sealed class JournalAnswerTests : ServerTest
         Journal(answer).Should().Be(Journal(await client.GetStringAsync($"/api/dossiers/{id}")));
         JsonNode.Parse(answer)!["journal"]!.AsArray().Where(j => j!["type"]!.GetValue<string>() == "TaskCompleted")
             .Select(j => j!["activityId"]!.GetValue<string>()).Should().Equal("register", "sign", "returnResult");
+    }
+
+    [Fact]
+    public async Task Every_entry_a_receipt_or_completion_writes_is_stored_with_its_view_exactly_as_the_dossier_view_renders_the_row()
+    {
+        var dossier = await ReceiveAsync(App, "birth-registration");
+        var id = dossier["id"]!.GetValue<string>();
+        dossier = await CompleteAsync(App, dossier, "register", "Done", Keys.Commune);
+        var response = await CompleteRawAsync(App, Keys.Commune, OpenTask(dossier, "sign")["id"]!.GetValue<string>(), "Done", dossier["version"]!.GetValue<int>(),
+            Guid.NewGuid().ToString(), comment: "đã ký \"bản chính\" <b> & \\ {}");
+        response.StatusCode.Should().Be(HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+
+        // The dossier view renders each entry from its columns, as read back from the file; the
+        // stored view was written from memory before the commit, by the answer that carried it.
+        using var client = App.ClientFor(Keys.Admin);
+        using var view = JsonDocument.Parse(await client.GetStringAsync($"/api/dossiers/{id}"));
+        var stored = await StoredViewsAsync(id);
+        var shown = view.RootElement.GetProperty("journal").EnumerateArray().ToDictionary(e => e.GetProperty("sequence").GetInt32(), e => (string?)e.GetRawText());
+        stored.Should().HaveCount(shown.Count).And.OnlyContain(s => s.Value != null, "receipts and completions store every entry's view");
+        stored.Should().Equal(shown);
+    }
+
+    [Fact]
+    public async Task After_a_restart_entries_without_a_stored_view_are_rendered_from_their_rows_and_the_answer_is_the_journal_the_view_shows()
+    {
+        // Rows written before the column existed (or imported) have no stored view: the first change
+        // after a restart reads the stored views before the first such row and renders the rest.
+        var dossier = await ReceiveAsync(App, "birth-registration");
+        var id = dossier["id"]!.GetValue<string>();
+        dossier = await CompleteAsync(App, dossier, "register", "Done", Keys.Commune);
+        var before = await StoredViewsAsync(id);
+        before.Should().HaveCountGreaterThan(3);
+        var cleared = before.Keys.Order().ElementAt(1);
+        await ExecuteAsync($"UPDATE Journal SET ViewJson = NULL WHERE DossierId = '{id}' AND Sequence = {cleared}");
+
+        Restart();
+        var response = await CompleteRawAsync(App, Keys.Commune, OpenTask(dossier, "sign")["id"]!.GetValue<string>(), "Done", dossier["version"]!.GetValue<int>(),
+            Guid.NewGuid().ToString());
+        var answer = await response.Content.ReadAsStringAsync();
+        response.StatusCode.Should().Be(HttpStatusCode.OK, answer);
+
+        using var client = App.ClientFor(Keys.Admin);
+        Journal(answer).Should().Be(Journal(await client.GetStringAsync($"/api/dossiers/{id}")));
+        var sequences = JsonNode.Parse(answer)!["journal"]!.AsArray().Select(j => j!["sequence"]!.GetValue<int>()).ToList();
+        sequences.Should().Equal(Enumerable.Range(1, sequences.Count), "every entry is in the answer once, the one without a stored view too");
+        sequences.Should().HaveCountGreaterThan(before.Count);
+    }
+
+    private async Task<Dictionary<int, string?>> StoredViewsAsync(string dossierId)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Database.DatabaseFile};Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT Sequence, ViewJson FROM Journal WHERE DossierId = $id";
+        command.Parameters.AddWithValue("$id", dossierId);
+        await using var rows = await command.ExecuteReaderAsync();
+        var stored = new Dictionary<int, string?>();
+        while (await rows.ReadAsync())
+        {
+            stored[rows.GetInt32(0)] = rows.IsDBNull(1) ? null : Encoding.UTF8.GetString((byte[])rows.GetValue(1));
+        }
+
+        return stored;
+    }
+
+    private async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new SqliteConnection($"Data Source={Database.DatabaseFile};Pooling=false");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
     }
 
     private async Task<string> StoredBodyAsync(string key)

@@ -56,7 +56,7 @@ public sealed record TransitionCall(string DossierRef, Caller Caller, int? Expec
 /// <param name="State">Its engine state.</param>
 /// <param name="Workflow">The definition version it runs on.</param>
 /// <param name="Time">The current working calendar.</param>
-/// <param name="Rows">Its open task rows, deadline rows and journal.</param>
+/// <param name="Rows">Its open task rows, deadline rows and where its journal ends.</param>
 /// <param name="Now">Server time of the change (UTC).</param>
 /// <param name="Caller">Who asks.</param>
 /// <param name="Db">The context the change is staged on (for rows a custom change adds).</param>
@@ -272,7 +272,14 @@ public sealed class DossierTransitions(
         var previousNationalCode = dossier.NationalStatusCode;
         var now = clock.GetUtcNow().UtcDateTime;
         var kept = early is { } read && read.Id == dossier.Id ? read.Journal : KeptJournal.Empty;
-        var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id, kept.Mark, readJournal: !kept.IsWholeAt(dossier.Version), cancellationToken);
+        if (!kept.IsWholeAt(dossier.Version))
+        {
+            // Entries written after the kept ones (by another server process, say) are read here.
+            // Not kept back into the cache: this runs inside the write transaction.
+            kept = kept.Extend(await JournalAfterAsync(dossier.Id, kept.Mark.LastSequence, cancellationToken));
+        }
+
+        var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id, kept.Mark, cancellationToken);
         var (when, late) = lateEntries.Resolve(call.OccurredAt, call.Caller, now, rows.LastTimestamp);
         if (late is not null)
         {
@@ -316,7 +323,7 @@ public sealed class DossierTransitions(
             : decision.CustomStage!(input);
         Recorded(added, call.Caller, input.EntryMode);
         var messages = outbox.Stage(db, new StagedChange(dossier, previousNationalCode, added, input.Workflow, call.Caller.Name, now));
-        var answer = await AnswerAsync(dossier, kept.Entries, input.Rows.Journal.Concat(added), created: false, location: null, now, cancellationToken,
+        var answer = await AnswerAsync(dossier, kept.Entries, added, created: false, location: null, now, cancellationToken,
             decision.Result?.State);
         StageAnswer(call.Caller, call.Idempotency, answer, now);
 
@@ -358,8 +365,7 @@ public sealed class DossierTransitions(
 
         // Read outside any write transaction: what is found here is committed, so it may be kept.
         var kept = journals.Find(id);
-        var after = kept.Mark.LastSequence;
-        var next = await WritePathQueries.JournalAfterAsync(db, id, after, cancellationToken);
+        var next = await JournalAfterAsync(id, kept.Mark.LastSequence, cancellationToken);
         if (next.Count > 0)
         {
             kept = kept.Extend(next);
@@ -367,6 +373,28 @@ public sealed class DossierTransitions(
         }
 
         return (id, kept);
+    }
+
+    /// <summary>
+    /// The dossier's journal entries after sequence <paramref name="after"/>, serialized: the bytes
+    /// stored with each entry, rendered from the columns only from the first entry that has none
+    /// (imported history, rows older than the column). Reading the stored bytes alone skips
+    /// materialising every column of every entry (four instants parsed from text each, on SQLite),
+    /// which was most of what a long journal cost the first change after a restart.
+    /// </summary>
+    private async Task<List<SerializedEntry>> JournalAfterAsync(string dossierId, int after, CancellationToken cancellationToken)
+    {
+        var texts = await WritePathQueries.JournalTextAfterAsync(db, dossierId, after, cancellationToken);
+        var unrendered = texts.FindIndex(t => t.ViewJson is null);
+        var entries = new List<SerializedEntry>(texts.Count);
+        entries.AddRange(texts.Take(unrendered < 0 ? texts.Count : unrendered).Select(t => new SerializedEntry(t.Sequence, t.Timestamp, t.ViewJson!)));
+        if (unrendered >= 0)
+        {
+            var rest = await WritePathQueries.JournalAfterAsync(db, dossierId, texts[unrendered].Sequence - 1, cancellationToken);
+            entries.AddRange(rest.Select(SerializedEntry.Of));
+        }
+
+        return entries;
     }
 
     /// <summary>
@@ -433,26 +461,37 @@ public sealed class DossierTransitions(
     }
 
     /// <summary>
-    /// Builds the answer (the dossier view) from the rows as they will be written, and from the
-    /// state just staged when the caller passes it (parsed from the row otherwise).
+    /// Builds the answer (the dossier view) of a new dossier from the rows as they will be written,
+    /// and from the state just staged when the caller passes it (parsed from the row otherwise).
     /// </summary>
-    internal Task<TransitionAnswer> AnswerAsync(Dossier dossier, IEnumerable<JournalEntry> journal, bool created, string? location, DateTime now, CancellationToken cancellationToken,
+    internal Task<TransitionAnswer> AnswerAsync(Dossier dossier, IReadOnlyList<JournalEntry> added, bool created, string? location, DateTime now, CancellationToken cancellationToken,
         DossierState? state = null) =>
-        AnswerAsync(dossier, [], journal, created, location, now, cancellationToken, state);
+        AnswerAsync(dossier, [], added, created, location, now, cancellationToken, state);
 
-    /// <summary>As the other overload, with the journal's first entries already serialized (<paramref name="serialized"/>) and the rest after them.</summary>
-    internal async Task<TransitionAnswer> AnswerAsync(Dossier dossier, IReadOnlyList<SerializedEntry> serialized, IEnumerable<JournalEntry> journal, bool created, string? location,
-        DateTime now, CancellationToken cancellationToken, DossierState? state = null)
+    /// <summary>
+    /// As the other overload, for a dossier whose journal so far is <paramref name="kept"/>
+    /// (serialized), followed by the entries this change adds (<paramref name="added"/>). Each added
+    /// entry is serialized here once and staged with its row (<see cref="JournalEntry.ViewJson"/>):
+    /// nothing changes an entry after its answer is built, so the stored bytes are what every later
+    /// view shows.
+    /// </summary>
+    internal async Task<TransitionAnswer> AnswerAsync(Dossier dossier, IReadOnlyList<SerializedEntry> kept, IReadOnlyList<JournalEntry> added,
+        bool created, string? location, DateTime now, CancellationToken cancellationToken, DossierState? state = null)
     {
         RequestLogging.Dossier(dossier.Id, dossier.ReceiptCode, dossier.ProcedureCode, dossier.DefinitionVersion);
         var name = await workflows.NameAsync(db, dossier.DefinitionVersionId, cancellationToken);
         var view = DossierViews.Build(dossier, state ?? DossierState.FromJson(dossier.StateJson), name, [], now, units);
-        var frame = new SerializedJournal([], []);
-        var utf8 = DossierViews.SerializeToUtf8(view with { Journal = frame });
-        var entries = new List<SerializedEntry>(serialized.Count + 4);
-        entries.AddRange(serialized);
-        entries.AddRange(journal.OrderBy(j => j.Sequence).Select(SerializedEntry.Of));
-        var body = new AnswerBody(dossier.Id, utf8, checked((int)frame.Written!.Value.Start), entries);
+        var slot = new JournalSlot();
+        var utf8 = DossierViews.SerializeToUtf8(view with { Journal = slot });
+        var entries = new List<SerializedEntry>(kept.Count + added.Count);
+        entries.AddRange(kept);
+        foreach (var entry in added.OrderBy(j => j.Sequence))
+        {
+            entry.ViewJson = SerializedEntry.Render(entry);
+            entries.Add(new SerializedEntry(entry.Sequence, entry.Timestamp, entry.ViewJson));
+        }
+
+        var body = new AnswerBody(dossier.Id, utf8, checked((int)slot.Offset!.Value), entries);
         return new TransitionAnswer(created, body, DossierViews.ETag(dossier.Version), location);
     }
 

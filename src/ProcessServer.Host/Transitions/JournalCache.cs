@@ -87,7 +87,7 @@ internal sealed class KeptJournal
     }
 
     /// <summary>This prefix followed by <paramref name="next"/> (entries after it, in sequence order); for which version that is the whole journal is not known.</summary>
-    public KeptJournal Extend(IReadOnlyList<JournalEntry> next)
+    public KeptJournal Extend(IReadOnlyList<SerializedEntry> next)
     {
         if (next.Count == 0)
         {
@@ -96,7 +96,7 @@ internal sealed class KeptJournal
 
         var entries = new List<SerializedEntry>(Entries.Count + next.Count);
         entries.AddRange(Entries);
-        entries.AddRange(next.Select(SerializedEntry.Of));
+        entries.AddRange(next);
         return Of(entries);
     }
 }

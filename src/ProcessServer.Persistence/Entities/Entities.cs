@@ -178,6 +178,20 @@ public sealed class JournalEntry
 
     /// <summary>Null for an act recorded as it happened; <see cref="EntryModes.BackDated"/> or <see cref="EntryModes.Imported"/> otherwise.</summary>
     public string? EntryMode { get; set; }
+
+    /// <summary>
+    /// The entry as the API's views show it: its JSON as UTF-8 bytes (a BLOB on SQLite, bytea on
+    /// PostgreSQL; read it with <c>CAST("ViewJson" AS TEXT)</c> or <c>convert_from("ViewJson", 'UTF8')</c>),
+    /// written with the entry by the change that answered with it; null for entries written without
+    /// an answer (imported history, rows older than the column). Entries never change once written,
+    /// so a dossier's journal is read back as these bytes, written into answers as they are, instead
+    /// of being materialised and serialized entry by entry. Bytes rather than text: they go from the
+    /// answer to the store and back into the next answer with no conversion. Its format is pinned by
+    /// a test; a change to the journal view's JSON comes with a migration that sets it to null again.
+    /// </summary>
+#pragma warning disable CA1819 // A row's column: EF Core maps a byte array property, and nothing else holds it.
+    public byte[]? ViewJson { get; set; }
+#pragma warning restore CA1819
 }
 
 /// <summary>How a journal entry came to be written.</summary>

@@ -525,6 +525,8 @@ namespace ProcessServer.Persistence.Migrations
                     b.Property<string>("UnitCode")
                         .HasMaxLength(64);
 
+                    b.Property<byte[]>("ViewJson");
+
                     b.HasKey("DossierId", "Sequence");
 
                     b.HasIndex("Timestamp");

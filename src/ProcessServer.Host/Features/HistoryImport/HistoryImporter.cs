@@ -480,7 +480,7 @@ public sealed partial class HistoryImporter(
 
             var actor = string.IsNullOrWhiteSpace(e.Actor) ? importer.Name : Limit(e.Actor.Trim(), 128);
             var act = e.Act?.Trim() ?? (e.Step is null ? null : HistoryActs.Complete);
-            var input = new TransitionInput(stand, state, workflow, time, new TransitionRows([], [], []), now, importer, db, importer.ActingFor(unit)) { OccurredAt = at.Value, EntryMode = EntryModes.Imported };
+            var input = new TransitionInput(stand, state, workflow, time, new TransitionRows([], [], new JournalMark(0, null)), now, importer, db, importer.ActingFor(unit)) { OccurredAt = at.Value, EntryMode = EntryModes.Imported };
             TransitionDecision decision;
             switch (act)
             {

@@ -255,11 +255,11 @@ public static class DossierViews
         _ => "OnTrack",
     };
 
-    /// <summary>Serializes a view exactly as the API returns it (a <see cref="SerializedJournal"/> in it is written as the bytes it holds).</summary>
-    public static string Serialize(DossierView view) => JsonSerializer.Serialize(view, SerializedJournal.Options);
+    /// <summary>Serializes a view exactly as the API returns it (a <see cref="JournalSlot"/> in it notes where it was written).</summary>
+    public static string Serialize(DossierView view) => JsonSerializer.Serialize(view, JournalSlot.Options);
 
     /// <summary>As <see cref="Serialize"/>, as UTF-8.</summary>
-    public static byte[] SerializeToUtf8(DossierView view) => JsonSerializer.SerializeToUtf8Bytes(view, SerializedJournal.Options);
+    public static byte[] SerializeToUtf8(DossierView view) => JsonSerializer.SerializeToUtf8Bytes(view, JournalSlot.Options);
 
     /// <summary>Name of a definition version.</summary>
     public static Task<string> ProcedureNameAsync(ProcessServerDbContext db, string versionId, CancellationToken cancellationToken) =>
