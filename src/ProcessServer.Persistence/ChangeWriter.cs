@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -62,17 +61,16 @@ public static class ChangeWriter
         {
             foreach (var (shape, values) in plan)
             {
-                var command = shape.CommandFor(db);
                 var parameters = new Dictionary<string, object?>(values.Length, StringComparer.Ordinal);
                 for (var i = 0; i < values.Length; i++)
                 {
-                    parameters[command.Names[i]] = values[i];
+                    parameters[shape.Names[i]] = values[i];
                 }
 
                 int written;
                 try
                 {
-                    written = await command.Command.ExecuteNonQueryAsync(
+                    written = await shape.Command.ExecuteNonQueryAsync(
                         new RelationalCommandParameterObject(connection, parameters, null, db, logger, CommandSource.SaveChanges), cancellationToken);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -112,10 +110,10 @@ public static class ChangeWriter
                 case EntityState.Unchanged:
                 case EntityState.Detached:
                     continue;
-                case EntityState.Added when Insert(entry) is { } insert:
+                case EntityState.Added when Insert(db, entry) is { } insert:
                     inserts.Add(insert);
                     continue;
-                case EntityState.Modified when Update(entry) is { } update:
+                case EntityState.Modified when Update(db, entry) is { } update:
                     updates.Add(update);
                     continue;
                 default:
@@ -137,7 +135,7 @@ public static class ChangeWriter
         return plan;
     }
 
-    private static (int Rank, Shape Shape, object?[] Values)? Insert(EntityEntry entry)
+    private static (int Rank, Shape Shape, object?[] Values)? Insert(DbContext db, EntityEntry entry)
     {
         var type = entry.Metadata;
         var facts = Types.GetOrAdd(type, TypeFacts.Of);
@@ -146,7 +144,7 @@ public static class ChangeWriter
             return null;
         }
 
-        var shape = Shapes.GetOrAdd((type, "+"), static (key, facts) => Shape.Insert(key.Type, facts), facts);
+        var shape = Shapes.GetOrAdd((type, "+"), static (key, state) => Shape.Insert(state.Db, key.Type, state.Facts), (Db: db, Facts: facts));
         var values = new object?[shape.Properties.Count];
         var current = entry.CurrentValues;
         for (var i = 0; i < values.Length; i++)
@@ -157,7 +155,7 @@ public static class ChangeWriter
         return (facts.Rank, shape, values);
     }
 
-    private static (Shape Shape, object?[] Values)? Update(EntityEntry entry)
+    private static (Shape Shape, object?[] Values)? Update(DbContext db, EntityEntry entry)
     {
         var type = entry.Metadata;
         var facts = Types.GetOrAdd(type, TypeFacts.Of);
@@ -186,7 +184,7 @@ public static class ChangeWriter
         }
 
         var columns = string.Join(',', set.Select(p => p.Name));
-        var shape = Shapes.GetOrAdd((type, columns), static (key, state) => Shape.Update(key.Type, state.Facts, state.Set), (Facts: facts, Set: set));
+        var shape = Shapes.GetOrAdd((type, columns), static (key, state) => Shape.Update(state.Db, key.Type, state.Facts, state.Set), (Db: db, Facts: facts, Set: set));
         var values = new object?[shape.Properties.Count];
         var (current, original) = (entry.CurrentValues, entry.OriginalValues);
         for (var i = 0; i < values.Length; i++)
@@ -221,103 +219,73 @@ public static class ChangeWriter
     }
 
     /// <summary>
-    /// One statement's shape, built once from the model: its text as literal pieces and parameter
-    /// numbers (named when its command is built), and the property behind each parameter.
+    /// One statement's shape, built once from the model with the first context that needs it (a
+    /// shape belongs to one model's entity type, so to one provider): its command, and the
+    /// property behind each parameter.
     /// </summary>
     private sealed class Shape
     {
-        private Shape(IEntityType type, TypeFacts facts, List<object> pieces, List<IProperty> properties, int currentCount)
+        private Shape(IEntityType type, TypeFacts facts, IReadOnlyList<IProperty> properties, int currentCount, DbContext db, Func<Func<int, string>, string> text)
         {
             Type = type;
             Facts = facts;
-            Pieces = pieces;
             Properties = properties;
             CurrentCount = currentCount;
+            var helper = db.GetService<ISqlGenerationHelper>();
+            var builder = db.GetService<IRelationalCommandBuilderFactory>().Create();
+            Names = [.. properties.Select((_, i) => $"p{i}")];
+            for (var i = 0; i < Names.Length; i++)
+            {
+                builder.AddParameter(Names[i], helper.GenerateParameterName(Names[i]), properties[i].GetRelationalTypeMapping(), properties[i].IsNullable);
+            }
+
+            Command = builder.Append(text(i => helper.GenerateParameterNamePlaceholder(Names[i]))).Build();
         }
 
         public IEntityType Type { get; }
 
         public TypeFacts Facts { get; }
 
-        /// <summary>The statement's text: strings as they are, an int for the parameter of that number.</summary>
-        public List<object> Pieces { get; }
-
         /// <summary>The property behind each parameter, in parameter order.</summary>
-        public List<IProperty> Properties { get; }
+        public IReadOnlyList<IProperty> Properties { get; }
 
         /// <summary>How many of the parameters take current values; the rest (concurrency tokens) take original ones.</summary>
         public int CurrentCount { get; }
 
-        /// <summary>The statement's command, built on first use (per model: a shape belongs to one model's entity type).</summary>
-        public Built CommandFor(DbContext db) => _built ??= Build(db);
+        /// <summary>The statement's command.</summary>
+        public IRelationalCommand Command { get; }
 
-        private Built? _built;
+        /// <summary>Its parameters' names, in parameter order.</summary>
+        public string[] Names { get; }
 
-        private Built Build(DbContext db)
+        public static Shape Insert(DbContext db, IEntityType type, TypeFacts facts)
         {
-            var helper = db.GetService<ISqlGenerationHelper>();
-            var builder = db.GetService<IRelationalCommandBuilderFactory>().Create();
-            var names = new string[Properties.Count];
-            for (var i = 0; i < names.Length; i++)
-            {
-                names[i] = $"p{i}";
-                builder.AddParameter(names[i], helper.GenerateParameterName(names[i]), Properties[i].GetRelationalTypeMapping(), Properties[i].IsNullable);
-            }
-
-            var sql = new StringBuilder();
-            foreach (var piece in Pieces)
-            {
-                sql.Append(piece is int parameter ? helper.GenerateParameterNamePlaceholder(names[parameter]) : (string)piece);
-            }
-
-            return new Built(builder.Append(sql.ToString()).Build(), names);
+            var (table, store) = Tables(type);
+            var properties = facts.Properties;
+            return new Shape(type, facts, properties, properties.Count, db, parameter =>
+                $"INSERT INTO {table} ({string.Join(", ", properties.Select(p => Column(p, store)))}) VALUES ({string.Join(", ", properties.Select((_, i) => parameter(i)))});");
         }
 
-        public static Shape Insert(IEntityType type, TypeFacts facts)
+        public static Shape Update(DbContext db, IEntityType type, TypeFacts facts, List<IProperty> set)
         {
-            var (table, store) = Names(type);
-            var properties = facts.Properties.ToList();
-            var pieces = new List<object> { $"INSERT INTO {table} ({string.Join(", ", properties.Select(p => Column(p, store)))}) VALUES (" };
-            for (var i = 0; i < properties.Count; i++)
-            {
-                pieces.Add(i == 0 ? "" : ", ");
-                pieces.Add(i);
-            }
-
-            pieces.Add(");");
-            return new Shape(type, facts, pieces, properties, properties.Count);
-        }
-
-        public static Shape Update(IEntityType type, TypeFacts facts, List<IProperty> set)
-        {
-            var (table, store) = Names(type);
+            var (table, store) = Tables(type);
             var key = type.FindPrimaryKey()!.Properties;
             var tokens = facts.Properties.Where(p => p.IsConcurrencyToken && !p.IsPrimaryKey()).ToList();
             List<IProperty> properties = [.. set, .. key, .. tokens];
-            var pieces = new List<object> { $"UPDATE {table} SET " };
-            for (var i = 0; i < properties.Count; i++)
+            return new Shape(type, facts, properties, set.Count + key.Count, db, parameter =>
             {
-                var property = properties[i];
-                var column = Column(property, store);
-                pieces.Add(i < set.Count
-                    ? $"{(i == 0 ? "" : ", ")}{column} = "
-                    : $"{(i == set.Count ? " WHERE " : " AND ")}{column} {(i >= set.Count + key.Count && property.IsNullable ? "IS" : "=")} ");
-                pieces.Add(i);
-            }
-
-            pieces.Add(";");
-            return new Shape(type, facts, pieces, properties, set.Count + key.Count);
+                var assignments = set.Select((p, i) => $"{Column(p, store)} = {parameter(i)}");
+                // A nullable concurrency token compares with IS, so a null still matches itself.
+                var conditions = properties.Skip(set.Count).Select((p, j) =>
+                    $"{Column(p, store)} {(j >= key.Count && p.IsNullable ? "IS" : "=")} {parameter(set.Count + j)}");
+                return $"UPDATE {table} SET {string.Join(", ", assignments)} WHERE {string.Join(" AND ", conditions)};";
+            });
         }
 
         // Identifiers in SQLite's quoting, as EF's SQLite provider writes them.
         private static string Column(IProperty property, StoreObjectIdentifier store) => $"\"{property.GetColumnName(store)}\"";
 
-        private static (string Table, StoreObjectIdentifier Store) Names(IEntityType type) =>
+        private static (string Table, StoreObjectIdentifier Store) Tables(IEntityType type) =>
             ($"\"{type.GetTableName()}\"", StoreObjectIdentifier.Table(type.GetTableName()!, type.GetSchema()));
     }
-
-    /// <summary>A statement's command and its parameters' names, in parameter order.</summary>
-    /// <param name="Command">The command.</param>
-    /// <param name="Names">The parameters' names.</param>
-    private sealed record Built(IRelationalCommand Command, string[] Names);
 }
