@@ -267,17 +267,6 @@ public sealed class HistoryImportTests : ServerTest
             .Should().Equal(("register", "legacy.user", Utc(Days[0], 10)), ("sign", "legacy.user", Utc(Days[0], 14)), ("returnResult", "legacy.user", Utc(Days[0], 16)));
         dossier["journal"]![0]!["actor"]!.GetValue<string>().Should().Be("legacy.counter");
 
-        // Its entries are stored with their view's JSON, as a live change stores its own: exactly
-        // what the dossier view renders from the rows.
-        var dossierId = first["dossierId"]!.GetValue<string>();
-        using (var view = JsonDocument.Parse(await admin.GetStringAsync($"/api/dossiers/{dossierId}")))
-        await using (var store = App.OpenStore())
-        {
-            var stored = await store.Journal.Where(j => j.DossierId == dossierId).OrderBy(j => j.Sequence).Select(j => j.ViewJson).ToListAsync();
-            stored.Select(v => v is null ? null : Encoding.UTF8.GetString(v))
-                .Should().Equal(view.RootElement.GetProperty("journal").EnumerateArray().Select(e => e.GetRawText()));
-        }
-
         // The report for the second quarter equals the figures the history itself gives.
         var report = await ReportAsync();
         string[] columns = ["NewOnline", "NewDirect", "NewPostal", "CarriedOver", "Early", "OnTime", "Late", "WithinLimit", "Overdue", "Withdrawn", "ReturnedWithoutResolution"];

@@ -140,7 +140,7 @@ public sealed class JournalAnswerTests : ServerTest
     [Fact]
     public async Task After_a_restart_entries_without_a_stored_view_are_rendered_from_their_rows_and_the_answer_is_the_journal_the_view_shows()
     {
-        // Rows written before the column existed have no stored view: the first change
+        // Rows written before the column existed (or imported) have no stored view: the first change
         // after a restart reads the stored views before the first such row and renders the rest.
         var dossier = await ReceiveAsync(App, "birth-registration");
         var id = dossier["id"]!.GetValue<string>();

@@ -378,7 +378,7 @@ public sealed class DossierTransitions(
     /// <summary>
     /// The dossier's journal entries after sequence <paramref name="after"/>, serialized: the bytes
     /// stored with each entry, rendered from the columns only from the first entry that has none
-    /// (rows older than the column). Reading the stored bytes alone skips
+    /// (imported history, rows older than the column). Reading the stored bytes alone skips
     /// materialising every column of every entry (four instants parsed from text each, on SQLite),
     /// which was most of what a long journal cost the first change after a restart.
     /// </summary>

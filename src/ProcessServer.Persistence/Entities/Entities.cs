@@ -182,8 +182,8 @@ public sealed class JournalEntry
     /// <summary>
     /// The entry as the API's views show it: its JSON as UTF-8 bytes (a BLOB on SQLite, bytea on
     /// PostgreSQL; read it with <c>CAST("ViewJson" AS TEXT)</c> or <c>convert_from("ViewJson", 'UTF8')</c>),
-    /// written with the entry by the change that answered with it (or by the history importer); null
-    /// for rows older than the column. Entries never change once written,
+    /// written with the entry by the change that answered with it; null for entries written without
+    /// an answer (imported history, rows older than the column). Entries never change once written,
     /// so a dossier's journal is read back as these bytes, written into answers as they are, instead
     /// of being materialised and serialized entry by entry. Bytes rather than text: they go from the
     /// answer to the store and back into the next answer with no conversion. Its format is pinned by

@@ -7,7 +7,6 @@ using ProcessServer.Host.Features.Calendar;
 using ProcessServer.Host.Features.CompleteTask;
 using ProcessServer.Host.Features.ReceiveDossier;
 using ProcessServer.Host.Features.ReturnWithoutResolution;
-using ProcessServer.Host.Features.Views;
 using ProcessServer.Host.Features.Withdrawal;
 using ProcessServer.Host.Infrastructure;
 using ProcessServer.Host.Transitions;
@@ -296,9 +295,7 @@ public sealed partial class HistoryImporter(
     /// <summary>
     /// Marks entries as imported by <paramref name="caller"/>. Who acted is the legacy system's user,
     /// known there only by name: the name is the actor id too, prefixed so it never passes for a person
-    /// of this server's identity provider or an API key (the importer is only who recorded it). Each
-    /// entry, complete now, is stored with its view's JSON as answers store theirs, so the imported
-    /// dossier's first live change reads its history back as bytes.
+    /// of this server's identity provider or an API key (the importer is only who recorded it).
     /// </summary>
     private static void Imported(IReadOnlyList<JournalEntry> entries, Caller caller)
     {
@@ -308,7 +305,6 @@ public sealed partial class HistoryImporter(
             entry.ActorId = LegacyActorPrefix + entry.Actor;
             entry.ActorName = entry.Actor;
             entry.ActedForUnit = entry.UnitCode ?? entry.ActedForUnit;
-            entry.ViewJson = SerializedEntry.Render(entry);
         }
     }
 
