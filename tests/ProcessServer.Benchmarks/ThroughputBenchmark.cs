@@ -32,6 +32,11 @@ internal static class ThroughputBenchmark
         var stateLength = await ScalarAsync(serverDb, "SELECT CAST(AVG(length(\"StateJson\")) AS INTEGER) FROM \"Dossiers\"");
         var recordLength = await ScalarAsync(serverDb, "SELECT CAST(AVG(length(\"ResponseBody\")) AS INTEGER) FROM \"IdempotencyRecords\"");
         Console.WriteLine($"server rows after warm-up: dossier state {stateLength} chars, idempotency record body {recordLength} chars on average");
+        // What storing each journal entry's view costs in space (Journal.ViewJson).
+        var (views, entries) = (await ScalarAsync(serverDb, "SELECT SUM(length(\"ViewJson\")) FROM \"Journal\""), await ScalarAsync(serverDb, "SELECT COUNT(*) FROM \"Journal\""));
+        var databaseBytes = await ScalarAsync(serverDb, "PRAGMA page_count") * await ScalarAsync(serverDb, "PRAGMA page_size");
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"journal: {entries / (double)Math.Max(1, warmUp):0.0} entries per dossier, stored views {views / (double)Math.Max(1, entries):0} bytes per entry, {100.0 * views / Math.Max(1, databaseBytes):0.0} % of the database's {databaseBytes / 1048576.0:0.0} MB"));
 
         await using var limit = await StoreLimit.CreateAsync(work, (int)stateLength);
         var results = new Dictionary<int, List<LevelResult>>();
