@@ -8,7 +8,8 @@ namespace ProcessServer.Host.Tests;
 /// <summary>
 /// Journal entries are stored with their view's JSON (<see cref="JournalEntry.ViewJson"/>), and
 /// answers write those bytes as they are. So the journal view's JSON is a stored
-/// format: this pins it for an entry with every field set.
+/// format: this pins it for an entry with every field set. And instants that views show from a
+/// row are shown as PostgreSQL keeps them, so an answer built in memory matches the view read back.
 /// </summary>
 public sealed class JournalViewFormatTests
 {
@@ -49,6 +50,25 @@ public sealed class JournalViewFormatTests
         };
 
         Encoding.UTF8.GetString(SerializedEntry.Render(entry)).Should().Be(Expected);
+    }
+
+    [Fact]
+    public void A_dossier_rows_instants_are_shown_to_the_microsecond_as_postgresql_keeps_them()
+    {
+        // A transition's answer is built from the row in memory (ticks of 100 ns); the dossier view
+        // on PostgreSQL from the row read back (microseconds). Both must show the same instant.
+        var instant = new DateTime(2026, 3, 2, 1, 2, 3, DateTimeKind.Utc).AddTicks(4567891);
+        var dossier = new Dossier
+        {
+            Id = "d-1", ReceiptCode = "HCC-1", ProcedureCode = "birth-registration", DefinitionVersionId = "v", Channel = "direct", ReceivingUnit = "HCC",
+            ApplicantName = "A", ApplicantIdNumber = "0", Status = "Returned", NationalStatusCode = 10, StateJson = new ProcessServer.Engine.Execution.DossierState().ToJson(),
+            ReceivedAt = instant, ResultReadyAt = instant, ReturnedAt = instant, StoppedAt = instant,
+        };
+
+        var view = DossierViews.Build(dossier, "Đăng ký khai sinh", [], instant);
+
+        var shown = new DateTime(2026, 3, 2, 1, 2, 3, DateTimeKind.Utc).AddTicks(4567890);
+        (view.ReceivedAt, view.ResultReadyAt, view.ReturnedAt, view.StoppedAt).Should().Be((shown, shown, shown, shown));
     }
 
     [Fact]

@@ -184,6 +184,12 @@ public static class DossierViews
         Build(dossier, DossierState.FromJson(dossier.StateJson), procedureName, journal, now, units);
 
     /// <summary>Builds the view from a dossier row and its state already in memory (a transition's answer: no re-parse of what was just serialized).</summary>
+    /// <remarks>
+    /// The row's own instants are shown to the microsecond, as journal entries are
+    /// (<see cref="ToView"/>): PostgreSQL keeps no more, so a transition's answer (from memory)
+    /// and the dossier view (read back) show the same instant. The state's instants need no
+    /// rounding: the state is JSON text on both stores.
+    /// </remarks>
     /// <param name="dossier">The dossier row.</param>
     /// <param name="state">Its engine state, as <see cref="Dossier.StateJson"/> holds it.</param>
     /// <param name="procedureName">Name of its definition version.</param>
@@ -200,7 +206,7 @@ public static class DossierViews
             new ApplicantView(dossier.ApplicantName, dossier.ApplicantIdNumber, dossier.ApplicantPhone, dossier.ApplicantEmail),
             dossier.Channel,
             dossier.ReceivingUnit,
-            dossier.ReceivedAt,
+            Microseconds(dossier.ReceivedAt),
             dossier.Status,
             new NationalStatusView(dossier.NationalStatusCode, en, vi),
             dossier.Version,
@@ -210,9 +216,9 @@ public static class DossierViews
                 t.Holder is null ? t.QueuedSince ?? t.CreatedAt : null, t.Priority.ToString(), t.FollowUpAt)).ToList(),
             journal.OrderBy(j => j.Sequence).Select(ToView).ToList(),
             new JsonObject(state.Variables.Select(kv => KeyValuePair.Create(kv.Key, kv.Value?.DeepClone()))),
-            dossier.ResultReadyAt,
-            dossier.ReturnedAt,
-            dossier.StoppedAt,
+            Microseconds(dossier.ResultReadyAt),
+            Microseconds(dossier.ReturnedAt),
+            Microseconds(dossier.StoppedAt),
             new TimeView(state.AppointmentAt, state.DueAt, state.Apology?.NewDueAt, LimitStatus(state, now), state.Verdict?.ToString(),
                 state.SupplementRequests, state.SupplementRequests > 1, state.CalendarVersion, state.Pauses, state.Apology),
             state.Tasks.Select(t => new HolderView(t.Id, t.Title, t.UnitCode, units?.Find(t.UnitCode)?.Name ?? t.UnitCode,
