@@ -48,8 +48,8 @@ public static class WritePathQueries
         ListAsync(For(db).JournalAfter(db, dossierId, after), cancellationToken);
 
     /// <summary>The dossier's journal entries after sequence number <paramref name="after"/>, in order, as their stored views only.</summary>
-    public static Task<List<JournalText>> JournalTextAfterAsync(ProcessServerDbContext db, string dossierId, int after, CancellationToken cancellationToken) =>
-        ListAsync(For(db).JournalTextAfter(db, dossierId, after), cancellationToken);
+    public static Task<List<StoredJournalView>> StoredViewsAfterAsync(ProcessServerDbContext db, string dossierId, int after, CancellationToken cancellationToken) =>
+        ListAsync(For(db).StoredViewsAfter(db, dossierId, after), cancellationToken);
 
     private static Compiled For(ProcessServerDbContext db) => ByModel.GetValue(db.Model, static _ => new Compiled());
 
@@ -96,10 +96,10 @@ public static class WritePathQueries
             EF.CompileAsyncQuery<ProcessServerDbContext, string, int, JournalEntry>((db, dossierId, after) =>
                 db.Journal.AsNoTracking().Where(j => j.DossierId == dossierId && j.Sequence > after).OrderBy(j => j.Sequence));
 
-        public readonly Func<ProcessServerDbContext, string, int, IAsyncEnumerable<JournalText>> JournalTextAfter =
-            EF.CompileAsyncQuery<ProcessServerDbContext, string, int, JournalText>((db, dossierId, after) =>
+        public readonly Func<ProcessServerDbContext, string, int, IAsyncEnumerable<StoredJournalView>> StoredViewsAfter =
+            EF.CompileAsyncQuery<ProcessServerDbContext, string, int, StoredJournalView>((db, dossierId, after) =>
                 db.Journal.Where(j => j.DossierId == dossierId && j.Sequence > after).OrderBy(j => j.Sequence)
-                    .Select(j => new JournalText(j.Sequence, j.Timestamp, j.ViewJson)));
+                    .Select(j => new StoredJournalView(j.Sequence, j.Timestamp, j.ViewJson)));
     }
 }
 
@@ -108,5 +108,5 @@ public static class WritePathQueries
 /// <param name="Timestamp">When the act happened (UTC).</param>
 /// <param name="ViewJson">Its stored view, UTF-8 JSON.</param>
 #pragma warning disable CA1819 // The column's bytes as read, handed on as they are.
-public sealed record JournalText(int Sequence, DateTime Timestamp, byte[]? ViewJson);
+public sealed record StoredJournalView(int Sequence, DateTime Timestamp, byte[]? ViewJson);
 #pragma warning restore CA1819

@@ -384,13 +384,13 @@ public sealed class DossierTransitions(
     /// </summary>
     private async Task<List<SerializedEntry>> JournalAfterAsync(string dossierId, int after, CancellationToken cancellationToken)
     {
-        var texts = await WritePathQueries.JournalTextAfterAsync(db, dossierId, after, cancellationToken);
-        var unrendered = texts.FindIndex(t => t.ViewJson is null);
-        var entries = new List<SerializedEntry>(texts.Count);
-        entries.AddRange(texts.Take(unrendered < 0 ? texts.Count : unrendered).Select(t => new SerializedEntry(t.Sequence, t.Timestamp, t.ViewJson!)));
+        var stored = await WritePathQueries.StoredViewsAfterAsync(db, dossierId, after, cancellationToken);
+        var unrendered = stored.FindIndex(t => t.ViewJson is null);
+        var entries = new List<SerializedEntry>(stored.Count);
+        entries.AddRange(stored.Take(unrendered < 0 ? stored.Count : unrendered).Select(t => new SerializedEntry(t.Sequence, t.Timestamp, t.ViewJson!)));
         if (unrendered >= 0)
         {
-            var rest = await WritePathQueries.JournalAfterAsync(db, dossierId, texts[unrendered].Sequence - 1, cancellationToken);
+            var rest = await WritePathQueries.JournalAfterAsync(db, dossierId, stored[unrendered].Sequence - 1, cancellationToken);
             entries.AddRange(rest.Select(SerializedEntry.Of));
         }
 
