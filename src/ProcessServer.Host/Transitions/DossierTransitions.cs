@@ -276,7 +276,7 @@ public sealed class DossierTransitions(
         {
             // Entries written after the kept ones (by another server process, say) are read here.
             // Not kept back into the cache: this runs inside the write transaction.
-            kept = kept.Extend(await JournalAfterAsync(dossier.Id, kept.Mark.LastSequence, cancellationToken));
+            kept = kept.Extend(await SerializedJournalAfterAsync(dossier.Id, kept.Mark.LastSequence, cancellationToken));
         }
 
         var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id, kept.Mark, cancellationToken);
@@ -365,7 +365,7 @@ public sealed class DossierTransitions(
 
         // Read outside any write transaction: what is found here is committed, so it may be kept.
         var kept = journals.Find(id);
-        var next = await JournalAfterAsync(id, kept.Mark.LastSequence, cancellationToken);
+        var next = await SerializedJournalAfterAsync(id, kept.Mark.LastSequence, cancellationToken);
         if (next.Count > 0)
         {
             kept = kept.Extend(next);
@@ -382,7 +382,7 @@ public sealed class DossierTransitions(
     /// materialising every column of every entry (four instants parsed from text each, on SQLite),
     /// which was most of what a long journal cost the first change after a restart.
     /// </summary>
-    private async Task<List<SerializedEntry>> JournalAfterAsync(string dossierId, int after, CancellationToken cancellationToken)
+    private async Task<List<SerializedEntry>> SerializedJournalAfterAsync(string dossierId, int after, CancellationToken cancellationToken)
     {
         var stored = await WritePathQueries.StoredViewsAfterAsync(db, dossierId, after, cancellationToken);
         var unrendered = stored.FindIndex(t => t.ViewJson is null);
@@ -488,7 +488,7 @@ public sealed class DossierTransitions(
         foreach (var entry in added.OrderBy(j => j.Sequence))
         {
             entry.ViewJson = SerializedEntry.Render(entry);
-            entries.Add(new SerializedEntry(entry.Sequence, entry.Timestamp, entry.ViewJson));
+            entries.Add(SerializedEntry.Of(entry));
         }
 
         var body = new AnswerBody(dossier.Id, utf8, checked((int)slot.Offset!.Value), entries);
