@@ -1,4 +1,8 @@
 using System.Collections.Concurrent;
+using System.Data;
+using System.Data.Common;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -15,13 +19,14 @@ namespace ProcessServer.Persistence;
 /// text and its parameters. For one step completion that was more than half of what the whole
 /// request allocated, and on SQLite it buys nothing: there is no round trip to batch away, the
 /// statements run one by one in process either way. Here each statement shape (an entity type's
-/// insert; an update of a given set of columns) is built once from EF's model, its command kept,
-/// and each change only fills in the values.
+/// insert; an update of a given set of columns) is built once from EF's model, its command made and
+/// prepared once per open connection, and each change only binds the values.
 /// <para>
 /// What stays EF's, so the rows written are the ones SaveChanges writes: the model (tables,
 /// columns, keys, concurrency tokens), each column's type mapping and value converter (they make
-/// the parameters), each command's execution with its interceptors and logging
-/// (<see cref="IRelationalCommand"/>), and the change tracker's states before and after. What
+/// the parameters and convert the values), the interceptors and diagnostics every command raises
+/// (created, executing, executed, failed; <see cref="IRelationalCommandDiagnosticsLogger"/>), and
+/// the change tracker's states before and after. What
 /// SaveChanges guarantees and this keeps: all or nothing (a savepoint around the statements, as
 /// SaveChanges takes one inside an open transaction); a row whose concurrency token no longer
 /// matches fails the change with <see cref="DbUpdateConcurrencyException"/>; any store failure
@@ -43,6 +48,10 @@ public static class ChangeWriter
     private static readonly ConcurrentDictionary<IEntityType, TypeFacts> Types = new();
     private static readonly ConcurrentDictionary<(IEntityType Type, string Columns), Shape> Shapes = new();
 
+    // Each open connection's prepared commands by shape. A connection is used by one caller at a
+    // time (the group commit runs its units one after the other), so the inner table needs no lock.
+    private static readonly ConditionalWeakTable<DbConnection, Dictionary<Shape, DbCommand>> Commands = new();
+
     /// <summary>Writes the context's tracked changes; the same contract as <see cref="DbContext.SaveChangesAsync(CancellationToken)"/>.</summary>
     /// <param name="db">The context, inside the write path's transaction.</param>
     /// <param name="cancellationToken">Cancellation.</param>
@@ -56,29 +65,16 @@ public static class ChangeWriter
 
         var connection = db.GetService<IRelationalConnection>();
         var logger = db.GetService<IRelationalCommandDiagnosticsLogger>();
+        var dbTransaction = transaction.GetDbTransaction();
         await transaction.CreateSavepointAsync(Savepoint, cancellationToken);
         try
         {
             foreach (var (shape, values) in plan)
             {
-                var parameters = new Dictionary<string, object?>(values.Length, StringComparer.Ordinal);
-                for (var i = 0; i < values.Length; i++)
-                {
-                    parameters[shape.Names[i]] = values[i];
-                }
-
-                int written;
-                try
-                {
-                    written = await shape.Command.ExecuteNonQueryAsync(
-                        new RelationalCommandParameterObject(connection, parameters, null, db, logger, CommandSource.SaveChanges), cancellationToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    // As SaveChanges reports a failed statement (a unique key taken, an I/O error).
-                    throw new DbUpdateException("An error occurred while saving the entity changes. See the inner exception for details.", ex);
-                }
-
+                var command = Prepared(connection, shape, db, logger);
+                command.Transaction = dbTransaction;
+                shape.Bind(command, values);
+                var written = await ExecuteAsync(connection, command, db, logger, cancellationToken);
                 if (written != 1)
                 {
                     throw new DbUpdateConcurrencyException(
@@ -95,6 +91,83 @@ public static class ChangeWriter
 
         await transaction.ReleaseSavepointAsync(Savepoint, cancellationToken);
         db.ChangeTracker.AcceptAllChanges();
+    }
+
+    /// <summary>
+    /// The shape's command on this connection, made and prepared on its first use there and kept
+    /// while the connection stays open. A command EF builds is new on every execution (a new
+    /// command, new parameters, the SQL parsed again by SQLite); the group commit's writer
+    /// connection stays open across batches, so its statements are parsed once and only re-bound.
+    /// </summary>
+    private static DbCommand Prepared(IRelationalConnection relational, Shape shape, DbContext db, IRelationalCommandDiagnosticsLogger logger)
+    {
+        var connection = relational.DbConnection;
+        if (!Commands.TryGetValue(connection, out var commands))
+        {
+            commands = [];
+            Commands.Add(connection, commands);
+
+            // Closing a SqliteConnection finalizes its commands' statements and forgets them; a
+            // command run again after a reopen would prepare statements the connection no longer
+            // finalizes when it closes, so the kept commands go with the close.
+            connection.StateChange += (_, change) =>
+            {
+                if (change.CurrentState == ConnectionState.Closed)
+                {
+                    foreach (var command in commands.Values)
+                    {
+                        command.Dispose();
+                    }
+
+                    commands.Clear();
+                }
+            };
+        }
+
+        if (!commands.TryGetValue(shape, out var kept))
+        {
+            kept = shape.Create(relational, db, logger);
+            commands[shape] = kept;
+        }
+
+        return kept;
+    }
+
+    /// <summary>
+    /// Runs one statement as EF runs a command: interceptors and diagnostics hear it executing,
+    /// executed, or failed, with the same command source as SaveChanges (the durability tests'
+    /// simulated crash is an interceptor of exactly this).
+    /// </summary>
+    private static async Task<int> ExecuteAsync(IRelationalConnection connection, DbCommand command, DbContext db,
+        IRelationalCommandDiagnosticsLogger logger, CancellationToken cancellationToken)
+    {
+        var commandId = Guid.NewGuid();
+        var startTime = DateTimeOffset.UtcNow;
+        var started = Stopwatch.GetTimestamp();
+        var log = logger.ShouldLogCommandExecute(startTime);
+        try
+        {
+            var interception = log
+                ? await logger.CommandNonQueryExecutingAsync(connection, command, command.CommandText, db, commandId, connection.ConnectionId, startTime,
+                    CommandSource.SaveChanges, cancellationToken)
+                : default;
+            var written = interception.HasResult ? interception.Result : await command.ExecuteNonQueryAsync(cancellationToken);
+            return log
+                ? await logger.CommandNonQueryExecutedAsync(connection, command, command.CommandText, db, commandId, connection.ConnectionId, written,
+                    startTime, Stopwatch.GetElapsedTime(started), CommandSource.SaveChanges, cancellationToken)
+                : written;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            if (log)
+            {
+                await logger.CommandErrorAsync(connection, command, command.CommandText, db, DbCommandMethod.ExecuteNonQuery, commandId, connection.ConnectionId, ex,
+                    startTime, Stopwatch.GetElapsedTime(started), CommandSource.SaveChanges, cancellationToken);
+            }
+
+            // As SaveChanges reports a failed statement (a unique key taken, an I/O error).
+            throw new DbUpdateException("An error occurred while saving the entity changes. See the inner exception for details.", ex);
+        }
     }
 
     /// <summary>The statements to run with their values (inserts, principals first, then updates), or null when SaveChanges must do it.</summary>
@@ -220,8 +293,8 @@ public static class ChangeWriter
 
     /// <summary>
     /// One statement's shape, built once from the model with the first context that needs it (a
-    /// shape belongs to one model's entity type, so to one provider): its command, and the
-    /// property behind each parameter.
+    /// shape belongs to one model's entity type, so to one provider): its SQL, and the property
+    /// and type mapping behind each parameter.
     /// </summary>
     private sealed class Shape
     {
@@ -232,14 +305,9 @@ public static class ChangeWriter
             Properties = properties;
             CurrentCount = currentCount;
             var helper = db.GetService<ISqlGenerationHelper>();
-            var builder = db.GetService<IRelationalCommandBuilderFactory>().Create();
-            Names = [.. properties.Select((_, i) => $"p{i}")];
-            for (var i = 0; i < Names.Length; i++)
-            {
-                builder.AddParameter(Names[i], helper.GenerateParameterName(Names[i]), properties[i].GetRelationalTypeMapping(), properties[i].IsNullable);
-            }
-
-            Command = builder.Append(text(i => helper.GenerateParameterNamePlaceholder(Names[i]))).Build();
+            Mappings = [.. properties.Select(p => p.GetRelationalTypeMapping())];
+            Names = [.. properties.Select((_, i) => helper.GenerateParameterName($"p{i}"))];
+            Sql = text(i => helper.GenerateParameterNamePlaceholder($"p{i}"));
         }
 
         public IEntityType Type { get; }
@@ -252,11 +320,67 @@ public static class ChangeWriter
         /// <summary>How many of the parameters take current values; the rest (concurrency tokens) take original ones.</summary>
         public int CurrentCount { get; }
 
-        /// <summary>The statement's command.</summary>
-        public IRelationalCommand Command { get; }
+        /// <summary>The statement.</summary>
+        public string Sql { get; }
 
-        /// <summary>Its parameters' names, in parameter order.</summary>
+        /// <summary>Its parameters' names as the SQL spells them, in parameter order.</summary>
         public string[] Names { get; }
+
+        /// <summary>Each parameter's type mapping (its store type and value converter), in parameter order.</summary>
+        public RelationalTypeMapping[] Mappings { get; }
+
+        /// <summary>
+        /// A command for this statement on the connection, with a parameter per property made by
+        /// its type mapping, as EF makes a command; interceptors hear it created as EF's would be.
+        /// </summary>
+        public DbCommand Create(IRelationalConnection connection, DbContext db, IRelationalCommandDiagnosticsLogger logger)
+        {
+            var commandId = Guid.NewGuid();
+            var startTime = DateTimeOffset.UtcNow;
+            var started = Stopwatch.GetTimestamp();
+            var log = logger.ShouldLogCommandCreate(startTime);
+            var creating = log
+                ? logger.CommandCreating(connection, DbCommandMethod.ExecuteNonQuery, db, commandId, connection.ConnectionId, startTime, CommandSource.SaveChanges)
+                : default;
+            var command = creating.HasResult ? creating.Result : connection.DbConnection.CreateCommand();
+            if (log)
+            {
+                command = logger.CommandCreated(connection, command, DbCommandMethod.ExecuteNonQuery, db, commandId, connection.ConnectionId, startTime,
+                    Stopwatch.GetElapsedTime(started), CommandSource.SaveChanges);
+            }
+
+            command.CommandText = Sql;
+            if (connection.CommandTimeout is { } timeout)
+            {
+                command.CommandTimeout = timeout;
+            }
+
+            for (var i = 0; i < Names.Length; i++)
+            {
+                command.Parameters.Add(Mappings[i].CreateParameter(command, Names[i], null, Properties[i].IsNullable));
+            }
+
+            return log
+                ? logger.CommandInitialized(connection, command, DbCommandMethod.ExecuteNonQuery, db, commandId, connection.ConnectionId, startTime,
+                    Stopwatch.GetElapsedTime(started), CommandSource.SaveChanges)
+                : command;
+        }
+
+        /// <summary>Sets the command's parameters to a change's values, converted to the store's as the type mappings convert them.</summary>
+        public void Bind(DbCommand command, object?[] values)
+        {
+            var parameters = command.Parameters;
+            for (var i = 0; i < values.Length; i++)
+            {
+                var value = values[i];
+                if (value is not null && Mappings[i].Converter is { } converter)
+                {
+                    value = converter.ConvertToProvider(value);
+                }
+
+                parameters[i].Value = value ?? DBNull.Value;
+            }
+        }
 
         public static Shape Insert(DbContext db, IEntityType type, TypeFacts facts)
         {
