@@ -46,7 +46,8 @@ public static class ChangeWriter
     private const string Savepoint = "change";
 
     private static readonly ConcurrentDictionary<IEntityType, TypeFacts> Types = new();
-    private static readonly ConcurrentDictionary<(IEntityType Type, string Columns), Shape> Shapes = new();
+    // An insert's shape has no columns set (0); an update's has a bit per column it sets.
+    private static readonly ConcurrentDictionary<(IEntityType Type, ulong Columns), Shape> Shapes = new();
 
     // Each open connection's prepared commands by shape. A connection is used by one caller at a
     // time (the group commit runs its units one after the other), so the inner table needs no lock.
@@ -217,7 +218,7 @@ public static class ChangeWriter
             return null;
         }
 
-        var shape = Shapes.GetOrAdd((type, "+"), static (key, state) => Shape.Insert(state.Db, key.Type, state.Facts), (Db: db, Facts: facts));
+        var shape = Shapes.GetOrAdd((type, 0UL), static (key, state) => Shape.Insert(state.Db, key.Type, state.Facts), (Db: db, Facts: facts));
         var values = new object?[shape.Properties.Count];
         var current = entry.CurrentValues;
         for (var i = 0; i < values.Length; i++)
@@ -237,9 +238,12 @@ public static class ChangeWriter
             return null;
         }
 
-        var set = new List<IProperty>();
-        foreach (var property in facts.Properties)
+        // Which columns changed, as bits over the type's properties: the key of the update's shape,
+        // found without building a list or a string for a shape that already exists.
+        ulong set = 0;
+        for (var i = 0; i < facts.Properties.Count; i++)
         {
+            var property = facts.Properties[i];
             if (entry.Property(property).IsModified)
             {
                 if (property.IsPrimaryKey())
@@ -247,17 +251,16 @@ public static class ChangeWriter
                     return null;
                 }
 
-                set.Add(property);
+                set |= 1UL << i;
             }
         }
 
-        if (set.Count == 0)
+        if (set == 0)
         {
             return null;
         }
 
-        var columns = string.Join(',', set.Select(p => p.Name));
-        var shape = Shapes.GetOrAdd((type, columns), static (key, state) => Shape.Update(state.Db, key.Type, state.Facts, state.Set), (Db: db, Facts: facts, Set: set));
+        var shape = Shapes.GetOrAdd((type, set), static (key, state) => Shape.Update(state.Db, key.Type, state.Facts, key.Columns), (Db: db, Facts: facts));
         var values = new object?[shape.Properties.Count];
         var (current, original) = (entry.CurrentValues, entry.OriginalValues);
         for (var i = 0; i < values.Length; i++)
@@ -271,7 +274,7 @@ public static class ChangeWriter
     }
 
     /// <summary>What the writer needs to know of an entity type, worked out once per type (the model never changes).</summary>
-    /// <param name="Writable">A plain table of its own: no owned or complex parts, no table splitting, no inheritance.</param>
+    /// <param name="Writable">A plain table of its own: no owned or complex parts, no table splitting, no inheritance, at most 64 columns (a bit each in an update's shape).</param>
     /// <param name="Rank">How deep the type sits under the types its foreign keys point at (0: none).</param>
     /// <param name="UniqueIndex">Whether its table has a unique index besides its key.</param>
     /// <param name="Properties">Its properties.</param>
@@ -280,7 +283,7 @@ public static class ChangeWriter
     {
         public static TypeFacts Of(IEntityType type) => new(
             type.GetTableName() is not null && type.BaseType is null && !type.GetDirectlyDerivedTypes().Any() && !type.IsOwned()
-                && !type.GetComplexProperties().Any() && !type.GetNavigations().Any(n => n.TargetEntityType.IsOwned()),
+                && !type.GetComplexProperties().Any() && !type.GetNavigations().Any(n => n.TargetEntityType.IsOwned()) && type.GetProperties().Count() <= 64,
             RankOf(type, 0),
             type.GetIndexes().Any(i => i.IsUnique),
             type.GetProperties().ToList(),
@@ -390,8 +393,9 @@ public static class ChangeWriter
                 $"INSERT INTO {table} ({string.Join(", ", properties.Select(p => Column(p, store)))}) VALUES ({string.Join(", ", properties.Select((_, i) => parameter(i)))});");
         }
 
-        public static Shape Update(DbContext db, IEntityType type, TypeFacts facts, List<IProperty> set)
+        public static Shape Update(DbContext db, IEntityType type, TypeFacts facts, ulong columns)
         {
+            var set = facts.Properties.Where((_, i) => (columns & (1UL << i)) != 0).ToList();
             var (table, store) = Tables(type);
             var key = type.FindPrimaryKey()!.Properties;
             var tokens = facts.Properties.Where(p => p.IsConcurrencyToken && !p.IsPrimaryKey()).ToList();
