@@ -29,7 +29,7 @@ namespace ProcessServer.Persistence;
 /// gate is open there) and already shares WAL flushes between transactions committing together,
 /// and several server processes write to one database, which one process's batch could not span.
 /// </summary>
-public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceScopeFactory scopes) : IAsyncDisposable
+public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceScopeFactory scopes, ServerMetrics? metrics = null) : IAsyncDisposable
 {
     /// <summary>Most units of work one transaction takes; the rest wait for the next one.</summary>
     private const int MaxBatch = 256;
@@ -146,6 +146,7 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
         }
 
         Exception? failed = null;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             var writer = await WriterAsync();
@@ -158,6 +159,7 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
             }
 
             await transaction.CommitAsync(CancellationToken.None);
+            metrics?.BatchCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
 #pragma warning disable CA1031 // Any failure of the shared transaction fails every unit in it; each caller sees it as its own.
         catch (Exception ex)

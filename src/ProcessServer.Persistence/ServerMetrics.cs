@@ -22,6 +22,8 @@ public sealed class ServerMetrics : IDisposable
     private readonly Histogram<double> _transitionDuration;
     private readonly Histogram<double> _gateWait;
     private readonly Histogram<double> _deadlineLateness;
+    private readonly Histogram<int> _batchSize;
+    private readonly Histogram<double> _batchDuration;
     private int _backlogObserved;
 
     /// <summary>Creates the instruments.</summary>
@@ -40,6 +42,10 @@ public sealed class ServerMetrics : IDisposable
             "Time a writer waited for the SQLite write gate; grows when writers queue behind each other.");
         _deadlineLateness = _meter.CreateHistogram<double>("processserver.deadline.lateness", "s",
             "How long after its instant a deadline warning or overdue notification was fired, by kind.");
+        _batchSize = _meter.CreateHistogram<int>("processserver.group_commit.batch.size", "{transition}",
+            "State changes committed together in one SQLite transaction by the group commit.");
+        _batchDuration = _meter.CreateHistogram<double>("processserver.group_commit.batch.duration", "s",
+            "Time one group-commit batch holds the write path: its units one after the other, then the durable commit.");
     }
 
     /// <summary>
@@ -63,6 +69,13 @@ public sealed class ServerMetrics : IDisposable
         var tag = new KeyValuePair<string, object?>("outcome", outcome);
         _transitions.Add(1, tag);
         _transitionDuration.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds, tag);
+    }
+
+    /// <summary>Records a group-commit batch: how many units it took and how long it held the write path.</summary>
+    public void BatchCommitted(int units, TimeSpan duration)
+    {
+        _batchSize.Record(units);
+        _batchDuration.Record(duration.TotalSeconds);
     }
 
     /// <summary>Records a wait for the write gate.</summary>

@@ -18,7 +18,7 @@ namespace ProcessServer.Host.Tests;
 public sealed partial class ObservabilityTests : ServerTest
 {
     [Fact]
-    public async Task The_scrape_endpoint_counts_transitions_and_shows_gate_wait_latency_and_the_outbox_backlog_when_switched_on()
+    public async Task The_scrape_endpoint_counts_transitions_and_shows_gate_wait_latency_group_commit_batches_and_the_outbox_backlog_when_switched_on()
     {
         // The base class's server is never started; this one has the switch on.
         using var app = new ServerApp(Database.DatabaseFile, Clock, new Dictionary<string, string?> { ["OpenTelemetry:PrometheusEndpoint"] = "true" });
@@ -32,6 +32,10 @@ public sealed partial class ObservabilityTests : ServerTest
         Value(text, "processserver_transitions_total", "outcome=\"accepted\"").Should().BeGreaterThanOrEqualTo(2, text);
         Value(text, "processserver_transition_duration_seconds_count", "outcome=\"accepted\"").Should().BeGreaterThanOrEqualTo(2);
         Value(text, "processserver_write_gate_wait_seconds_count", null).Should().BeGreaterThanOrEqualTo(2);
+        // The receipt and the completion came one after the other: each was a batch of its own.
+        Value(text, "processserver_group_commit_batch_size_sum", null).Should().BeGreaterThanOrEqualTo(2);
+        Value(text, "processserver_group_commit_batch_size_count", null).Should().Be(Value(text, "processserver_group_commit_batch_size_sum", null));
+        Value(text, "processserver_group_commit_batch_duration_seconds_sum", null).Should().BeGreaterThan(0);
         await using var db = app.OpenStore();
         var pending = await db.Outbox.CountAsync(m => m.Status == OutboxStatuses.Pending);
         Value(await ScrapeAsync(anonymous), "processserver_outbox_backlog", null).Should().Be(pending);
