@@ -7,8 +7,9 @@ using System.Text.Json.Nodes;
 
 // Benchmarks through the real HTTP API on SQLite. The server runs as its own process on loopback,
 // exactly as `dotnet run` would start it, on a fresh database file; this program is its only client.
-//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- throughput [dossiers per level] [rounds] [warm-up dossiers] [levels, e.g. 1,4,16,64]
-//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- throughput-detail [dossiers per kind] [rounds] [warm-up dossiers] [journal entries] [clerks]
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- throughput [dossiers per level] [rounds] [least warm-up dossiers] [levels, e.g. 1,4,16,64]
+//   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- throughput-detail [dossiers per kind] [rounds] [least warm-up dossiers] [journal entries] [clerks]
+// (the throughput benchmarks warm the server up until its JIT is quiet, at least that many dossiers: see ThroughputBenchmark.WarmUpAsync)
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- versions [versions] [dossiers]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- deadlines [dossiers]
 //   dotnet run -c Release --project tests/ProcessServer.Benchmarks -- per-trigger [triggers] [seconds]
