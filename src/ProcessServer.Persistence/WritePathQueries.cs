@@ -6,7 +6,7 @@ using ProcessServer.Persistence.Entities;
 namespace ProcessServer.Persistence;
 
 /// <summary>
-/// The reads every state change of a dossier makes, compiled once. A LINQ query run the ordinary
+/// The reads every state change of a dossier (and every receipt) makes, compiled once. A LINQ query run the ordinary
 /// way is walked, parameter-extracted and looked up in EF's query cache on every execution, which
 /// allocates 15–20 KB a query; a compiled query skips all of that and goes straight to the cached
 /// SQL and shaper. These run several times per completion, so that is most of what a completion's
@@ -51,6 +51,14 @@ public static class WritePathQueries
     public static Task<List<StoredJournalView>> StoredViewsAfterAsync(ProcessServerDbContext db, string dossierId, int after, CancellationToken cancellationToken) =>
         ListAsync(For(db).StoredViewsAfter(db, dossierId, after), cancellationToken);
 
+    /// <summary>The id and version of a procedure's highest published version, not tracked; null when none is published.</summary>
+    public static Task<PublishedVersion?> PublishedVersion(ProcessServerDbContext db, string definitionId, CancellationToken cancellationToken) =>
+        For(db).PublishedVersion(db, definitionId, cancellationToken);
+
+    /// <summary>A unit's receipt counter for a day (yyyyMMdd), tracked; null when the day has none yet.</summary>
+    public static Task<ReceiptCounter?> ReceiptCounter(ProcessServerDbContext db, string unitCode, string day, CancellationToken cancellationToken) =>
+        For(db).ReceiptCounter(db, unitCode, day, cancellationToken);
+
     private static Compiled For(ProcessServerDbContext db) => ByModel.GetValue(db.Model, static _ => new Compiled());
 
     private static async Task<List<T>> ListAsync<T>(IAsyncEnumerable<T> rows, CancellationToken cancellationToken)
@@ -83,6 +91,17 @@ public static class WritePathQueries
             EF.CompileAsyncQuery((ProcessServerDbContext db, string scope, string key, CancellationToken _) =>
                 db.IdempotencyRecords.AsNoTracking().SingleOrDefault(r => r.Scope == scope && r.Key == key));
 
+        // The highest published version: the database allows only one, and ordering keeps the
+        // choice deterministic even on a store written before that rule.
+        public readonly Func<ProcessServerDbContext, string, CancellationToken, Task<PublishedVersion?>> PublishedVersion =
+            EF.CompileAsyncQuery((ProcessServerDbContext db, string definitionId, CancellationToken _) =>
+                db.WorkflowDefinitions.AsNoTracking().Where(d => d.DefinitionId == definitionId && d.IsPublished)
+                    .OrderByDescending(d => d.Version).Select(d => new PublishedVersion(d.Id, d.Version)).FirstOrDefault());
+
+        public readonly Func<ProcessServerDbContext, string, string, CancellationToken, Task<ReceiptCounter?>> ReceiptCounter =
+            EF.CompileAsyncQuery((ProcessServerDbContext db, string unitCode, string day, CancellationToken _) =>
+                db.ReceiptCounters.SingleOrDefault(c => c.UnitCode == unitCode && c.Day == day));
+
         // A compiled query that yields rows takes no cancellation token; ListAsync passes it to the enumeration.
         public readonly Func<ProcessServerDbContext, string, IAsyncEnumerable<DossierTask>> OpenTasks =
             EF.CompileAsyncQuery((ProcessServerDbContext db, string dossierId) =>
@@ -102,6 +121,11 @@ public static class WritePathQueries
                     .Select(j => new StoredJournalView(j.Sequence, j.Timestamp, j.ViewJson)));
     }
 }
+
+/// <summary>A published version of a procedure: the version row's id and its version number.</summary>
+/// <param name="Id">The version row's id (<see cref="WorkflowDefinitionVersion.Id"/>).</param>
+/// <param name="Version">Its version number.</param>
+public sealed record PublishedVersion(string Id, int Version);
 
 /// <summary>A journal entry's sequence number, timestamp and stored view (<see cref="JournalEntry.ViewJson"/>, null when it has none).</summary>
 /// <param name="Sequence">Its sequence number.</param>

@@ -44,7 +44,7 @@ public static class ReceiptCodes
 
         // The local view first: the importer numbers many dossiers of one day before it commits.
         var counter = db.ReceiptCounters.Local.FirstOrDefault(c => c.UnitCode == unit && c.Day == day)
-            ?? await db.ReceiptCounters.SingleOrDefaultAsync(c => c.UnitCode == unit && c.Day == day, cancellationToken);
+            ?? await WritePathQueries.ReceiptCounter(db, unit, day, cancellationToken);
         if (counter is null)
         {
             counter = new ReceiptCounter { UnitCode = unit, Day = day, LastNumber = 0 };

@@ -191,16 +191,9 @@ public sealed partial class ReceiveDossierHandler(
     /// <summary>The highest published version of <paramref name="code"/>, or a refusal naming the problem.</summary>
     internal static async Task<(PublishedProcedure? Published, Refusal? Refusal)> FindPublishedAsync(ProcessServerDbContext db, string code, CancellationToken cancellationToken)
     {
-        // The highest published version: the database allows only one, and ordering keeps the
-        // choice deterministic even on a store written before that rule.
-        var published = await db.WorkflowDefinitions.AsNoTracking()
-            .Where(d => d.DefinitionId == code && d.IsPublished)
-            .OrderByDescending(d => d.Version)
-            .Select(d => new PublishedProcedure(code, d.Id, d.Version))
-            .FirstOrDefaultAsync(cancellationToken);
-        if (published is not null)
+        if (await WritePathQueries.PublishedVersion(db, code, cancellationToken) is { } published)
         {
-            return (published, null);
+            return (new PublishedProcedure(code, published.Id, published.Version), null);
         }
 
         var known = await db.WorkflowDefinitions.AnyAsync(d => d.DefinitionId == code, cancellationToken);
