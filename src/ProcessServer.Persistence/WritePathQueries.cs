@@ -6,10 +6,10 @@ using ProcessServer.Persistence.Entities;
 namespace ProcessServer.Persistence;
 
 /// <summary>
-/// The reads every state change of a dossier (and every receipt) makes, compiled once. A LINQ query run the ordinary
-/// way is walked, parameter-extracted and looked up in EF's query cache on every execution, which
-/// allocates 15–20 KB a query; a compiled query skips all of that and goes straight to the cached
-/// SQL and shaper. These run several times per completion, so that is most of what a completion's
+/// The reads every state change of a dossier (and every receipt) makes, compiled once. A LINQ
+/// query run the ordinary way is walked, parameter-extracted and looked up in EF's query cache on
+/// every execution, which allocates 15–20 KB a query; a compiled query skips all of that and goes
+/// straight to the cached SQL and shaper. These run several times per completion, so that is most of what a completion's
 /// reads allocate. EF binds a compiled query to the model of the first context it runs on and
 /// refuses any other (CompiledQueryDifferentModel), while one process may hold several models (a
 /// SQLite and a PostgreSQL store, test servers with their own interceptors), so the queries are

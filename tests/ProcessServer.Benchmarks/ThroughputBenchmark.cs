@@ -23,7 +23,6 @@ internal static class ThroughputBenchmark
         Console.WriteLine($"load before: {File.ReadAllText("/proc/loadavg").Trim()}");
 
         var warmDossiers = await WarmUpAsync(http, warmUp);
-        warmUp = warmDossiers.Count;
 
         var stateLength = await ScalarAsync(serverDb, "SELECT CAST(AVG(length(\"StateJson\")) AS INTEGER) FROM \"Dossiers\"");
         var recordLength = await ScalarAsync(serverDb, "SELECT CAST(AVG(length(\"ResponseBody\")) AS INTEGER) FROM \"IdempotencyRecords\"");
@@ -32,7 +31,7 @@ internal static class ThroughputBenchmark
         var (views, entries) = (await ScalarAsync(serverDb, "SELECT SUM(length(\"ViewJson\")) FROM \"Journal\""), await ScalarAsync(serverDb, "SELECT COUNT(*) FROM \"Journal\""));
         var databaseBytes = await ScalarAsync(serverDb, "PRAGMA page_count") * await ScalarAsync(serverDb, "PRAGMA page_size");
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"journal: {entries / (double)Math.Max(1, warmUp):0.0} entries per dossier, stored views {views / (double)Math.Max(1, entries):0} bytes per entry, {100.0 * views / Math.Max(1, databaseBytes):0.0} % of the database's {databaseBytes / 1048576.0:0.0} MB"));
+            $"journal: {entries / (double)Math.Max(1, warmDossiers.Count):0.0} entries per dossier, stored views {views / (double)Math.Max(1, entries):0} bytes per entry, {100.0 * views / Math.Max(1, databaseBytes):0.0} % of the database's {databaseBytes / 1048576.0:0.0} MB"));
 
         await using var limit = await StoreLimit.CreateAsync(work, (int)stateLength);
         var results = new Dictionary<int, List<LevelResult>>();
@@ -214,13 +213,13 @@ internal static class ThroughputBenchmark
         const int batch = 100;
         var clock = Stopwatch.StartNew();
         var dossiers = new List<JsonObject>();
-        var compiled = await MetricAsync(http, "dotnet_jit_compiled_methods");
+        var compiled = await JitCompiledAsync(http);
         while (true)
         {
             var next = await ReceiveAsync(http, batch, 4, []);
             await CompleteAsync(http, next, 4, []);
             dossiers.AddRange(next);
-            var now = await MetricAsync(http, "dotnet_jit_compiled_methods");
+            var now = await JitCompiledAsync(http);
             var (during, done) = (now - compiled, dossiers.Count >= minimum);
             compiled = now;
             Console.Write($"\rwarm-up: {dossiers.Count * 3} completions, {clock.Elapsed.TotalSeconds:0} s, {during} methods compiled in the last {batch * 3}   ");
@@ -236,6 +235,9 @@ internal static class ThroughputBenchmark
 
     /// <summary>Methods a warm-up batch may still compile for the JIT to count as done (background work: the job scheduler, the metrics scrape).</summary>
     private const int QuietJit = 30;
+
+    /// <summary>Methods the server's JIT has compiled since it started, from its /metrics.</summary>
+    private static Task<long> JitCompiledAsync(HttpClient http) => MetricAsync(http, "dotnet_jit_compiled_methods");
 
     /// <summary>Bytes the server process has allocated since it started, from its /metrics.</summary>
     private static Task<long> AllocatedAsync(HttpClient http) => MetricAsync(http, "dotnet_gc_heap_total_allocated");
