@@ -39,6 +39,7 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
 
     private readonly ConcurrentQueue<Pending> _queue = new();
     private readonly bool _grouped = options.Provider == StoreProvider.Sqlite;
+    private readonly WalCheckpointer? _checkpointer = options.Provider == StoreProvider.Sqlite ? new WalCheckpointer(options.ConnectionString, metrics) : null;
     private int _writing;
 
     // The context that owns each batch's connection and transaction. Batches run one at a time and
@@ -73,7 +74,11 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
         _queue.Enqueue(pending);
         if (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
         {
-            _ = Task.Run(WriteQueuedAsync, CancellationToken.None);
+            // No batch is running: this caller runs the next one itself (its own unit is in it)
+            // rather than waking a thread for it and being woken again after the commit, two
+            // thread hops on every change when clerks come one at a time. Whatever queues up
+            // meanwhile is handed to a writer of its own, so no caller waits for others' batches.
+            await WriteQueuedAsync(handOffAfterOne: true);
         }
 
         try
@@ -92,18 +97,30 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
     /// The writer: runs batches while work is queued, then stops (nothing runs while the server is
     /// idle). Each batch holds the <see cref="WriteGate"/>, so the server's other writers (deadline
     /// sweeps, the outbox sender, the job store, imports) go between batches as they went between
-    /// single transitions.
+    /// single transitions. A caller that runs it itself (<paramref name="handOffAfterOne"/>) runs
+    /// one batch and hands what is queued after it to a writer on the thread pool.
     /// </summary>
-    private async Task WriteQueuedAsync()
+    private async Task WriteQueuedAsync(bool handOffAfterOne)
     {
+        var batches = 0;
         do
         {
+            var handedOff = false;
             try
             {
                 while (!_queue.IsEmpty)
                 {
+                    if (handOffAfterOne && batches > 0)
+                    {
+                        // The writer's turn (_writing) passes to the new writer with the work.
+                        handedOff = true;
+                        _ = Task.Run(() => WriteQueuedAsync(handOffAfterOne: false), CancellationToken.None);
+                        return;
+                    }
+
                     using var pass = await gate.EnterAsync(CancellationToken.None);
                     await RunBatchAsync();
+                    batches++;
                 }
             }
 #pragma warning disable CA1031 // The gate is gone (the server is stopping): whoever waits hears it instead of waiting forever.
@@ -120,7 +137,10 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
             }
             finally
             {
-                Interlocked.Exchange(ref _writing, 0);
+                if (!handedOff)
+                {
+                    Interlocked.Exchange(ref _writing, 0);
+                }
             }
 
             // Work queued after the last look at the queue but before the writer stopped found it
@@ -160,6 +180,7 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
 
             await transaction.CommitAsync(CancellationToken.None);
             metrics?.BatchCommitted(batch.Count, System.Diagnostics.Stopwatch.GetElapsedTime(started));
+            _checkpointer?.Committed();
         }
 #pragma warning disable CA1031 // Any failure of the shared transaction fails every unit in it; each caller sees it as its own.
         catch (Exception ex)
@@ -193,11 +214,20 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
         _writerScope = scope;
         var writer = scope.ServiceProvider.GetRequiredService<ProcessServerDbContext>();
         await writer.Database.OpenConnectionAsync(CancellationToken.None);
+        // The writer's commits never checkpoint the log themselves: the checkpointer does, beside them.
+        await writer.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint=0;", CancellationToken.None);
         return writer;
     }
 
-    /// <summary>Disposes the kept writer context (at shutdown).</summary>
-    public ValueTask DisposeAsync() => DropWriterAsync();
+    /// <summary>Disposes the kept writer context and stops the checkpointer (at shutdown).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await DropWriterAsync();
+        if (_checkpointer is { } checkpointer)
+        {
+            await checkpointer.DisposeAsync();
+        }
+    }
 
     /// <summary>Drops the kept writer context, so the next batch starts on a fresh one.</summary>
     private async ValueTask DropWriterAsync()
@@ -283,6 +313,12 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
     private sealed class Pending<T>(ProcessServerDbContext db, Func<CancellationToken, Task<T>> work, Func<T, bool> keep, CancellationToken cancellationToken) : Pending
     {
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The caller's execution context: its unit runs in it, whoever runs the batch, so what
+        // flows with a request (its Activity, which the dossier's tags and the store's spans go to;
+        // its logging scope) is the caller's own and not that of the request that started the writer.
+        private readonly ExecutionContext? _context = ExecutionContext.Capture();
+        private Task<T>? _started;
         private T? _result;
         private Exception? _error;
 
@@ -294,7 +330,7 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
         {
             try
             {
-                _result = await work(cancellationToken);
+                _result = await StartInCallersContext();
                 return keep(_result);
             }
 #pragma warning disable CA1031 // The unit's own failure is its caller's, rethrown there after the batch.
@@ -307,6 +343,24 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
         }
 
         public override void Fail(Exception error) => _error ??= error;
+
+        private Task<T> StartInCallersContext()
+        {
+            if (_context is null)
+            {
+                return work(cancellationToken);
+            }
+
+            // The work's continuations capture the context current when it awaits: the caller's.
+            ExecutionContext.Run(_context, static state =>
+            {
+                var self = (Pending<T>)state!;
+                self._started = self.Work();
+            }, this);
+            return _started!;
+        }
+
+        private Task<T> Work() => work(cancellationToken);
 
         public override void Release(Exception? batchFailure)
         {

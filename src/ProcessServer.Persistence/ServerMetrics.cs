@@ -24,6 +24,7 @@ public sealed class ServerMetrics : IDisposable
     private readonly Histogram<double> _deadlineLateness;
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _batchDuration;
+    private readonly Histogram<double> _checkpointDuration;
     private int _backlogObserved;
 
     /// <summary>Creates the instruments.</summary>
@@ -46,6 +47,8 @@ public sealed class ServerMetrics : IDisposable
             "State changes committed together in one SQLite transaction by the group commit.");
         _batchDuration = _meter.CreateHistogram<double>("processserver.group_commit.batch.duration", "s",
             "Time one group-commit batch holds the write path: its units one after the other, then the durable commit.");
+        _checkpointDuration = _meter.CreateHistogram<double>("processserver.sqlite.checkpoint.duration", "s",
+            "Time one checkpoint took to copy the SQLite write-ahead log into the database file, off the commit path.");
     }
 
     /// <summary>
@@ -77,6 +80,9 @@ public sealed class ServerMetrics : IDisposable
         _batchSize.Record(units);
         _batchDuration.Record(duration.TotalSeconds);
     }
+
+    /// <summary>Records a checkpoint of the SQLite write-ahead log run beside the group commit.</summary>
+    public void Checkpointed(TimeSpan duration) => _checkpointDuration.Record(duration.TotalSeconds);
 
     /// <summary>Records a wait for the write gate.</summary>
     public void GateWaited(TimeSpan wait) => _gateWait.Record(wait.TotalSeconds);

@@ -1,8 +1,10 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json.Nodes;
 using FluentAssertions;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
@@ -129,6 +131,137 @@ public sealed class GroupCommitTests : ServerTest
         failed.Version.Should().Be(dossiers[4]["version"]!.GetValue<int>(), "the failed completion was rolled back to its savepoint");
         (await store.Journal.CountAsync(j => j.DossierId == failedId && j.Type == "TaskCompleted")).Should().Be(0);
         (await store.Tasks.CountAsync(t => t.DossierId == failedId && t.ActivityId == "register" && t.Status == "Pending")).Should().Be(1);
+    }
+
+    [Fact]
+    public async Task Each_change_of_a_shared_batch_is_traced_on_its_own_request_not_on_the_one_that_started_the_writer()
+    {
+        var probe = new BatchProbe();
+        App.With(probe);
+        var dossiers = new List<JsonObject>();
+        for (var i = 0; i < 4; i++)
+        {
+            dossiers.Add(await ReceiveAsync(App, "birth-registration"));
+        }
+
+        string Id(int i) => dossiers[i]["id"]!.GetValue<string>();
+        probe.Dossiers.UnionWith(dossiers.Select((_, i) => Id(i)));
+
+        // Every request carries a trace of its own (W3C traceparent); the server's request activity
+        // continues it, and the write path tags it with the dossier it changed.
+        var traces = dossiers.Select(_ => ActivityTraceId.CreateRandom()).ToList();
+        var tagged = new ConcurrentDictionary<ActivityTraceId, string?>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Microsoft.AspNetCore",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            ActivityStopped = activity =>
+            {
+                if (traces.Contains(activity.TraceId))
+                {
+                    tagged[activity.TraceId] = activity.GetTagItem("processserver.dossier.id") as string;
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        async Task<HttpResponseMessage> Complete(int i)
+        {
+            using var client = App.ClientFor(Keys.Commune);
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/tasks/{OpenTask(dossiers[i], "register")["id"]}/complete")
+            {
+                Content = System.Net.Http.Json.JsonContent.Create(new { outcome = "Done" }),
+            };
+            request.Headers.TryAddWithoutValidation("If-Match", $"\"{dossiers[i]["version"]}\"");
+            request.Headers.Add("Idempotency-Key", $"traced-{i}");
+            request.Headers.Add("traceparent", $"00-{traces[i]}-{ActivitySpanId.CreateRandom()}-01");
+            return await client.SendAsync(request);
+        }
+
+        try
+        {
+            // The first completion's caller runs its batch itself and is held in it while the other
+            // three queue up: they share the next batch, which a writer started from the first
+            // request's flow runs.
+            probe.HoldFirstJournalInsert = true;
+            var first = Complete(0);
+            await Task.WhenAny(first, probe.Held.Task).WaitAsync(TimeSpan.FromMinutes(1));
+            probe.Held.Task.IsCompleted.Should().BeTrue(first.IsCompleted ? await (await first).Content.ReadAsStringAsync() : "");
+            var queued = Enumerable.Range(1, 3).Select(Complete).ToList();
+            var writePath = App.Services.GetRequiredService<GroupCommit>();
+            var deadline = DateTime.UtcNow.AddMinutes(1);
+            while (writePath.Waiting < 3)
+            {
+                DateTime.UtcNow.Should().BeBefore(deadline, "the three completions reach the write path while it is held");
+                await Task.Delay(10);
+            }
+
+            probe.Release();
+            foreach (var response in queued.Prepend(first))
+            {
+                (await response).StatusCode.Should().Be(HttpStatusCode.OK, await (await response).Content.ReadAsStringAsync());
+            }
+        }
+        finally
+        {
+            probe.Release();
+        }
+
+        // A request's activity stops just after its answer is written: wait for the last one.
+        var stopped = DateTime.UtcNow.AddSeconds(30);
+        while (tagged.Count < traces.Count && DateTime.UtcNow < stopped)
+        {
+            await Task.Delay(20);
+        }
+
+        for (var i = 0; i < traces.Count; i++)
+        {
+            tagged.Should().ContainKey(traces[i]);
+            tagged[traces[i]].Should().Be(Id(i), $"request {i} changed dossier {i}");
+        }
+    }
+
+    [Fact]
+    public async Task A_change_reaches_the_database_file_soon_after_its_commit_without_waiting_for_a_thousand_pages_of_log()
+    {
+        // SQLite's own checkpoint would copy the log into the database file only from the commit
+        // that takes the log past 1,000 pages; one receipt writes a few dozen. The checkpointer
+        // beside the group commit copies it within moments, so the file alone (a copy of it,
+        // without its -wal) holds the new dossier.
+        var id = (await ReceiveAsync(App, "birth-registration"))["id"]!.GetValue<string>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await FileAloneHoldsAsync(Database.DatabaseFile, id))
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "the receipt is copied from the log into the database file by a checkpoint");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Whether a copy of the database file without its log holds the dossier; false also for a copy torn by a checkpoint in progress.</summary>
+    private static async Task<bool> FileAloneHoldsAsync(string file, string dossierId)
+    {
+        var copy = Path.Combine(Path.GetDirectoryName(file)!, $"file-alone-{Guid.NewGuid():N}.db");
+        File.Copy(file, copy);
+        try
+        {
+            await using var connection = new SqliteConnection($"Data Source={copy};Pooling=False");
+            await connection.OpenAsync();
+            await using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM \"Dossiers\" WHERE \"Id\" = $id";
+            command.Parameters.AddWithValue("$id", dossierId);
+            return (long)(await command.ExecuteScalarAsync())! == 1;
+        }
+        catch (SqliteException)
+        {
+            return false;
+        }
+        finally
+        {
+            foreach (var leftover in new[] { copy, copy + "-wal", copy + "-shm" })
+            {
+                File.Delete(leftover);
+            }
+        }
     }
 
     /// <summary>

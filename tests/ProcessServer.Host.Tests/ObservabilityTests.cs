@@ -18,7 +18,7 @@ namespace ProcessServer.Host.Tests;
 public sealed partial class ObservabilityTests : ServerTest
 {
     [Fact]
-    public async Task The_scrape_endpoint_counts_transitions_and_shows_gate_wait_latency_group_commit_batches_and_the_outbox_backlog_when_switched_on()
+    public async Task The_scrape_endpoint_counts_transitions_and_shows_gate_wait_latency_group_commit_batches_log_checkpoints_and_the_outbox_backlog_when_switched_on()
     {
         // The base class's server is never started; this one has the switch on.
         using var app = new ServerApp(Database.DatabaseFile, Clock, new Dictionary<string, string?> { ["OpenTelemetry:PrometheusEndpoint"] = "true" });
@@ -36,6 +36,16 @@ public sealed partial class ObservabilityTests : ServerTest
         Value(text, "processserver_group_commit_batch_size_sum", null).Should().BeGreaterThanOrEqualTo(2);
         Value(text, "processserver_group_commit_batch_size_count", null).Should().Be(Value(text, "processserver_group_commit_batch_size_sum", null));
         Value(text, "processserver_group_commit_batch_duration_seconds_sum", null).Should().BeGreaterThan(0);
+        // The log is checkpointed beside the group commit, moments after a commit (not on a request).
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!text.Contains("processserver_sqlite_checkpoint_duration_seconds_count", StringComparison.Ordinal))
+        {
+            DateTime.UtcNow.Should().BeBefore(deadline, "a checkpoint follows the commits");
+            await Task.Delay(200);
+            text = await ScrapeAsync(anonymous);
+        }
+
+        Value(text, "processserver_sqlite_checkpoint_duration_seconds_count", null).Should().BeGreaterThanOrEqualTo(1);
         await using var db = app.OpenStore();
         var pending = await db.Outbox.CountAsync(m => m.Status == OutboxStatuses.Pending);
         Value(await ScrapeAsync(anonymous), "processserver_outbox_backlog", null).Should().Be(pending);
