@@ -17,7 +17,7 @@ public static class DossierWriter
     /// <param name="db">The context.</param>
     /// <param name="dossier">The tracked dossier row.</param>
     /// <param name="openTasks">The dossier's tracked open task rows.</param>
-    /// <param name="deadlines">The dossier's tracked deadline rows (all statuses).</param>
+    /// <param name="deadlines">The dossier's tracked deadline rows (pending and fired; cancelled ones are not needed).</param>
     /// <param name="nextSequence">Journal sequence number for the first new entry.</param>
     /// <param name="result">What the engine decided.</param>
     /// <param name="actor">Who acted, and for which unit; stamped on every journal row of the transition.</param>
@@ -291,7 +291,7 @@ public sealed record JournalActor(string Id, string Name, string? ActedForUnit);
 
 /// <summary>The rows of one dossier that a transition reads and rewrites, and where its journal ends.</summary>
 /// <param name="OpenTasks">Open task rows (tracked).</param>
-/// <param name="Deadlines">Deadline rows of every status (tracked).</param>
+/// <param name="Deadlines">Deadline rows pending or fired (tracked); cancelled ones are left unread.</param>
 /// <param name="Journal">The end of the journal so far (append-only): its last sequence number and latest timestamp.</param>
 public sealed record TransitionRows(List<DossierTask> OpenTasks, List<Deadline> Deadlines, JournalMark Journal)
 {

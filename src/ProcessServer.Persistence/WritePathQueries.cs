@@ -39,7 +39,11 @@ public static class WritePathQueries
     public static Task<List<DossierTask>> OpenTasksAsync(ProcessServerDbContext db, string dossierId, CancellationToken cancellationToken) =>
         ListAsync(For(db).OpenTasks(db, dossierId), cancellationToken);
 
-    /// <summary>The dossier's deadline rows of every status, tracked.</summary>
+    /// <summary>
+    /// The dossier's deadline rows still pending or already fired, tracked. Cancelled ones (two per
+    /// step done, so most of a long dossier's) matter to no transition: a transition cancels pending
+    /// ones and never schedules again what is pending or fired (<see cref="DossierWriter.SyncDeadlines"/>).
+    /// </summary>
     public static Task<List<Deadline>> DeadlinesAsync(ProcessServerDbContext db, string dossierId, CancellationToken cancellationToken) =>
         ListAsync(For(db).Deadlines(db, dossierId), cancellationToken);
 
@@ -109,7 +113,7 @@ public static class WritePathQueries
 
         public readonly Func<ProcessServerDbContext, string, IAsyncEnumerable<Deadline>> Deadlines =
             EF.CompileAsyncQuery((ProcessServerDbContext db, string dossierId) =>
-                db.Deadlines.Where(d => d.DossierId == dossierId));
+                db.Deadlines.Where(d => d.DossierId == dossierId && d.Status != Entities.Deadlines.Cancelled));
 
         public readonly Func<ProcessServerDbContext, string, int, IAsyncEnumerable<JournalEntry>> JournalAfter =
             EF.CompileAsyncQuery<ProcessServerDbContext, string, int, JournalEntry>((db, dossierId, after) =>

@@ -88,13 +88,31 @@ public sealed class Caller
     /// <summary>Reads the caller from a request's user.</summary>
     public static Caller From(ClaimsPrincipal user)
     {
+        // One pass over the claims (each FindFirst walks them again through an iterator of its own;
+        // this runs on every request, some requests twice).
+        string? id = null, role = null, kind = null;
+        var units = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var claim in user.Claims)
+        {
+            switch (claim.Type)
+            {
+                case ClaimTypes.NameIdentifier:
+                    id ??= claim.Value;
+                    break;
+                case ClaimTypes.Role:
+                    role ??= claim.Value;
+                    break;
+                case KindClaim:
+                    kind ??= claim.Value;
+                    break;
+                case UnitClaim:
+                    units.Add(claim.Value);
+                    break;
+            }
+        }
+
         var name = user.Identity?.Name ?? "anonymous";
-        return new(
-            user.FindFirstValue(ClaimTypes.NameIdentifier) ?? name,
-            name,
-            user.FindFirstValue(ClaimTypes.Role) ?? string.Empty,
-            user.FindAll(UnitClaim).Select(c => c.Value).ToHashSet(StringComparer.Ordinal),
-            user.FindFirstValue(KindClaim) ?? CallerKinds.ApiKey);
+        return new(id ?? name, name, role ?? string.Empty, units, kind ?? CallerKinds.ApiKey);
     }
 }
 

@@ -239,16 +239,37 @@ public static class PeopleSignIn
     {
         public Task<ClaimsPrincipal> TransformAsync(ClaimsPrincipal principal)
         {
-            if (principal.Identity?.IsAuthenticated != true || principal.HasClaim(c => c.Type == TransformedClaim))
+            if (principal.Identity?.IsAuthenticated != true)
+            {
+                return Task.FromResult(principal);
+            }
+
+            // Runs on every request. Most units have no successor, and then the principal is
+            // answered as it is: no copy of the identity and its claims, no sets and queries.
+            List<string>? successors = null;
+            foreach (var claim in principal.Claims)
+            {
+                if (claim.Type == TransformedClaim)
+                {
+                    return Task.FromResult(principal);
+                }
+
+                if (claim.Type == Caller.UnitClaim && units.SuccessorOf(claim.Value) is { } successor
+                    && !principal.HasClaim(Caller.UnitClaim, successor) && successors?.Contains(successor) != true)
+                {
+                    (successors ??= []).Add(successor);
+                }
+            }
+
+            if (successors is null)
             {
                 return Task.FromResult(principal);
             }
 
             var identity = new ClaimsIdentity(principal.Identity);
-            var held = principal.FindAll(Caller.UnitClaim).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
-            foreach (var successor in held.Select(units.SuccessorOf).Where(s => s is not null && !held.Contains(s)).Distinct().ToList())
+            foreach (var successor in successors)
             {
-                identity.AddClaim(new Claim(Caller.UnitClaim, successor!));
+                identity.AddClaim(new Claim(Caller.UnitClaim, successor));
             }
 
             identity.AddClaim(new Claim(TransformedClaim, "true"));
