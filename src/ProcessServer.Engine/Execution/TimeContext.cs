@@ -65,6 +65,9 @@ public sealed class ClockPause
 
     /// <summary>Due instant after the pause, per the procedure's pause policy.</summary>
     public DateTime? DueAfter { get; set; }
+
+    /// <summary>A copy (every member is a value).</summary>
+    internal ClockPause Clone() => (ClockPause)MemberwiseClone();
 }
 
 /// <summary>The apology and new appointment (form 04); allowed once, before the due date.</summary>
@@ -84,4 +87,7 @@ public sealed class ApologyRecord
 
     /// <summary>The new appointment (UTC).</summary>
     public DateTime NewDueAt { get; set; }
+
+    /// <summary>A copy (every member is a value or a string).</summary>
+    internal ApologyRecord Clone() => (ApologyRecord)MemberwiseClone();
 }
