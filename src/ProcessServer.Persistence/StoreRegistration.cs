@@ -44,8 +44,15 @@ public static class StoreRegistration
         // Pooled: a context's first query otherwise builds its EF internal services afresh on
         // every request (~40 KB of a completion's allocation); EF resets a pooled context's
         // tracker, connection and settings when the request's scope ends.
+        services.AddSingleton<SqliteConnectionReuse>();
         services.AddDbContextPool<ProcessServerDbContext>((provider, builder) =>
-            Configure(builder, options).AddInterceptors(provider.GetServices<IInterceptor>()));
+        {
+            Configure(builder, options).AddInterceptors(provider.GetServices<IInterceptor>());
+            if (options.Provider == StoreProvider.Sqlite)
+            {
+                builder.AddInterceptors(provider.GetRequiredService<SqliteConnectionReuse>());
+            }
+        });
         return services;
     }
 
