@@ -24,6 +24,19 @@ public sealed class StoreOptions
 
     /// <summary>ADO.NET connection string.</summary>
     public string ConnectionString { get; set; } = "Data Source=data/processserver.db";
+
+    /// <summary>
+    /// Whether EF Core checks that no context is used by two operations at once (off unless set).
+    /// </summary>
+    /// <remarks>
+    /// The check is a debugging aid for a programming error, not a guard of the data (transactions
+    /// and the dossier's version are): EF counts the operations in flight in an AsyncLocal, so every
+    /// query, every row read and every SaveChanges copies the request's execution context twice,
+    /// 3.5 KB of a completion's 100 KB and a few hundred bytes per journal row read (measured with
+    /// the benchmark's throughput-detail). The test servers
+    /// turn it on, so concurrent use of a context still fails the tests that exercise it.
+    /// </remarks>
+    public bool ThreadSafetyChecks { get; set; }
 }
 
 /// <summary>Registers and prepares the store.</summary>
@@ -68,6 +81,8 @@ public static class StoreRegistration
                 builder.UseSqlite(options.ConnectionString);
                 break;
         }
+
+        builder.EnableThreadSafetyChecks(options.ThreadSafetyChecks);
 
         // No warning is silenced: with the model snapshot in Migrations/, Migrate refuses to run
         // when the model has changed without a migration (EF's PendingModelChangesWarning).

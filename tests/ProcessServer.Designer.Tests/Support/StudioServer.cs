@@ -90,6 +90,8 @@ public sealed class StudioServer : IDisposable
 
             builder.UseSetting("Database:Provider", "Sqlite");
             builder.UseSetting("Database:ConnectionString", $"Data Source={databasePath}");
+            // EF's check for a context used by two operations at once: off in the shipped server, on under test.
+            builder.UseSetting("Database:ThreadSafetyChecks", "true");
             builder.UseSetting("Serilog:WriteTo:1:Args:path", Path.Combine(Path.GetDirectoryName(databasePath)!, "logs", "processserver-.json"));
 
             // A page load is ~150 file requests; one console line each would drown the test output

@@ -35,6 +35,8 @@ public sealed class ServerApp : WebApplicationFactory<Program>
         {
             ["Database:Provider"] = store.Provider.ToString(),
             ["Database:ConnectionString"] = store.ConnectionString,
+            // EF's check for a context used by two operations at once: off in the shipped server, on under test.
+            ["Database:ThreadSafetyChecks"] = "true",
             ["Serilog:WriteTo:1:Args:path"] = System.IO.Path.Combine(workFolder, "logs", "processserver-.json"),
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
