@@ -105,16 +105,18 @@ internal static class ThroughputBenchmark
 
                 var journal = await ScalarAsync(serverDb,
                     $"SELECT COUNT(*) FROM \"Journal\" WHERE \"DossierId\" IN ({string.Join(",", ids.Select(id => $"'{id}'"))})") / (double)ids.Count;
-                var before = await AllocatedAsync(http);
+                var before = await RuntimeAsync(http);
                 var completions = new List<double>();
                 var (firstSteps, later) = (new List<double>(), new List<double>());
                 var clock = Stopwatch.StartNew();
                 await CompleteAsync(http, fresh, concurrency, completions, firstSteps, later);
                 var server = new Measure(completions.Count / clock.Elapsed.TotalSeconds, Quantile(completions, 0.5), Quantile(completions, 0.99));
-                var bytes = (await AllocatedAsync(http) - before) / (double)completions.Count;
+                var after = await RuntimeAsync(http);
+                var bytes = (after.Allocated - before.Allocated) / (double)completions.Count;
+                var (pauses, collections) = ((after.PauseSeconds - before.PauseSeconds) * 1000 / completions.Count, (after.Collections - before.Collections) * 1000.0 / completions.Count);
                 results[padded].Add((server, bytes, journal, Quantile(firstSteps, 0.5), Quantile(later, 0.5)));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round} journal {journal,5:0.0} entries before: server {server}  allocated {bytes / 1024,7:0.0} KB/completion  p50 first step {Quantile(firstSteps, 0.5):0.00} later steps {Quantile(later, 0.5):0.00} ms"));
+                    $"round {round} journal {journal,5:0.0} entries before: server {server}  allocated {bytes / 1024,7:0.0} KB/completion  GC {collections:0.0} collections and {pauses * 1000:0} ms paused per 1000  p50 first step {Quantile(firstSteps, 0.5):0.00} later steps {Quantile(later, 0.5):0.00} ms"));
             }
         }
 
@@ -240,7 +242,19 @@ internal static class ThroughputBenchmark
     private static Task<long> JitCompiledAsync(HttpClient http) => MetricAsync(http, "dotnet_jit_compiled_methods");
 
     /// <summary>Bytes the server process has allocated since it started, from its /metrics.</summary>
-    private static Task<long> AllocatedAsync(HttpClient http) => MetricAsync(http, "dotnet_gc_heap_total_allocated");
+    /// <summary>
+    /// The server runtime's own counters from one scrape: bytes allocated, seconds its threads were
+    /// paused for garbage collection, and collections of all generations (Prometheus names of the
+    /// System.Runtime meter).
+    /// </summary>
+    private static async Task<(long Allocated, double PauseSeconds, long Collections)> RuntimeAsync(HttpClient http)
+    {
+        await Task.Delay(1200);
+        var lines = (await http.GetStringAsync("/metrics")).Split('\n');
+        double Sum(string name) => lines.Where(l => l.StartsWith(name, StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+        return ((long)Sum("dotnet_gc_heap_total_allocated"), Sum("dotnet_gc_pause_time"), (long)Sum("dotnet_gc_collections"));
+    }
 
     /// <summary>A counter of the server's runtime, from its /metrics (the scrape is cached briefly, hence the pause).</summary>
     private static async Task<long> MetricAsync(HttpClient http, string name)
