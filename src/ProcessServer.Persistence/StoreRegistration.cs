@@ -33,8 +33,8 @@ public sealed class StoreOptions
     /// and the dossier's version are): EF counts the operations in flight in an AsyncLocal, so every
     /// query, every row read and every SaveChanges copies the request's execution context twice,
     /// 3.5 KB of a completion's 100 KB and a few hundred bytes per journal row read (measured with
-    /// the benchmark's throughput-detail). The test servers
-    /// turn it on, so concurrent use of a context still fails the tests that exercise it.
+    /// the benchmark's throughput-detail). The test servers turn it on, so concurrent use of a
+    /// context still fails the tests that exercise it.
     /// </remarks>
     public bool ThreadSafetyChecks { get; set; }
 }

@@ -89,16 +89,8 @@ internal static class ThroughputBenchmark
         {
             foreach (var padded in new[] { false, true })
             {
-                var fresh = await ReceiveAsync(http, dossiers, 4, []);
+                var fresh = padded ? await ReceivePaddedAsync(http, serverDb, template, dossiers, journalLength) : await ReceiveAsync(http, dossiers, 4, []);
                 var ids = fresh.Select(d => d["id"]!.GetValue<string>()).ToList();
-                if (padded)
-                {
-                    await PadJournalsAsync(serverDb, template, ids, journalLength);
-                    foreach (var dossier in fresh)
-                    {
-                        dossier["version"] = dossier["version"]!.GetValue<int>() + 1;
-                    }
-                }
 
                 if (padded && round == 1)
                 {
@@ -145,6 +137,19 @@ internal static class ThroughputBenchmark
             $"p50 long / short journal, interleaved (the comparison to read): {Median(mixed.Select(m => m.Long / m.Short)):0.00} (later steps only: {Median(mixed.Select(m => m.LongLater / m.ShortLater)):0.00})"));
     }
 
+    /// <summary>Receives dossiers and pads their journals (<see cref="PadJournalsAsync"/>); the padding bumps each one's version, and so does the copy here.</summary>
+    private static async Task<List<JsonObject>> ReceivePaddedAsync(HttpClient http, string serverDb, string template, int dossiers, int journalLength)
+    {
+        var received = await ReceiveAsync(http, dossiers, 4, []);
+        await PadJournalsAsync(serverDb, template, received.Select(d => d["id"]!.GetValue<string>()).ToList(), journalLength);
+        foreach (var dossier in received)
+        {
+            dossier["version"] = dossier["version"]!.GetValue<int>() + 1;
+        }
+
+        return received;
+    }
+
     /// <summary>
     /// The latency of completions on short and on padded journals taken in turns, one dossier of
     /// each kind after the other, so the machine's drift within minutes (often larger than what the
@@ -155,39 +160,23 @@ internal static class ThroughputBenchmark
         int dossiers, int journalLength, int concurrency)
     {
         var fresh = await ReceiveAsync(http, dossiers, 4, []);
-        var padded = await ReceiveAsync(http, dossiers, 4, []);
-        var paddedIds = padded.Select(d => d["id"]!.GetValue<string>()).ToList();
-        await PadJournalsAsync(serverDb, template, paddedIds, journalLength);
-        foreach (var dossier in padded)
-        {
-            dossier["version"] = dossier["version"]!.GetValue<int>() + 1;
-        }
-
-        var longIds = paddedIds.ToHashSet();
-        var turns = fresh.Zip(padded, (a, b) => new[] { a, b }).SelectMany(pair => pair).ToList();
+        var padded = await ReceivePaddedAsync(http, serverDb, template, dossiers, journalLength);
+        var turns = fresh.Select(d => (Long: false, Dossier: d)).Zip(padded.Select(d => (Long: true, Dossier: d)), (a, b) => new[] { a, b })
+            .SelectMany(pair => pair).ToList();
         var (all, later) = (new ConcurrentBag<(bool Long, double Ms)>(), new ConcurrentBag<(bool Long, double Ms)>());
-        var queue = new ConcurrentQueue<JsonObject>(turns);
+        var queue = new ConcurrentQueue<(bool Long, JsonObject Dossier)>(turns);
         await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
-            while (queue.TryDequeue(out var dossier))
+            while (queue.TryDequeue(out var turn))
             {
-                var isLong = longIds.Contains(dossier["id"]!.GetValue<string>());
-                foreach (var (activity, key) in Steps)
+                await CompleteStepsAsync(http, turn.Dossier, (firstStep, ms) =>
                 {
-                    var task = dossier["currentTasks"]!.AsArray().Single(t => t!["activityId"]!.GetValue<string>() == activity)!;
-                    var watch = Stopwatch.StartNew();
-                    var response = await Send(http, $"/api/tasks/{task["id"]}/complete", key,
-                        new { outcome = "Done", comment = "benchmark" }, dossier["version"]!.GetValue<int>());
-                    var text = await response.Content.ReadAsStringAsync();
-                    var ms = watch.Elapsed.TotalMilliseconds;
-                    all.Add((isLong, ms));
-                    if (activity != Steps[0].Activity)
+                    all.Add((turn.Long, ms));
+                    if (!firstStep)
                     {
-                        later.Add((isLong, ms));
+                        later.Add((turn.Long, ms));
                     }
-
-                    dossier = Parse(response, text, HttpStatusCode.OK);
-                }
+                });
             }
         }));
 
@@ -300,7 +289,6 @@ internal static class ThroughputBenchmark
     /// <summary>Methods the server's JIT has compiled since it started, from its /metrics.</summary>
     private static Task<long> JitCompiledAsync(HttpClient http) => MetricAsync(http, "dotnet_jit_compiled_methods");
 
-    /// <summary>Bytes the server process has allocated since it started, from its /metrics.</summary>
     /// <summary>
     /// The server runtime's own counters from one scrape: bytes allocated, seconds its threads were
     /// paused for garbage collection, and collections of all generations (Prometheus names of the
@@ -308,21 +296,27 @@ internal static class ThroughputBenchmark
     /// </summary>
     private static async Task<(long Allocated, double PauseSeconds, long Collections)> RuntimeAsync(HttpClient http)
     {
-        await Task.Delay(1200);
-        var lines = (await http.GetStringAsync("/metrics")).Split('\n');
-        double Sum(string name) => lines.Where(l => l.StartsWith(name, StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-        return ((long)Sum("dotnet_gc_heap_total_allocated"), Sum("dotnet_gc_pause_time"), (long)Sum("dotnet_gc_collections"));
+        var lines = await ScrapeAsync(http);
+        return ((long)Sum(lines, "dotnet_gc_heap_total_allocated"), Sum(lines, "dotnet_gc_pause_time"), (long)Sum(lines, "dotnet_gc_collections"));
     }
 
-    /// <summary>A counter of the server's runtime, from its /metrics (the scrape is cached briefly, hence the pause).</summary>
-    private static async Task<long> MetricAsync(HttpClient http, string name)
+    /// <summary>A counter of the server's runtime, from its /metrics.</summary>
+    private static async Task<long> MetricAsync(HttpClient http, string name) => (long)Sum(await ScrapeAsync(http), name);
+
+    /// <summary>The lines of the server's /metrics (the scrape is cached briefly, hence the pause).</summary>
+    private static async Task<string[]> ScrapeAsync(HttpClient http)
     {
         await Task.Delay(1200);
-        var text = await http.GetStringAsync("/metrics");
-        var line = text.Split('\n').FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal))
-            ?? throw new InvalidOperationException($"the server's /metrics has no {name} (is OpenTelemetry:PrometheusEndpoint on?)");
-        return (long)double.Parse(line[(line.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture);
+        return (await http.GetStringAsync("/metrics")).Split('\n');
+    }
+
+    /// <summary>The sum of a metric's series (one per label set) in a scrape.</summary>
+    private static double Sum(string[] lines, string name)
+    {
+        var series = lines.Where(l => l.StartsWith(name, StringComparison.Ordinal)).ToList();
+        return series.Count == 0
+            ? throw new InvalidOperationException($"the server's /metrics has no {name} (is OpenTelemetry:PrometheusEndpoint on?)")
+            : series.Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }
 
     private static async Task<long> ScalarAsync(SqliteConnection connection, string sql)
@@ -379,6 +373,22 @@ internal static class ThroughputBenchmark
         return [.. received];
     }
 
+    /// <summary>Completes a received dossier's three steps one after the other, handing each step's latency to <paramref name="record"/> (with whether it was the first).</summary>
+    private static async Task CompleteStepsAsync(HttpClient http, JsonObject dossier, Action<bool, double> record)
+    {
+        foreach (var (activity, key) in Steps)
+        {
+            var task = dossier["currentTasks"]!.AsArray().Single(t => t!["activityId"]!.GetValue<string>() == activity)!;
+            var watch = Stopwatch.StartNew();
+            var response = await Send(http, $"/api/tasks/{task["id"]}/complete", key,
+                new { outcome = "Done", comment = "benchmark" }, dossier["version"]!.GetValue<int>());
+            var text = await response.Content.ReadAsStringAsync();
+            // Latency ends with the answer's last byte; the client's own parse of it is not the server's cost.
+            record(activity == Steps[0].Activity, watch.Elapsed.TotalMilliseconds);
+            dossier = Parse(response, text, HttpStatusCode.OK);
+        }
+    }
+
     private static async Task CompleteAsync(HttpClient http, List<JsonObject> dossiers, int concurrency, List<double> latencies, List<double>? firstSteps = null,
         List<double>? laterSteps = null)
     {
@@ -389,19 +399,11 @@ internal static class ThroughputBenchmark
             var (first, later) = (new List<double>(), new List<double>());
             while (queue.TryDequeue(out var dossier))
             {
-                foreach (var (activity, key) in Steps)
+                await CompleteStepsAsync(http, dossier, (firstStep, ms) =>
                 {
-                    var step = local.Count;
-                    var task = dossier["currentTasks"]!.AsArray().Single(t => t!["activityId"]!.GetValue<string>() == activity)!;
-                    var watch = Stopwatch.StartNew();
-                    var response = await Send(http, $"/api/tasks/{task["id"]}/complete", key,
-                        new { outcome = "Done", comment = "benchmark" }, dossier["version"]!.GetValue<int>());
-                    var text = await response.Content.ReadAsStringAsync();
-                    // Latency ends with the answer's last byte; the client's own parse of it is not the server's cost.
-                    local.Add(watch.Elapsed.TotalMilliseconds);
-                    (activity == Steps[0].Activity ? first : later).Add(local[step]);
-                    dossier = Parse(response, text, HttpStatusCode.OK);
-                }
+                    local.Add(ms);
+                    (firstStep ? first : later).Add(ms);
+                });
             }
 
             lock (latencies)
