@@ -215,7 +215,7 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
         var writer = scope.ServiceProvider.GetRequiredService<ProcessServerDbContext>();
         await writer.Database.OpenConnectionAsync(CancellationToken.None);
         // The writer's commits never checkpoint the log themselves: the checkpointer does, beside them.
-        await writer.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint=0;", CancellationToken.None);
+        await writer.Database.ExecuteSqlRawAsync("PRAGMA wal_autocheckpoint=0; PRAGMA temp_store=MEMORY;", CancellationToken.None);
         return writer;
     }
 
