@@ -102,13 +102,13 @@ internal static class ThroughputBenchmark
                 var journal = await ScalarAsync(serverDb,
                     $"SELECT COUNT(*) FROM \"Journal\" WHERE \"DossierId\" IN ({string.Join(",", ids.Select(id => $"'{id}'"))})") / (double)ids.Count;
                 var before = await RuntimeAsync(http);
-                var client = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
+                var clientBefore = ClientCollections();
                 var completions = new List<double>();
                 var (firstSteps, later) = (new List<double>(), new List<double>());
                 var clock = Stopwatch.StartNew();
                 await CompleteAsync(http, fresh, concurrency, completions, firstSteps, later);
                 var server = new Measure(completions.Count / clock.Elapsed.TotalSeconds, Quantile(completions, 0.5), Quantile(completions, 0.99));
-                client = (GC.CollectionCount(0) - client.Item1, GC.CollectionCount(1) - client.Item2, GC.CollectionCount(2) - client.Item3);
+                var clientAfter = ClientCollections();
                 var after = await RuntimeAsync(http);
                 var bytes = (after.Allocated - before.Allocated) / (double)completions.Count;
                 var (pauses, collections) = ((after.PauseSeconds - before.PauseSeconds) * 1000 / completions.Count, (after.Collections - before.Collections) * 1000.0 / completions.Count);
@@ -117,7 +117,7 @@ internal static class ThroughputBenchmark
                 var serverSide = (after.CompleteSeconds - before.CompleteSeconds) * 1000 / Math.Max(1, after.Completes - before.Completes);
                 results[padded].Add((server, bytes, journal, Quantile(firstSteps, 0.5), Quantile(later, 0.5)));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round} journal {journal,5:0.0} entries before: server {server}  allocated {bytes / 1024,7:0.0} KB/completion  GC {collections:0.0} collections and {pauses * 1000:0} ms paused per 1000  p50 first step {Quantile(firstSteps, 0.5):0.00} later steps {Quantile(later, 0.5):0.00} ms  server-side mean {serverSide:0.00} ms  client GC gen0/1/2 {client.Item1}/{client.Item2}/{client.Item3}"));
+                    $"round {round} journal {journal,5:0.0} entries before: server {server}  allocated {bytes / 1024,7:0.0} KB/completion  GC {collections:0.0} collections and {pauses * 1000:0} ms paused per 1000  p50 first step {Quantile(firstSteps, 0.5):0.00} later steps {Quantile(later, 0.5):0.00} ms  server-side mean {serverSide:0.00} ms  client GC gen0/1/2 {clientAfter.Gen0 - clientBefore.Gen0}/{clientAfter.Gen1 - clientBefore.Gen1}/{clientAfter.Gen2 - clientBefore.Gen2}"));
             }
 
             mixed.Add(await InterleavedAsync(http, serverDb, template, dossiers, journalLength, concurrency));
@@ -294,19 +294,19 @@ internal static class ThroughputBenchmark
     }
 
     /// <summary>
-    /// Waits, polling the server's JIT counter every half second for at most ten seconds, until it
-    /// stops moving; returns how many methods were compiled meanwhile. The tiering compiler queues
-    /// hot methods for recompilation and works through the queue in the background once the server
-    /// is quiet: a perf profile showed that backlog (a second of CPU and more) compiled during the
-    /// limit's timing, which shares the two cores, and at the start of the first timed completions.
+    /// Waits, reading the server's JIT counter at most eight times more (each scrape waits its
+    /// 1.2 s, <see cref="ScrapeAsync"/>, so about ten seconds at most), until it stops moving;
+    /// returns how many methods were compiled meanwhile. The tiering compiler queues hot methods
+    /// for recompilation and works through the queue in the background once the server is quiet:
+    /// a perf profile showed that backlog (a second of CPU and more) compiled during the limit's
+    /// timing, which shares the two cores, and at the start of the first timed completions.
     /// </summary>
     private static async Task<long> SettleJitAsync(HttpClient http)
     {
         var start = await JitCompiledAsync(http);
         var last = start;
-        for (var poll = 0; poll < 20; poll++)
+        for (var poll = 0; poll < 8; poll++)
         {
-            await Task.Delay(500);
             var now = await JitCompiledAsync(http);
             if (now - last < 3)
             {
@@ -318,6 +318,9 @@ internal static class ThroughputBenchmark
 
         return last - start;
     }
+
+    /// <summary>Collections of each generation in this process (the benchmark's client) so far.</summary>
+    private static (int Gen0, int Gen1, int Gen2) ClientCollections() => (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
 
     /// <summary>Methods a warm-up batch may still compile for the JIT to count as done (background work: the job scheduler, the metrics scrape).</summary>
     private const int QuietJit = 30;
