@@ -579,10 +579,32 @@ const scenarios = {
     await page.goto(`${base}/designer/procedures.html`);
     const create = page.getByRole('button', { name: 'Create workflow' });
     await create.waitFor({ timeout });
-    await create.click();
     const dialog = page.locator('.mud-dialog');
-    await field('Name').locator('input').waitFor({ timeout });
-    await dialog.locator('.mud-input-control', { has: page.locator('label', { hasText: 'Name' }) }).locator('input').fill(args.name);
+    const name = dialog.locator('.mud-input-control', { has: page.locator('label', { hasText: 'Name' }) }).locator('input');
+    // On a loaded CI machine the dialog's Name field was detached while being filled and never came
+    // back (the Studio redrew behind the first click); open the dialog again until it holds the name
+    // rather than wait the whole timeout on a field that is gone.
+    const deadline = Date.now() + timeout;
+    for (let attempt = 1; ; attempt++) {
+      const left = () => Math.max(1, deadline - Date.now());
+      try {
+        if (!(await dialog.isVisible())) {
+          await create.click({ timeout: left() });
+        }
+
+        await name.fill(args.name, { timeout: Math.min(10000 * attempt, left()) });
+        if ((await name.inputValue({ timeout: Math.min(5000, left()) })) === args.name) {
+          break;
+        }
+      } catch (error) {
+        if (Date.now() >= deadline) {
+          throw new Error(`the 'Create workflow' dialog did not take the name within ${timeout} ms (${attempt} attempts): ${error.message}`);
+        }
+
+        log.push(`create dialog, attempt ${attempt}: ${error.message.split('\n')[0]}`);
+      }
+    }
+
     await shot('create-dialog');
     await dialog.getByRole('button', { name: 'Ok' }).click();
     await page.waitForURL('**/editor.html?definitionId=**', { timeout, waitUntil: 'commit' });
