@@ -37,6 +37,7 @@ internal static class ThroughputBenchmark
 
         await using var limit = await StoreLimit.CreateAsync(work, (int)stateLength);
         var results = new Dictionary<int, List<LevelResult>>();
+        var oneClerk = new List<OneClerk>();
         for (var round = 1; round <= rounds; round++)
         {
             foreach (var concurrency in levels)
@@ -47,12 +48,18 @@ internal static class ThroughputBenchmark
                 var fresh = await ReceiveAsync(http, dossiers, concurrency, receipts);
                 var receiptRate = dossiers / received.Elapsed.TotalSeconds;
                 var completions = new List<double>();
+                var spent = concurrency == 1 ? await SpentAsync(http) : default;
                 var clock = Stopwatch.StartNew();
                 await CompleteAsync(http, fresh, concurrency, completions);
                 var server = new Measure(completions.Count / clock.Elapsed.TotalSeconds, Quantile(completions, 0.5), Quantile(completions, 0.99));
                 var result = new LevelResult(store, server, new Measure(receiptRate, Quantile(receipts, 0.5), Quantile(receipts, 0.99)));
                 (results.TryGetValue(concurrency, out var list) ? list : results[concurrency] = []).Add(result);
                 Console.WriteLine($"round {round} c={concurrency,-3} limit {store}  server {server}  ratio {server.PerSecond / store.PerSecond:0.000}  (receipts {result.Receipts})");
+                if (concurrency == 1)
+                {
+                    oneClerk.Add(await OneClerkAsync(http, spent, completions.Count, server, store));
+                    Console.WriteLine(oneClerk[^1]);
+                }
             }
         }
 
@@ -67,6 +74,58 @@ internal static class ThroughputBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| {concurrency} | {Median(list.Select(r => r.Limit.PerSecond)):0} | {Median(list.Select(r => r.Limit.P50)):0.00} / {Median(list.Select(r => r.Limit.P99)):0.00} | {Median(list.Select(r => r.Server.PerSecond)):0.0} | {Median(list.Select(r => r.Server.P50)):0.00} / {Median(list.Select(r => r.Server.P99)):0.00} | {ratio:0.000} | {Median(list.Select(r => r.Receipts.PerSecond)):0.0} |"));
         }
+
+        if (oneClerk.Count > 0)
+        {
+            Console.WriteLine();
+            Console.WriteLine(new OneClerk(Median(oneClerk.Select(o => o.Cycle)), Median(oneClerk.Select(o => o.Request)), Median(oneClerk.Select(o => o.Batch)),
+                Median(oneClerk.Select(o => o.EmptyRequest)), Median(oneClerk.Select(o => o.LimitTransaction))).ToString().Replace("one clerk:", $"one clerk, medians of {oneClerk.Count} rounds:", StringComparison.Ordinal));
+        }
+    }
+
+    /// <summary>
+    /// Where one clerk's completion time goes, in means per completion: the client's whole cycle
+    /// (1 / completions per second), the server's own request time (ASP.NET Core's
+    /// http.server.request.duration) and, inside it, the group commit's batch (reads, decision,
+    /// statements, commit; processserver.group_commit.batch.duration); against the round trip of a
+    /// request that does nothing (GET /health, the same client) and the limit's whole transaction.
+    /// With one clerk nothing overlaps, so the ratio to the limit can be read off these parts.
+    /// </summary>
+    private sealed record OneClerk(double Cycle, double Request, double Batch, double EmptyRequest, double LimitTransaction)
+    {
+        public override string ToString() => string.Create(CultureInfo.InvariantCulture,
+            $"  one clerk: a completion every {Cycle:0.000} ms = the server's request {Request:0.000} (its batch: reads, decision, statements and commit {Batch:0.000}; the rest {Request - Batch:0.000}) + wire and client {Cycle - Request:0.000}; an empty request's round trip {EmptyRequest:0.000} ms; the limit's transaction {LimitTransaction:0.000} ms");
+    }
+
+    private static async Task<(double RequestSeconds, double BatchSeconds, double Batches)> SpentAsync(HttpClient http)
+    {
+        var lines = await ScrapeAsync(http);
+        return (Sum(lines, "http_server_request_duration_seconds_sum", "http_route=\"/api/tasks/{taskId}/complete\""),
+            Sum(lines, "processserver_group_commit_batch_duration_seconds_sum"), Sum(lines, "processserver_group_commit_batch_duration_seconds_count"));
+    }
+
+    private static async Task<OneClerk> OneClerkAsync(HttpClient http, (double RequestSeconds, double BatchSeconds, double Batches) before, int completions, Measure server, Measure limit)
+    {
+        var after = await SpentAsync(http);
+        // An empty request, read as a completion's answer is (CompletionAnswer), one at a time.
+        var buffer = ArrayPool<byte>.Shared.Rent(4096);
+        var empty = Stopwatch.StartNew();
+        const int EmptyRequests = 2000;
+        try
+        {
+            for (var i = 0; i < EmptyRequests; i++)
+            {
+                using var response = await http.GetAsync("/health", HttpCompletionOption.ResponseHeadersRead);
+                (buffer, _) = await CompletionAnswer.ReadBodyAsync(response, buffer);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return new OneClerk(1000 / server.PerSecond, (after.RequestSeconds - before.RequestSeconds) * 1000 / completions,
+            (after.BatchSeconds - before.BatchSeconds) * 1000 / Math.Max(1, after.Batches - before.Batches), empty.Elapsed.TotalMilliseconds / EmptyRequests, 1000 / limit.PerSecond);
     }
 
     /// <summary>
@@ -426,65 +485,16 @@ internal static class ThroughputBenchmark
                 var watch = Stopwatch.StartNew();
                 using var response = await Send(http, $"/api/tasks/{task["id"]}/complete", key,
                     new { outcome = "Done", comment = "benchmark" }, dossier["version"]!.GetValue<int>(), HttpCompletionOption.ResponseHeadersRead);
-                (buffer, var length) = await ReadBodyAsync(response, buffer);
+                (buffer, var length) = await CompletionAnswer.ReadBodyAsync(response, buffer);
                 // Latency ends with the answer's last byte; what the client then does with it is its own cost.
                 record(activity == Steps[0].Activity, watch.Elapsed.TotalMilliseconds);
-                dossier = Next(response, buffer.AsMemory(0, length));
+                dossier = CompletionAnswer.Next(response, buffer.AsMemory(0, length));
             }
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    /// <summary>
-    /// Reads an answer's body into a pooled buffer (grown from the pool when too small). HttpClient
-    /// buffering the body itself made an array of its length, and a 192-entry journal's answer
-    /// (over 100 KB) goes to the large-object heap: the client then ran a full collection every ten
-    /// completions, pausing whichever request it was timing. The client shares the two cores with
-    /// the server and must not weigh on what is measured.
-    /// </summary>
-    private static async Task<(byte[] Buffer, int Length)> ReadBodyAsync(HttpResponseMessage response, byte[] buffer)
-    {
-        await using var body = await response.Content.ReadAsStreamAsync();
-        var length = 0;
-        while (true)
-        {
-            if (length == buffer.Length)
-            {
-                var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                buffer.AsSpan(0, length).CopyTo(larger);
-                ArrayPool<byte>.Shared.Return(buffer);
-                buffer = larger;
-            }
-
-            var read = await body.ReadAsync(buffer.AsMemory(length));
-            if (read == 0)
-            {
-                return (buffer, length);
-            }
-
-            length += read;
-        }
-    }
-
-    /// <summary>What the next step needs of a completion's answer (its id, version and current tasks), taken from the UTF-8 without a copy of the whole.</summary>
-    private static JsonObject Next(HttpResponseMessage response, ReadOnlyMemory<byte> body)
-    {
-        if (response.StatusCode != HttpStatusCode.OK)
-        {
-            throw new InvalidOperationException($"expected {HttpStatusCode.OK}, got {(int)response.StatusCode}: {System.Text.Encoding.UTF8.GetString(body.Span)}");
-        }
-
-        using var answer = JsonDocument.Parse(body);
-        var root = answer.RootElement;
-        return new JsonObject
-        {
-            ["id"] = root.GetProperty("id").GetString(),
-            ["version"] = root.GetProperty("version").GetInt32(),
-            ["currentTasks"] = JsonNode.Parse(root.GetProperty("currentTasks").GetRawText()),
-        };
     }
 
     private static async Task CompleteAsync(HttpClient http, List<JsonObject> dossiers, int concurrency, List<double> latencies, List<double>? firstSteps = null,
@@ -537,7 +547,7 @@ internal static class ThroughputBenchmark
 
     /// <summary>
     /// A receipt's answer as JSON, parsed from its buffered UTF-8 rather than from text (the client
-    /// shares the machine's two cores with the server; see <see cref="ReadBodyAsync"/>).
+    /// shares the machine's two cores with the server; see <see cref="CompletionAnswer.ReadBodyAsync"/>).
     /// </summary>
     private static async Task<JsonObject> Read(HttpResponseMessage response, HttpStatusCode expected)
     {
