@@ -37,8 +37,9 @@ internal static class StoredAnswer
         var packed = ArrayPool<byte>.Shared.Rent(BrotliEncoder.GetMaxCompressedLength(frame.Length));
         try
         {
-            // Quality 1, small window: the fastest setting, still several times smaller than the
-            // text (views repeat the same names and units).
+            // Quality 1, one of Brotli's two fast settings, still several times smaller than the
+            // text (views repeat the same names and units). The window is Brotli's default: a
+            // one-shot encoder sizes its buffers to the input, and a frame is a few kilobytes.
             if (!BrotliEncoder.TryCompress(frame, packed, out var written, quality: 1, window: 22))
             {
                 throw new InvalidOperationException("Brotli could not compress into a buffer of its own maximum size.");
