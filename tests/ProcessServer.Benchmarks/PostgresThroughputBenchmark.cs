@@ -248,10 +248,9 @@ internal static class PostgresThroughputBenchmark
                     foreach (var (activity, key) in Steps)
                     {
                         var task = TaskOf(dossier, activity);
+                        using var request = Request($"/api/tasks/{task}/complete", key, new { outcome = "Done", comment = "benchmark" }, dossier["version"]!.GetValue<int>(), Guid.NewGuid().ToString());
                         var watch = Stopwatch.StartNew();
-                        using var response = await http.SendAsync(
-                            Request($"/api/tasks/{task}/complete", key, new { outcome = "Done", comment = "benchmark" }, dossier["version"]!.GetValue<int>(), Guid.NewGuid().ToString()),
-                            HttpCompletionOption.ResponseHeadersRead);
+                        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
                         (buffer, var length) = await CompletionAnswer.ReadBodyAsync(response, buffer);
                         local.Add(watch.Elapsed.TotalMilliseconds);
                         dossier = CompletionAnswer.Next(response, buffer.AsMemory(0, length));
@@ -285,7 +284,8 @@ internal static class PostgresThroughputBenchmark
 
     private static async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpClient http, string path, string key, object body, int? version, string idempotencyKey)
     {
-        using var response = await http.SendAsync(Request(path, key, body, version, idempotencyKey));
+        using var request = Request(path, key, body, version, idempotencyKey);
+        using var response = await http.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
     }
 

@@ -58,7 +58,7 @@ internal static class ThroughputBenchmark
                 if (concurrency == 1)
                 {
                     oneClerk.Add(await OneClerkAsync(http, spent, completions.Count, server, store));
-                    Console.WriteLine(oneClerk[^1]);
+                    Console.WriteLine(oneClerk[^1].Line("one clerk"));
                 }
             }
         }
@@ -79,7 +79,7 @@ internal static class ThroughputBenchmark
         {
             Console.WriteLine();
             Console.WriteLine(new OneClerk(Median(oneClerk.Select(o => o.Cycle)), Median(oneClerk.Select(o => o.Request)), Median(oneClerk.Select(o => o.Batch)),
-                Median(oneClerk.Select(o => o.EmptyRequest)), Median(oneClerk.Select(o => o.LimitTransaction))).ToString().Replace("one clerk:", $"one clerk, medians of {oneClerk.Count} rounds:", StringComparison.Ordinal));
+                Median(oneClerk.Select(o => o.EmptyRequest)), Median(oneClerk.Select(o => o.LimitTransaction))).Line($"one clerk, medians of {oneClerk.Count} rounds"));
         }
     }
 
@@ -89,12 +89,13 @@ internal static class ThroughputBenchmark
     /// http.server.request.duration) and, inside it, the group commit's batch (reads, decision,
     /// statements, commit; processserver.group_commit.batch.duration); against the round trip of a
     /// request that does nothing (GET /health, the same client) and the limit's whole transaction.
-    /// With one clerk nothing overlaps, so the ratio to the limit can be read off these parts.
+    /// With one clerk nothing overlaps (each batch holds that clerk's one change), so the ratio to
+    /// the limit can be read off these parts.
     /// </summary>
     private sealed record OneClerk(double Cycle, double Request, double Batch, double EmptyRequest, double LimitTransaction)
     {
-        public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-            $"  one clerk: a completion every {Cycle:0.000} ms = the server's request {Request:0.000} (its batch: reads, decision, statements and commit {Batch:0.000}; the rest {Request - Batch:0.000}) + wire and client {Cycle - Request:0.000}; an empty request's round trip {EmptyRequest:0.000} ms; the limit's transaction {LimitTransaction:0.000} ms");
+        public string Line(string label) => string.Create(CultureInfo.InvariantCulture,
+            $"  {label}: a completion every {Cycle:0.000} ms = the server's request {Request:0.000} (its batch: reads, decision, statements and commit {Batch:0.000}; the rest {Request - Batch:0.000}) + wire and client {Cycle - Request:0.000}; an empty request's round trip {EmptyRequest:0.000} ms; the limit's transaction {LimitTransaction:0.000} ms");
     }
 
     private static async Task<(double RequestSeconds, double BatchSeconds, double Batches)> SpentAsync(HttpClient http)
