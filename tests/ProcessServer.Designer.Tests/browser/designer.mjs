@@ -202,6 +202,32 @@ async function errorBarVisible() {
   return page.locator('#blazor-error-ui').isVisible();
 }
 
+// Runs `attempt(wait, left)` again until it returns true, for at most `timeout` in all, each try
+// allowed 10 s more than the one before (`wait`; `left` is what remains of the whole). On a loaded
+// machine a first click or fill in the Studio can be lost (it redraws behind it), and waiting the
+// whole timeout on it would fail the scenario. A try that throws or returns false counts as not
+// done; `failure` says what never happened.
+async function again(attempt, failure) {
+  const deadline = Date.now() + timeout;
+  const left = () => Math.max(1, deadline - Date.now());
+  for (let n = 1; ; n++) {
+    let problem = 'not done';
+    try {
+      if (await attempt(Math.min(10000 * n, left()), left)) {
+        return;
+      }
+    } catch (error) {
+      problem = error.message.split('\n')[0];
+    }
+
+    if (Date.now() >= deadline) {
+      throw new Error(`${failure} within ${timeout} ms (${n} attempts): ${problem}`);
+    }
+
+    log.push(`${failure}, attempt ${n}: ${problem}`);
+  }
+}
+
 // A row's ⋮ menu in a Studio list, then the item, then the confirmation dialog's button.
 // `answers` picks the action's own request: after a refused act the Studio reloads its list with a
 // POST (`POST /workflow-instances` is the instance list's query), and that 200 must not be taken
@@ -211,19 +237,12 @@ async function rowAction(rowText, item, confirm, answers) {
   await row.waitFor({ timeout });
   const menuItem = page.locator('.mud-popover-open .mud-menu-item', { hasText: item });
   // On a loaded machine the list can be drawn before the Studio has wired the row's menu, and that
-  // first click is lost: click again until the menu is open rather than wait the whole timeout.
-  const deadline = Date.now() + timeout;
-  for (let attempt = 1; ; attempt++) {
+  // first click is lost: click again until the menu is open.
+  await again(async (wait) => {
     await row.locator('button').last().click();
-    try {
-      await menuItem.waitFor({ timeout: Math.min(10000 * attempt, Math.max(1, deadline - Date.now())) });
-      break;
-    } catch (error) {
-      if (Date.now() >= deadline) {
-        throw new Error(`the ⋮ menu of the row '${rowText}' did not offer '${item}' within ${timeout} ms`);
-      }
-    }
-  }
+    await menuItem.waitFor({ timeout: wait });
+    return true;
+  }, `the ⋮ menu of the row '${rowText}' did not offer '${item}'`);
 
   const answer = page.waitForResponse((r) => r.url().includes('/elsa/api/') && answers(r.request()), { timeout });
   // Handled here so that a failed click below is reported, not the wait it leaves behind.
@@ -582,28 +601,15 @@ const scenarios = {
     const dialog = page.locator('.mud-dialog');
     const name = dialog.locator('.mud-input-control', { has: page.locator('label', { hasText: 'Name' }) }).locator('input');
     // On a loaded CI machine the dialog's Name field was detached while being filled and never came
-    // back (the Studio redrew behind the first click); open the dialog again until it holds the name
-    // rather than wait the whole timeout on a field that is gone.
-    const deadline = Date.now() + timeout;
-    for (let attempt = 1; ; attempt++) {
-      const left = () => Math.max(1, deadline - Date.now());
-      try {
-        if (!(await dialog.isVisible())) {
-          await create.click({ timeout: left() });
-        }
-
-        await name.fill(args.name, { timeout: Math.min(10000 * attempt, left()) });
-        if ((await name.inputValue({ timeout: Math.min(5000, left()) })) === args.name) {
-          break;
-        }
-      } catch (error) {
-        if (Date.now() >= deadline) {
-          throw new Error(`the 'Create workflow' dialog did not take the name within ${timeout} ms (${attempt} attempts): ${error.message}`);
-        }
-
-        log.push(`create dialog, attempt ${attempt}: ${error.message.split('\n')[0]}`);
+    // back (the Studio redrew behind the first click): open the dialog again until it holds the name.
+    await again(async (wait, left) => {
+      if (!(await dialog.isVisible())) {
+        await create.click({ timeout: left() });
       }
-    }
+
+      await name.fill(args.name, { timeout: wait });
+      return (await name.inputValue({ timeout: Math.min(5000, left()) })) === args.name;
+    }, "the 'Create workflow' dialog did not take the name");
 
     await shot('create-dialog');
     await dialog.getByRole('button', { name: 'Ok' }).click();
