@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Microsoft.EntityFrameworkCore;
 using ProcessServer.Host.Tests.Support;
@@ -238,7 +237,7 @@ internal static class PostgresThroughputBenchmark
         {
             var local = new List<double>();
             var http = servers.Client(clerk);
-            // Read as on SQLite (CompletionAnswer): timed to the answer's last byte, so the client's
+            // Read as on SQLite (ClerkCalls): timed to the answer's last byte, so the client's
             // decoding and parsing, on the same two cores, is not counted as the server's.
             var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
             try
@@ -248,12 +247,12 @@ internal static class PostgresThroughputBenchmark
                     foreach (var (activity, key) in Steps)
                     {
                         var task = TaskOf(dossier, activity);
-                        using var request = Request($"/api/tasks/{task}/complete", key, new { outcome = "Done", comment = "benchmark" }, dossier["version"]!.GetValue<int>(), Guid.NewGuid().ToString());
+                        using var request = ClerkCalls.Post($"/api/tasks/{task}/complete", key, new { outcome = "Done", comment = "benchmark" }, dossier["version"]!.GetValue<int>(), Guid.NewGuid().ToString());
                         var watch = Stopwatch.StartNew();
                         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-                        (buffer, var length) = await CompletionAnswer.ReadBodyAsync(response, buffer);
+                        (buffer, var length) = await ClerkCalls.ReadBodyAsync(response, buffer);
                         local.Add(watch.Elapsed.TotalMilliseconds);
-                        dossier = CompletionAnswer.Next(response, buffer.AsMemory(0, length));
+                        dossier = ClerkCalls.Next(response, buffer.AsMemory(0, length));
                         acknowledged.Add(new Acknowledged(dossier["id"]!.GetValue<string>(), task, dossier["version"]!.GetValue<int>()));
                     }
                 }
@@ -284,22 +283,9 @@ internal static class PostgresThroughputBenchmark
 
     private static async Task<(HttpStatusCode Status, string Body)> SendAsync(HttpClient http, string path, string key, object body, int? version, string idempotencyKey)
     {
-        using var request = Request(path, key, body, version, idempotencyKey);
+        using var request = ClerkCalls.Post(path, key, body, version, idempotencyKey);
         using var response = await http.SendAsync(request);
         return (response.StatusCode, await response.Content.ReadAsStringAsync());
-    }
-
-    private static HttpRequestMessage Request(string path, string key, object body, int? version, string idempotencyKey)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
-        request.Headers.Add("X-Api-Key", key);
-        request.Headers.Add("Idempotency-Key", idempotencyKey);
-        if (version is not null)
-        {
-            request.Headers.TryAddWithoutValidation("If-Match", $"\"{version}\"");
-        }
-
-        return request;
     }
 
     private static string Expect((HttpStatusCode Status, string Body) answer, HttpStatusCode expected) =>

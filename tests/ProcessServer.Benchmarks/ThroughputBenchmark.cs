@@ -3,7 +3,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
@@ -101,14 +100,14 @@ internal static class ThroughputBenchmark
     private static async Task<(double RequestSeconds, double BatchSeconds, double Batches)> SpentAsync(HttpClient http)
     {
         var lines = await ScrapeAsync(http);
-        return (Sum(lines, "http_server_request_duration_seconds_sum", "http_route=\"/api/tasks/{taskId}/complete\""),
+        return (Sum(lines, "http_server_request_duration_seconds_sum", CompleteRoute),
             Sum(lines, "processserver_group_commit_batch_duration_seconds_sum"), Sum(lines, "processserver_group_commit_batch_duration_seconds_count"));
     }
 
     private static async Task<OneClerk> OneClerkAsync(HttpClient http, (double RequestSeconds, double BatchSeconds, double Batches) before, int completions, Measure server, Measure limit)
     {
         var after = await SpentAsync(http);
-        // An empty request, read as a completion's answer is (CompletionAnswer), one at a time.
+        // An empty request, read as a completion's answer is (ClerkCalls), one at a time.
         var buffer = ArrayPool<byte>.Shared.Rent(4096);
         var empty = Stopwatch.StartNew();
         const int EmptyRequests = 2000;
@@ -117,7 +116,7 @@ internal static class ThroughputBenchmark
             for (var i = 0; i < EmptyRequests; i++)
             {
                 using var response = await http.GetAsync("/health", HttpCompletionOption.ResponseHeadersRead);
-                (buffer, _) = await CompletionAnswer.ReadBodyAsync(response, buffer);
+                (buffer, _) = await ClerkCalls.ReadBodyAsync(response, buffer);
             }
         }
         finally
@@ -382,6 +381,9 @@ internal static class ThroughputBenchmark
     /// <summary>Collections of each generation in this process (the benchmark's client) so far.</summary>
     private static (int Gen0, int Gen1, int Gen2) ClientCollections() => (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
 
+    /// <summary>The label of a step completion's series in the server's request metrics.</summary>
+    private const string CompleteRoute = "http_route=\"/api/tasks/{taskId}/complete\"";
+
     /// <summary>Methods a warm-up batch may still compile for the JIT to count as done (background work: the job scheduler, the metrics scrape).</summary>
     private const int QuietJit = 30;
 
@@ -396,9 +398,8 @@ internal static class ThroughputBenchmark
     private static async Task<(long Allocated, double PauseSeconds, long Collections, double CompleteSeconds, long Completes)> RuntimeAsync(HttpClient http)
     {
         var lines = await ScrapeAsync(http);
-        const string complete = "http_route=\"/api/tasks/{taskId}/complete\"";
         return ((long)Sum(lines, "dotnet_gc_heap_total_allocated"), Sum(lines, "dotnet_gc_pause_time"), (long)Sum(lines, "dotnet_gc_collections"),
-            Sum(lines, "http_server_request_duration_seconds_sum", complete), (long)Sum(lines, "http_server_request_duration_seconds_count", complete));
+            Sum(lines, "http_server_request_duration_seconds_sum", CompleteRoute), (long)Sum(lines, "http_server_request_duration_seconds_count", CompleteRoute));
     }
 
     /// <summary>A counter of the server's runtime, from its /metrics.</summary>
@@ -486,10 +487,10 @@ internal static class ThroughputBenchmark
                 var watch = Stopwatch.StartNew();
                 using var response = await Send(http, $"/api/tasks/{task["id"]}/complete", key,
                     new { outcome = "Done", comment = "benchmark" }, dossier["version"]!.GetValue<int>(), HttpCompletionOption.ResponseHeadersRead);
-                (buffer, var length) = await CompletionAnswer.ReadBodyAsync(response, buffer);
+                (buffer, var length) = await ClerkCalls.ReadBodyAsync(response, buffer);
                 // Latency ends with the answer's last byte; what the client then does with it is its own cost.
                 record(activity == Steps[0].Activity, watch.Elapsed.TotalMilliseconds);
-                dossier = CompletionAnswer.Next(response, buffer.AsMemory(0, length));
+                dossier = ClerkCalls.Next(response, buffer.AsMemory(0, length));
             }
         }
         finally
@@ -532,23 +533,13 @@ internal static class ThroughputBenchmark
         receivingUnit = "HCC-BINHSON",
     };
 
-    private static async Task<HttpResponseMessage> Send(HttpClient http, string path, string key, object body, int? version,
-        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
-        request.Headers.Add("X-Api-Key", key);
-        request.Headers.Add("Idempotency-Key", Guid.NewGuid().ToString());
-        if (version is not null)
-        {
-            request.Headers.TryAddWithoutValidation("If-Match", $"\"{version}\"");
-        }
-
-        return await http.SendAsync(request, completion);
-    }
+    private static Task<HttpResponseMessage> Send(HttpClient http, string path, string key, object body, int? version,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead) =>
+        http.SendAsync(ClerkCalls.Post(path, key, body, version, Guid.NewGuid().ToString()), completion);
 
     /// <summary>
     /// A receipt's answer as JSON, parsed from its buffered UTF-8 rather than from text (the client
-    /// shares the machine's two cores with the server; see <see cref="CompletionAnswer.ReadBodyAsync"/>).
+    /// shares the machine's two cores with the server; see <see cref="ClerkCalls.ReadBodyAsync"/>).
     /// </summary>
     private static async Task<JsonObject> Read(HttpResponseMessage response, HttpStatusCode expected)
     {
