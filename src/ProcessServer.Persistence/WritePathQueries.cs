@@ -19,8 +19,8 @@ public static class WritePathQueries
 {
     private static readonly ConditionalWeakTable<IModel, Compiled> ByModel = [];
 
-    /// <summary>A task row by id, not tracked; null when there is none.</summary>
-    public static Task<DossierTask?> TaskById(ProcessServerDbContext db, string id, CancellationToken cancellationToken) =>
+    /// <summary>What is checked of a task before the write path (its dossier, step, title and unit); null when there is no task with that id.</summary>
+    public static Task<TaskRef?> TaskById(ProcessServerDbContext db, string id, CancellationToken cancellationToken) =>
         For(db).TaskById(db, id, cancellationToken);
 
     /// <summary>The dossier row (tracked) whose id or receipt code is the given reference; null when there is none.</summary>
@@ -79,9 +79,12 @@ public static class WritePathQueries
     /// <summary>The queries compiled for one model.</summary>
     private sealed class Compiled
     {
-        public readonly Func<ProcessServerDbContext, string, CancellationToken, Task<DossierTask?>> TaskById =
+        // Five columns, not the row's twenty-four: every completion reads this before the write
+        // path, and the whole row cost it a wider statement to prepare and seven instants parsed
+        // from text on SQLite, about a third of the read (BENCHMARKS.md).
+        public readonly Func<ProcessServerDbContext, string, CancellationToken, Task<TaskRef?>> TaskById =
             EF.CompileAsyncQuery((ProcessServerDbContext db, string id, CancellationToken _) =>
-                db.Tasks.AsNoTracking().SingleOrDefault(t => t.Id == id));
+                db.Tasks.Where(t => t.Id == id).Select(t => new TaskRef(t.Id, t.DossierId, t.ActivityId, t.Title, t.UnitCode)).SingleOrDefault());
 
         public readonly Func<ProcessServerDbContext, string, CancellationToken, Task<Dossier?>> DossierByRef =
             EF.CompileAsyncQuery((ProcessServerDbContext db, string reference, CancellationToken _) =>
@@ -125,6 +128,14 @@ public static class WritePathQueries
                     .Select(j => new StoredJournalView(j.Sequence, j.Timestamp, j.ViewJson)));
     }
 }
+
+/// <summary>What a task is, as far as a check before the write path needs it.</summary>
+/// <param name="Id">The task's id.</param>
+/// <param name="DossierId">Its dossier.</param>
+/// <param name="ActivityId">The step (activity) of the definition it belongs to.</param>
+/// <param name="Title">Its title, as clerks see it.</param>
+/// <param name="UnitCode">The unit that works on it.</param>
+public sealed record TaskRef(string Id, string DossierId, string ActivityId, string Title, string UnitCode);
 
 /// <summary>A published version of a procedure: the version row's id and its version number.</summary>
 /// <param name="Id">The version row's id (<see cref="WorkflowDefinitionVersion.Id"/>).</param>
