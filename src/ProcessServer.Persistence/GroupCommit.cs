@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
+using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -47,6 +48,9 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
     // of a new scope, context and connection open per batch (with one clerk, that is one per
     // change); it is replaced after a failed batch.
     private AsyncServiceScope? _writerScope;
+
+    // The connection string the writer's context came with, given back to it when it is dropped.
+    private string? _pooledConnectionString;
 
     /// <summary>Units of work queued for the next batch (for monitoring and tests).</summary>
     public int Waiting => _queue.Count;
@@ -213,6 +217,13 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
         var scope = scopes.CreateAsyncScope();
         _writerScope = scope;
         var writer = scope.ServiceProvider.GetRequiredService<ProcessServerDbContext>();
+        // A native connection of its own, never pooled, as the checkpointer's: the settings below
+        // are the writer's alone. A pooled one went back to the pool when the writer was dropped
+        // (after a failed batch) with the automatic checkpoint still off, and the next of the
+        // server's other writers to draw it (the job store, imports) never checkpointed its commits.
+        // Kept open, it gains nothing from the pool.
+        _pooledConnectionString = writer.Database.GetConnectionString();
+        writer.Database.SetConnectionString(new SqliteConnectionStringBuilder(_pooledConnectionString) { Pooling = false }.ToString());
         await writer.Database.OpenConnectionAsync(CancellationToken.None);
         // The writer's commits never checkpoint the log themselves: the checkpointer does, beside them.
         // Its temporary storage is memory: every unit runs in a savepoint, whose sub-journal keeps
@@ -241,9 +252,20 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
             _writerScope = null;
             try
             {
+                // The context goes back to EF's context pool when its scope ends, and the pool leaves
+                // open a connection the context was told to open: the next request to draw it found
+                // it open and could not lend it to a batch (a 500 for every change that context
+                // served). So it is closed here and given back the connection string it came with.
+                var writer = scope.ServiceProvider.GetRequiredService<ProcessServerDbContext>();
+                await writer.Database.CloseConnectionAsync();
+                if (_pooledConnectionString is { } pooled)
+                {
+                    writer.Database.SetConnectionString(pooled);
+                }
+
                 await scope.DisposeAsync();
             }
-#pragma warning disable CA1031 // A context that cannot even be disposed is dropped all the same; the batch's own failure is what callers hear.
+#pragma warning disable CA1031 // A context that cannot even be closed or disposed is dropped all the same; the batch's own failure is what callers hear.
             catch (Exception)
 #pragma warning restore CA1031
             {

@@ -237,6 +237,85 @@ public sealed class GroupCommitTests : ServerTest
         }
     }
 
+    [Fact]
+    public async Task After_a_batch_whose_commit_failed_no_pooled_connection_is_left_with_automatic_checkpoints_off()
+    {
+        // The writer's connection has SQLite's automatic checkpoint off (the checkpointer runs it
+        // beside the commits). A failed batch drops that connection; it must not go back to the
+        // pool that the server's other writers (the job store, imports) draw from, whose commits
+        // would then never checkpoint the log.
+        var failing = new FailingCommit();
+        App.With(failing);
+        var dossier = await ReceiveAsync(App, "birth-registration");
+        var taskId = OpenTask(dossier, "register")["id"]!.GetValue<string>();
+        var version = dossier["version"]!.GetValue<int>();
+        failing.DossierId = dossier["id"]!.GetValue<string>();
+
+        var failed = await CompleteRawAsync(App, Keys.Commune, taskId, "Done", version, "key-commit-fails");
+        failed.StatusCode.Should().Be(HttpStatusCode.InternalServerError, await failed.Content.ReadAsStringAsync());
+        failing.Failed.Should().BeTrue("the batch's COMMIT was made to fail");
+
+        // Opening more connections than the pool holds hands out every idle one.
+        var opened = new List<SqliteConnection>();
+        try
+        {
+            for (var i = 0; i < 64; i++)
+            {
+                var connection = new SqliteConnection(App.Store.ConnectionString);
+                opened.Add(connection);
+                await connection.OpenAsync();
+            }
+
+            foreach (var connection in opened)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA wal_autocheckpoint";
+                ((long)(await command.ExecuteScalarAsync())!).Should().Be(1000, "SQLite's default; only the writer's own connection turns it off");
+            }
+        }
+        finally
+        {
+            foreach (var connection in opened)
+            {
+                await connection.DisposeAsync();
+            }
+        }
+
+        // Nor is any context of EF's pool left with the writer's own connection string (every
+        // request it served would then open a connection of its own, never pooled). Held at once,
+        // the contexts drawn here are every one the pool keeps, and more.
+        var scopes = Enumerable.Range(0, 32).Select(_ => App.Services.CreateAsyncScope()).ToList();
+        try
+        {
+            foreach (var scope in scopes)
+            {
+                var db = scope.ServiceProvider.GetRequiredService<ProcessServerDbContext>();
+                db.Database.GetConnectionString().Should().Be(App.Store.ConnectionString);
+                db.Database.GetDbConnection().ConnectionString.Should().Be(App.Store.ConnectionString);
+            }
+        }
+        finally
+        {
+            foreach (var scope in scopes)
+            {
+                await scope.DisposeAsync();
+            }
+        }
+
+        // The write path goes on, on a new writer connection: the failed completion left nothing
+        // behind, and no request context is left holding the dropped writer's connection (every
+        // change that drew such a context from EF's pool failed with a 500).
+        var again = await CompleteRawAsync(App, Keys.Commune, taskId, "Done", version, "key-after-the-failure");
+        again.StatusCode.Should().Be(HttpStatusCode.OK, await again.Content.ReadAsStringAsync());
+        for (var i = 0; i < 4; i++)
+        {
+            var next = await ReceiveAsync(App, "birth-registration");
+            var completed = await CompleteRawAsync(App, Keys.Commune, OpenTask(next, "register")["id"]!.GetValue<string>(), "Done",
+                next["version"]!.GetValue<int>(), $"key-next-{i}");
+            completed.StatusCode.Should().Be(HttpStatusCode.OK, await completed.Content.ReadAsStringAsync());
+        }
+    }
+
     /// <summary>Whether a copy of the database file without its log holds the dossier; false also for a copy torn by a checkpoint in progress.</summary>
     private static async Task<bool> FileAloneHoldsAsync(string file, string dossierId)
     {
@@ -261,6 +340,40 @@ public sealed class GroupCommitTests : ServerTest
             {
                 File.Delete(leftover);
             }
+        }
+    }
+
+    /// <summary>Fails the COMMIT of the transaction that wrote a journal entry of <see cref="DossierId"/>, once.</summary>
+    private sealed class FailingCommit : DbCommandInterceptor, IDbTransactionInterceptor
+    {
+        private DbTransaction? _target;
+
+        public string? DossierId { get; set; }
+
+        public bool Failed { get; private set; }
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
+            InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            if (DossierId is { } id && command.CommandText.Contains("INSERT INTO \"Journal\"", StringComparison.Ordinal)
+                && command.Parameters.Cast<DbParameter>().Any(p => Equals(p.Value, id)))
+            {
+                _target = command.Transaction;
+            }
+
+            return ValueTask.FromResult(result);
+        }
+
+        public ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData,
+            InterceptionResult result, CancellationToken cancellationToken = default)
+        {
+            if (!Failed && _target is not null && ReferenceEquals(transaction, _target))
+            {
+                Failed = true;
+                throw new IOException("simulated failure of the batch's commit");
+            }
+
+            return ValueTask.FromResult(result);
         }
     }
 
