@@ -80,8 +80,8 @@ public static class WritePathQueries
     private sealed class Compiled
     {
         // Five columns, not the row's twenty-four: every completion reads this before the write
-        // path, and the whole row cost it a wider statement to prepare and seven instants parsed
-        // from text on SQLite, about a third of the read (BENCHMARKS.md).
+        // path, and the whole row cost it a wider statement to prepare and up to seven instants
+        // parsed from text on SQLite, over a quarter of the read (BENCHMARKS.md).
         public readonly Func<ProcessServerDbContext, string, CancellationToken, Task<TaskRef?>> TaskById =
             EF.CompileAsyncQuery((ProcessServerDbContext db, string id, CancellationToken _) =>
                 db.Tasks.Where(t => t.Id == id).Select(t => new TaskRef(t.Id, t.DossierId, t.ActivityId, t.Title, t.UnitCode)).SingleOrDefault());
