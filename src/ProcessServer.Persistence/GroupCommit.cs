@@ -3,7 +3,6 @@ using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace ProcessServer.Persistence;
 
@@ -30,7 +29,8 @@ namespace ProcessServer.Persistence;
 /// gate is open there) and already shares WAL flushes between transactions committing together,
 /// and several server processes write to one database, which one process's batch could not span.
 /// </summary>
-public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceScopeFactory scopes, ServerMetrics? metrics = null) : IAsyncDisposable
+public sealed class GroupCommit(StoreOptions options, WriteGate gate, DbContextOptions<ProcessServerDbContext> contextOptions, ServerMetrics? metrics = null)
+    : IAsyncDisposable
 {
     /// <summary>Most units of work one transaction takes; the rest wait for the next one.</summary>
     private const int MaxBatch = 256;
@@ -45,12 +45,11 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
 
     // The context that owns each batch's connection and transaction. Batches run one at a time and
     // it never tracks an entity, so one is kept, with its connection open, for every batch instead
-    // of a new scope, context and connection open per batch (with one clerk, that is one per
-    // change); it is replaced after a failed batch.
-    private AsyncServiceScope? _writerScope;
-
-    // The connection string the writer's context came with, given back to it when it is dropped.
-    private string? _pooledConnectionString;
+    // of a new context and connection open per batch (with one clerk, that is one per change); it
+    // is replaced after a failed batch. It is not drawn from EF's context pool: the pool took it
+    // back, when a failed batch dropped it, with its connection still open, and the next change
+    // that drew it could not lend it a batch's connection (a 500).
+    private ProcessServerDbContext? _writer;
 
     /// <summary>Units of work queued for the next batch (for monitoring and tests).</summary>
     public int Waiting => _queue.Count;
@@ -209,21 +208,19 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
     /// </summary>
     private async Task<ProcessServerDbContext> WriterAsync()
     {
-        if (_writerScope is { } kept)
+        if (_writer is { } kept)
         {
-            return kept.ServiceProvider.GetRequiredService<ProcessServerDbContext>();
+            return kept;
         }
 
-        var scope = scopes.CreateAsyncScope();
-        _writerScope = scope;
-        var writer = scope.ServiceProvider.GetRequiredService<ProcessServerDbContext>();
+        var writer = new ProcessServerDbContext(contextOptions);
+        _writer = writer;
         // A native connection of its own, never pooled, as the checkpointer's: the settings below
         // are the writer's alone. A pooled one went back to the pool when the writer was dropped
         // (after a failed batch) with the automatic checkpoint still off, and the next of the
         // server's other writers to draw it (the job store, imports) never checkpointed its commits.
         // Kept open, it gains nothing from the pool.
-        _pooledConnectionString = writer.Database.GetConnectionString();
-        writer.Database.SetConnectionString(new SqliteConnectionStringBuilder(_pooledConnectionString) { Pooling = false }.ToString());
+        writer.Database.SetConnectionString(new SqliteConnectionStringBuilder(options.ConnectionString) { Pooling = false }.ToString());
         await writer.Database.OpenConnectionAsync(CancellationToken.None);
         // The writer's commits never checkpoint the log themselves: the checkpointer does, beside them.
         // Its temporary storage is memory: every unit runs in a savepoint, whose sub-journal keeps
@@ -247,25 +244,15 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, IServiceSc
     /// <summary>Drops the kept writer context, so the next batch starts on a fresh one.</summary>
     private async ValueTask DropWriterAsync()
     {
-        if (_writerScope is { } scope)
+        if (_writer is { } writer)
         {
-            _writerScope = null;
+            _writer = null;
             try
             {
-                // The context goes back to EF's context pool when its scope ends, and the pool leaves
-                // open a connection the context was told to open: the next request to draw it found
-                // it open and could not lend it to a batch (a 500 for every change that context
-                // served). So it is closed here and given back the connection string it came with.
-                var writer = scope.ServiceProvider.GetRequiredService<ProcessServerDbContext>();
-                await writer.Database.CloseConnectionAsync();
-                if (_pooledConnectionString is { } pooled)
-                {
-                    writer.Database.SetConnectionString(pooled);
-                }
-
-                await scope.DisposeAsync();
+                // Its own context: disposing it closes the connection it owns, and nothing goes back to a pool.
+                await writer.DisposeAsync();
             }
-#pragma warning disable CA1031 // A context that cannot even be closed or disposed is dropped all the same; the batch's own failure is what callers hear.
+#pragma warning disable CA1031 // A context that cannot even be disposed is dropped all the same; the batch's own failure is what callers hear.
             catch (Exception)
 #pragma warning restore CA1031
             {
