@@ -244,16 +244,18 @@ public sealed class GroupCommitTests : ServerTest
         // beside the commits). A failed batch drops that connection; it must not go back to the
         // pool that the server's other writers (the job store, imports) draw from, whose commits
         // would then never checkpoint the log.
-        var failing = new FailingCommit();
-        App.With(failing);
+        var probe = new BatchProbe();
+        App.With(probe);
         var dossier = await ReceiveAsync(App, "birth-registration");
         var taskId = OpenTask(dossier, "register")["id"]!.GetValue<string>();
         var version = dossier["version"]!.GetValue<int>();
-        failing.DossierId = dossier["id"]!.GetValue<string>();
+        var dossierId = dossier["id"]!.GetValue<string>();
+        probe.Dossiers.Add(dossierId);
+        probe.FailCommitOf = dossierId;
 
         var failed = await CompleteRawAsync(App, Keys.Commune, taskId, "Done", version, "key-commit-fails");
         failed.StatusCode.Should().Be(HttpStatusCode.InternalServerError, await failed.Content.ReadAsStringAsync());
-        failing.Failed.Should().BeTrue("the batch's COMMIT was made to fail");
+        probe.CommitFailed.Should().BeTrue("the batch's COMMIT was made to fail");
 
         // Opening more connections than the pool holds hands out every idle one.
         var opened = new List<SqliteConnection>();
@@ -343,44 +345,10 @@ public sealed class GroupCommitTests : ServerTest
         }
     }
 
-    /// <summary>Fails the COMMIT of the transaction that wrote a journal entry of <see cref="DossierId"/>, once.</summary>
-    private sealed class FailingCommit : DbCommandInterceptor, IDbTransactionInterceptor
-    {
-        private DbTransaction? _target;
-
-        public string? DossierId { get; set; }
-
-        public bool Failed { get; private set; }
-
-        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(DbCommand command, CommandEventData eventData,
-            InterceptionResult<int> result, CancellationToken cancellationToken = default)
-        {
-            if (DossierId is { } id && command.CommandText.Contains("INSERT INTO \"Journal\"", StringComparison.Ordinal)
-                && command.Parameters.Cast<DbParameter>().Any(p => Equals(p.Value, id)))
-            {
-                _target = command.Transaction;
-            }
-
-            return ValueTask.FromResult(result);
-        }
-
-        public ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData,
-            InterceptionResult result, CancellationToken cancellationToken = default)
-        {
-            if (!Failed && _target is not null && ReferenceEquals(transaction, _target))
-            {
-                Failed = true;
-                throw new IOException("simulated failure of the batch's commit");
-            }
-
-            return ValueTask.FromResult(result);
-        }
-    }
-
     /// <summary>
     /// Watches the store's commands and commits: holds the first journal insert, fails the journal
     /// inserts of one dossier (as a store fault would), records on which transaction each dossier's
-    /// journal was written, and holds the commit of the transaction that wrote a given dossier.
+    /// journal was written, and holds or fails the commit of the transaction that wrote a given dossier.
     /// </summary>
     private sealed class BatchProbe : DbCommandInterceptor, IDbTransactionInterceptor
     {
@@ -396,6 +364,10 @@ public sealed class GroupCommitTests : ServerTest
         public string? FailDossier { get; set; }
 
         public string? HoldCommitOf { get; set; }
+
+        public string? FailCommitOf { get; set; }
+
+        public bool CommitFailed { get; private set; }
 
         public TaskCompletionSource Held { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -425,6 +397,13 @@ public sealed class GroupCommitTests : ServerTest
         public async ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData,
             InterceptionResult result, CancellationToken cancellationToken = default)
         {
+            if (FailCommitOf is { } failing && _journalTransactions.TryGetValue(failing, out var wrote) && ReferenceEquals(wrote, transaction))
+            {
+                FailCommitOf = null;
+                CommitFailed = true;
+                throw new IOException("simulated failure of the batch's commit");
+            }
+
             if (HoldCommitOf is { } id && _journalTransactions.TryGetValue(id, out var held) && ReferenceEquals(held, transaction))
             {
                 HoldCommitOf = null;
