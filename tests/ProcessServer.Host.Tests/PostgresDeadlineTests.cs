@@ -37,7 +37,11 @@ public sealed class PostgresDeadlineTests : IDisposable
             await Task.Delay(200);
         }
 
-        (await NotificationsAsync(id)).Should().HaveCount(2, "Quartz ran the sweep by itself once the clock passed both instants");
+        var firedByQuartz = await NotificationsAsync(id);
+        if (firedByQuartz.Count < 2)
+        {
+            firedByQuartz.Should().HaveCount(2, "Quartz ran the sweep by itself once the clock passed both instants ({0})", await SchedulerDiagnostics.DescribeAsync(_app, _work.Folder));
+        }
 
         _app.Dispose();
         _app = new ServerApp(_store, _work.Folder, _clock);

@@ -24,6 +24,10 @@ public static class DeadlineScheduling
     /// <summary>Trigger identity in the Quartz tables.</summary>
     public static readonly TriggerKey TriggerKey = new("deadline-sweep-every-interval", "process-server");
 
+    // Quartz refuses an idle wait under one second; thirty seconds is its default.
+    private static readonly TimeSpan MinimumIdleWait = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaximumIdleWait = TimeSpan.FromSeconds(30);
+
     /// <summary>Adds the sweeper, and Quartz unless <see cref="DeadlineOptions.Enabled"/> is off.</summary>
     public static WebApplicationBuilder AddDeadlines(this WebApplicationBuilder builder, StoreOptions store)
     {
@@ -49,7 +53,18 @@ public static class DeadlineScheduling
         builder.Services.Replace(ServiceDescriptor.Singleton(gate));
         builder.Services.AddQuartz(q =>
         {
-            q.ConfigureScheduler(s => s.InstanceName = options.SchedulerName);
+            q.ConfigureScheduler(s =>
+            {
+                s.InstanceName = options.SchedulerName;
+                // While the sweep runs its trigger is blocked (the job disallows concurrent runs), so
+                // Quartz's scheduler thread finds nothing to acquire and sleeps for its idle wait
+                // until the job's completion wakes it. Quartz's default idle wait is 30 s: a wake-up
+                // that goes astray (quartznet issues 130 and 396 are this pair: a serial job on a
+                // short interval) would leave every deadline up to 30 s late. Here the sleep is one
+                // sweep interval, within Quartz's bounds (at least 1 s; at most its default); the
+                // sweep trigger fires every interval anyway, so the scheduler rarely sleeps at all.
+                s.IdleWaitTime = TimeSpan.FromTicks(Math.Clamp(options.SweepInterval.Ticks, MinimumIdleWait.Ticks, MaximumIdleWait.Ticks));
+            });
             q.UsePersistentStore(persistent =>
             {
                 if (store.Provider == StoreProvider.Postgres)
