@@ -6,6 +6,7 @@ using ProcessServer.Engine.Time;
 using ProcessServer.Host.Features.Deadlines;
 using ProcessServer.Host.Tests.Support;
 using ProcessServer.Persistence.Entities;
+using Microsoft.Data.Sqlite;
 using static ProcessServer.Host.Tests.Support.ClerkApi;
 
 namespace ProcessServer.Host.Tests;
@@ -165,7 +166,7 @@ public sealed class DeadlineFiringTests : ServerTest
 
         if (fired.Count < 2)
         {
-            fired.Should().HaveCount(2, "Quartz runs the sweep by itself once the clock has passed both instants ({0})", await SchedulerDiagnostics.DescribeAsync(App, Database.Folder));
+            fired.Should().HaveCount(2, "Quartz runs the sweep by itself once the clock has passed both instants ({0})", await SchedulerDiagnostics.DescribeAsync(App));
         }
 
         fired.Select(n => n.Kind).Should().Equal(Deadlines.Warning, Deadlines.Overdue);
@@ -177,6 +178,56 @@ public sealed class DeadlineFiringTests : ServerTest
         // (1 s) after the last one, on the test's clock.
         var next = await store.Database.SqlQueryRaw<long>("SELECT NEXT_FIRE_TIME AS \"Value\" FROM QRTZ_TRIGGERS").SingleAsync();
         new DateTime(next, DateTimeKind.Utc).Should().BeCloseTo(dueAt.AddMinutes(1).AddSeconds(1), TimeSpan.FromSeconds(1));
+    }
+
+    [Fact]
+    public async Task A_scheduler_that_fails_to_start_is_started_again_and_then_fires_what_fell_due_by_itself()
+    {
+        var (_, dueAt) = CheckStepInstants();
+        var id = (await ReceiveAsync(App, "land-first-certificate"))["id"]!.GetValue<string>();
+        App.Dispose();
+
+        // Quartz checks its tables when it builds the scheduler; one that is missing fails the start
+        // as a store that does not answer would.
+        await using (var sqlite = new SqliteConnection($"Data Source={Database.DatabaseFile};Pooling=False"))
+        {
+            await sqlite.OpenAsync();
+            await using var rename = sqlite.CreateCommand();
+            rename.CommandText = "ALTER TABLE QRTZ_LOCKS RENAME TO QRTZ_LOCKS_AWAY";
+            await rename.ExecuteNonQueryAsync();
+        }
+
+        Restart();
+        (await GetAsync(App, id))["id"]!.GetValue<string>().Should().Be(id, "the server serves while its scheduler does not start");
+        var watch = Stopwatch.StartNew();
+        while (!App.Log.Problems.Any(line => line.Contains("did not start (attempt 1)", StringComparison.Ordinal)) && watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(100);
+        }
+
+        App.Log.Problems.Should().Contain(line => line.Contains("did not start (attempt 1)", StringComparison.Ordinal), "the failed start is logged as an error");
+        await using (var store = App.OpenStore())
+        {
+            await store.Database.ExecuteSqlRawAsync("ALTER TABLE QRTZ_LOCKS_AWAY RENAME TO QRTZ_LOCKS");
+        }
+
+        Clock.Set(dueAt.AddMinutes(1));
+        watch.Restart();
+        List<Notification> fired;
+        do
+        {
+            await Task.Delay(200);
+            fired = await NotificationsAsync(id);
+        }
+        while (fired.Count < 2 && watch.Elapsed < TimeSpan.FromSeconds(30));
+
+        if (fired.Count < 2)
+        {
+            fired.Should().HaveCount(2, "the scheduler, started at a later try, sweeps by itself ({0})", await SchedulerDiagnostics.DescribeAsync(App));
+        }
+
+        fired.Select(n => n.Kind).Should().Equal(Deadlines.Warning, Deadlines.Overdue);
+        App.Log.Problems.Should().Contain(line => line.Contains("started at attempt", StringComparison.Ordinal), "the start that worked is logged too");
     }
 
     private async Task<SweepResult> SweepAsync()

@@ -40,7 +40,7 @@ public sealed class PostgresDeadlineTests : IDisposable
         var firedByQuartz = await NotificationsAsync(id);
         if (firedByQuartz.Count < 2)
         {
-            firedByQuartz.Should().HaveCount(2, "Quartz ran the sweep by itself once the clock passed both instants ({0})", await SchedulerDiagnostics.DescribeAsync(_app, _work.Folder));
+            firedByQuartz.Should().HaveCount(2, "Quartz ran the sweep by itself once the clock passed both instants ({0})", await SchedulerDiagnostics.DescribeAsync(_app));
         }
 
         _app.Dispose();

@@ -12,7 +12,7 @@ namespace ProcessServer.Host.Tests.Support;
 /// </summary>
 public static class SchedulerDiagnostics
 {
-    public static async Task<string> DescribeAsync(ServerApp app, string workFolder)
+    public static async Task<string> DescribeAsync(ServerApp app)
     {
         var text = new StringBuilder();
         try
@@ -32,29 +32,9 @@ public static class SchedulerDiagnostics
             text.Append("the trigger could not be read: ").Append(ex.Message);
         }
 
-        var logs = Path.Combine(workFolder, "logs");
-        var problems = Directory.Exists(logs)
-            ? Directory.GetFiles(logs, "processserver-*.json")
-                .SelectMany(ReadShared)
-                .Where(line => line.Contains("\"Level\":\"Warning\"", StringComparison.Ordinal) || line.Contains("\"Level\":\"Error\"", StringComparison.Ordinal))
-                .TakeLast(20)
-                .ToList()
-            : [];
-        text.AppendLine().Append("server warnings and errors: ").Append(problems.Count == 0 ? "none" : Environment.NewLine + string.Join(Environment.NewLine, problems));
+        var problems = app.Log.Problems;
+        text.AppendLine().Append("server warnings and errors: ")
+            .Append(problems.Count == 0 ? "none" : Environment.NewLine + string.Join(Environment.NewLine, problems.TakeLast(20)));
         return text.ToString();
-    }
-
-    private static IEnumerable<string> ReadShared(string path)
-    {
-        // The server still has the file open for writing.
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        var lines = new List<string>();
-        while (reader.ReadLine() is { } line)
-        {
-            lines.Add(line);
-        }
-
-        return lines;
     }
 }

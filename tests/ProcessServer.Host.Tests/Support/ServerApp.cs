@@ -51,6 +51,9 @@ public sealed class ServerApp : WebApplicationFactory<Program>
 
     public ManualClock Clock { get; }
 
+    /// <summary>The warnings and errors this server logged.</summary>
+    public CapturedLog Log { get; } = new();
+
     /// <summary>Adds an EF interceptor (before the first request).</summary>
     public ServerApp With(IInterceptor interceptor)
     {
@@ -96,6 +99,7 @@ public sealed class ServerApp : WebApplicationFactory<Program>
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
+            services.AddSingleton<Serilog.Core.ILogEventSink>(Log);
             foreach (var configure in _services)
             {
                 configure(services);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Quartz;
 
 namespace ProcessServer.Host.Features.Deadlines;
@@ -14,12 +15,20 @@ namespace ProcessServer.Host.Features.Deadlines;
 /// fell due meanwhile fires on the first run.
 /// </remarks>
 public sealed partial class DeadlineSchedulerHost(
-    ISchedulerFactory schedulers,
+    IServiceProvider services,
+    ISchedulerRuntime runtime,
+    IOptions<DeadlineOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<DeadlineSchedulerHost> logger) : IHostedService, IDisposable
 {
     /// <summary>How long stopping waits for a running sweep.</summary>
     public static readonly TimeSpan ShutdownWait = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long after a failed start the scheduler is started again; the wait doubles with each failure.</summary>
+    public static readonly TimeSpan FirstRetryWait = TimeSpan.FromSeconds(1);
+
+    /// <summary>The longest wait between two tries to start the scheduler.</summary>
+    public static readonly TimeSpan LastRetryWait = TimeSpan.FromMinutes(1);
 
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _sync = new();
@@ -126,26 +135,59 @@ public sealed partial class DeadlineSchedulerHost(
 
     private async Task StartSchedulerAsync()
     {
-        try
+        // A store that does not answer at start-up (PostgreSQL restarting as the servers come up, a
+        // lock held a moment too long) must not leave deadlines unfired until someone restarts the
+        // server: starting is tried again, less often the longer it fails, until it works or the
+        // server stops. The sweep catches up on whatever fell due meanwhile.
+        var wait = FirstRetryWait;
+        for (var attempt = 1; ; attempt++)
         {
-            _scheduler = await schedulers.GetScheduler(_stopping.Token);
-            await _scheduler.Start(_stopping.Token);
-        }
-        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
-        {
-            // Stopped while starting.
-        }
-#pragma warning disable CA1031 // A scheduler that cannot start must not take the server down; it is logged.
-        catch (Exception ex)
+            try
+            {
+                // Quartz takes a scheduler that failed while being built or started as shut down,
+                // and its factory refuses to hand it out again: a later try builds a new one from
+                // the same registration (and shuts down whatever the failed one left running).
+                _scheduler = attempt == 1
+                    ? await services.GetRequiredKeyedService<ISchedulerFactory>(options.Value.SchedulerName).GetScheduler(_stopping.Token)
+                    : await runtime.Restart(options.Value.SchedulerName, new SchedulerRestartOptions { Start = false, DrainTimeout = ShutdownWait }, _stopping.Token);
+                await _scheduler.Start(_stopping.Token);
+                if (attempt > 1)
+                {
+                    LogStartedAfterRetries(logger, attempt);
+                }
+
+                return;
+            }
+            catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+            {
+                return;
+            }
+#pragma warning disable CA1031 // A scheduler that cannot start must not take the server down; it is logged and tried again.
+            catch (Exception ex)
 #pragma warning restore CA1031
-        {
-            LogStartFailed(logger, ex);
+            {
+                LogStartFailed(logger, ex, attempt, wait.TotalSeconds);
+            }
+
+            try
+            {
+                await Task.Delay(wait, _stopping.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            wait = wait * 2 < LastRetryWait ? wait * 2 : LastRetryWait;
         }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The deadline scheduler (Quartz) did not stop within {Seconds} s (its store does not answer); the server stops without it. Deadlines due meanwhile fire on the next start")]
     private static partial void LogAbandoned(ILogger logger, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The deadline scheduler (Quartz) did not start; deadlines will not fire until the server restarts")]
-    private static partial void LogStartFailed(ILogger logger, Exception exception);
+    [LoggerMessage(Level = LogLevel.Error, Message = "The deadline scheduler (Quartz) did not start (attempt {Attempt}); deadlines do not fire until it does. Trying again in {Seconds} s")]
+    private static partial void LogStartFailed(ILogger logger, Exception exception, int attempt, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The deadline scheduler (Quartz) started at attempt {Attempt}; deadlines due meanwhile fire on its first sweep")]
+    private static partial void LogStartedAfterRetries(ILogger logger, int attempt);
 }

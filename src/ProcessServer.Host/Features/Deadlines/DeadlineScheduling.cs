@@ -51,11 +51,13 @@ public static class DeadlineScheduling
         var gate = new WriteGate(store, metrics);
         builder.Services.Replace(ServiceDescriptor.Singleton(metrics));
         builder.Services.Replace(ServiceDescriptor.Singleton(gate));
-        builder.Services.AddQuartz(q =>
+        // Registered under its name (its SCHED_NAME): Quartz can build a named scheduler again from
+        // its registration (ISchedulerRuntime.Restart), which DeadlineSchedulerHost does when a start
+        // fails; an unnamed one it cannot.
+        builder.Services.AddQuartz(options.SchedulerName, q =>
         {
             q.ConfigureScheduler(s =>
             {
-                s.InstanceName = options.SchedulerName;
                 // While the sweep runs its trigger is blocked (the job disallows concurrent runs), so
                 // Quartz's scheduler thread finds nothing to acquire and sleeps for its idle wait
                 // until the job's completion wakes it. Quartz's default idle wait is 30 s: a wake-up
