@@ -55,6 +55,28 @@ public sealed class AccessTests : ServerTest
         (await GetAsync(App, d["id"]!.GetValue<string>()))["version"]!.GetValue<int>().Should().Be(1);
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_clerk_of_another_unit_sending_an_old_version_is_told_the_task_is_not_theirs_not_that_the_dossier_changed(bool afterRestart)
+    {
+        var d = await ReceiveAsync(App, "birth-registration");
+        var task = OpenTask(d, "register")["id"]!.GetValue<string>();
+        await CompleteRawAsync(App, Keys.Commune, task, "Done", 1, Guid.NewGuid().ToString());
+        d = await GetAsync(App, d["id"]!.GetValue<string>());
+        var next = d["currentTasks"]!.AsArray().Single()!;
+        if (afterRestart)
+        {
+            // The server then knows the task's dossier only by reading the task.
+            Restart();
+        }
+
+        var response = await CompleteRawAsync(App, Keys.Tax, next["id"]!.GetValue<string>(), "Done", 1, Guid.NewGuid().ToString());
+
+        response.StatusCode.Should().Be(HttpStatusCode.Forbidden, await response.Content.ReadAsStringAsync());
+        (await response.Content.ReadAsStringAsync()).Should().Contain(next["unitCode"]!.GetValue<string>());
+    }
+
     [Fact]
     public async Task A_clerk_cannot_read_a_dossier_that_never_reached_their_unit()
     {

@@ -80,6 +80,7 @@ public static class ServerSetup
         builder.Services.AddScoped<DossierMigrationService>();
         builder.Services.AddScoped<DossierTransitions>();
         builder.Services.AddSingleton<JournalCache>();
+        builder.Services.AddSingleton<TaskDossiers>();
         builder.Services.AddScoped<ReceiveDossierHandler>();
         builder.Services.AddScoped<CompleteTaskHandler>();
         builder.Services.AddScoped<ApologyHandler>();

@@ -49,6 +49,13 @@ public sealed record TransitionCall(string DossierRef, Caller Caller, int? Expec
     /// reads the dossier by id or receipt code as for any other call.
     /// </summary>
     public bool RefIsDossierId { get; init; }
+
+    /// <summary>
+    /// Checks run first on the write path, before the Idempotency-Key and the dossier's version,
+    /// on what they read there (a completion's task, when its dossier was known without reading
+    /// it): a refusal, or the unit the caller acts for when <see cref="ActedFor"/> is not set.
+    /// </summary>
+    public Func<ProcessServerDbContext, CancellationToken, Task<(Refusal? Refusal, string? ActedFor)>>? CheckFirst { get; init; }
 }
 
 /// <summary>Everything a handler decides on, read on the write path (<see cref="GroupCommit"/>).</summary>
@@ -142,13 +149,17 @@ public sealed class DossierTransitions(
     OutboxStaging outbox,
     OutboxSignal outboxSignal,
     ServerMetrics metrics,
-    JournalCache journals)
+    JournalCache journals,
+    TaskDossiers taskDossiers)
 {
     /// <summary>Status code stored with the answer of an accepted change to an existing dossier.</summary>
     internal const int AnswerOk = 200;
 
     /// <summary>Status code stored with the answer of a receipt.</summary>
     internal const int AnswerCreated = 201;
+
+    /// <summary>The dossier of a task a change committed by this process left open, when still kept; null otherwise (read the task).</summary>
+    internal string? DossierOfTask(string taskId) => taskDossiers.Find(taskId);
 
     /// <summary>Runs a state change of an existing dossier.</summary>
     /// <param name="call">Which dossier, who asks, the version decided on and the Idempotency-Key.</param>
@@ -222,7 +233,8 @@ public sealed class DossierTransitions(
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            if (await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } first)
+            // With checks to make on the write path first, a replay is answered only after them there.
+            if (call.CheckFirst is null && await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } first)
             {
                 return (first, null);
             }
@@ -249,6 +261,19 @@ public sealed class DossierTransitions(
         (string Id, KeptJournal Journal)? early,
         CancellationToken cancellationToken)
     {
+        var actedFor = call.ActedFor;
+        if (call.CheckFirst is { } check)
+        {
+            var (refused, checkedFor) = await check(db, cancellationToken);
+            if (refused is not null)
+            {
+                db.ChangeTracker.Clear();
+                return (TransitionOutcome.Refused(refused), null);
+            }
+
+            actedFor ??= checkedFor;
+        }
+
         // Again on the write path: a duplicate that waited here while the first request was being
         // written must get the first answer, not "the dossier changed meanwhile".
         if (await ReplayAsync(call.Caller, call.Idempotency, cancellationToken) is { } replay)
@@ -296,7 +321,7 @@ public sealed class DossierTransitions(
             now,
             call.Caller,
             db,
-            call.Caller.ActingFor(call.ActedFor))
+            call.Caller.ActingFor(actedFor))
         {
             OccurredAt = when!.At,
             EntryMode = when.EntryMode,
@@ -334,7 +359,7 @@ public sealed class DossierTransitions(
 
         return (TransitionOutcome.Accepted(answer), () =>
         {
-            Remember(dossier, answer);
+            Remember(dossier, answer, decision.Result?.State.Tasks);
             if (messages > 0)
             {
                 outboxSignal.Notify();
@@ -405,8 +430,14 @@ public sealed class DossierTransitions(
     /// </summary>
     /// <param name="dossier">The dossier as written (its version is the one committed).</param>
     /// <param name="answer">The change's answer.</param>
-    internal void Remember(Dossier dossier, TransitionAnswer answer)
+    /// <param name="openTasks">The tasks the change left open, when it ran the engine: their dossier is kept (<see cref="TaskDossiers"/>).</param>
+    internal void Remember(Dossier dossier, TransitionAnswer answer, IEnumerable<PendingTask>? openTasks = null)
     {
+        if (openTasks is not null)
+        {
+            taskDossiers.Keep(dossier.Id, openTasks);
+        }
+
         if (answer.Built is { } body)
         {
             journals.Keep(dossier.Id, KeptJournal.Of(body.Entries).WholeAt(dossier.Version));

@@ -171,7 +171,7 @@ public sealed partial class ReceiveDossierHandler(
 
                 return (TransitionOutcome.Accepted(answer with { LookupSecret = secret }), () =>
                 {
-                    transitions.Remember(dossier, answer);
+                    transitions.Remember(dossier, answer, result.State.Tasks);
                     if (messages > 0)
                     {
                         outboxSignal.Notify();
