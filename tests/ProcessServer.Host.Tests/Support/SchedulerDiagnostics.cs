@@ -37,4 +37,29 @@ public static class SchedulerDiagnostics
             .Append(problems.Count == 0 ? "none" : Environment.NewLine + string.Join(Environment.NewLine, problems.TakeLast(20)));
         return text.ToString();
     }
+
+    /// <summary>
+    /// Waits until Quartz has run its first sweep (the one at start) to the end. A test that moves its
+    /// hand-held clock while that sweep still runs would see the next sweep set one interval after the
+    /// new time, on a clock that then stands still: it would never come.
+    /// </summary>
+    public static async Task FirstSweepDoneAsync(ServerApp app)
+    {
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        while (watch.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await using var store = app.OpenStore();
+            var done = await store.Database.SqlQueryRaw<int>(
+                "SELECT COUNT(*) AS \"Value\" FROM QRTZ_TRIGGERS WHERE PREV_FIRE_TIME IS NOT NULL AND PREV_FIRE_TIME > 0 AND TRIGGER_STATE IN ('WAITING', 'ACQUIRED')")
+                .SingleAsync();
+            if (done > 0)
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Quartz did not finish its first sweep within 30 s: {await DescribeAsync(app)}");
+    }
 }
