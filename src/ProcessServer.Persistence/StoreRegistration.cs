@@ -1,6 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -118,6 +120,11 @@ public static class StoreRegistration
             await db.Database.ExecuteSqlRawAsync(TakeStartLock, cancellationToken);
             try
             {
+                // Npgsql's history repository finds out that the history table is missing by querying
+                // it, and EF logs that failed query as an error on every new database (npgsql/efcore.pg#3407):
+                // an operator's first start showed a red line for nothing. EF's own script creates the
+                // table first if it is missing (the same one Migrate runs), so the query finds it empty.
+                await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
                 await db.Database.MigrateAsync(cancellationToken);
                 await seed(cancellationToken);
             }
