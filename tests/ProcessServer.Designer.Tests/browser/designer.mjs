@@ -248,7 +248,19 @@ async function rowAction(rowText, item, confirm, answers) {
   // Handled here so that a failed click below is reported, not the wait it leaves behind.
   answer.catch(() => {});
   await menuItem.click();
-  await page.locator('.mud-dialog button', { hasText: confirm }).click();
+  // The confirmation can be lost the same way: clicked while the dialog was still opening, the
+  // button did nothing and the dialog stayed open (seen once in CI: no request within two minutes).
+  // The dialog closes as soon as its button acts, so it is clicked again only while it stays open.
+  const confirmButton = page.locator('.mud-dialog button', { hasText: confirm });
+  await again(async (wait) => {
+    if (!(await confirmButton.isVisible())) {
+      return true;
+    }
+
+    await confirmButton.click({ timeout: wait });
+    await confirmButton.waitFor({ state: 'detached', timeout: Math.min(wait, 3000) }).catch(() => {});
+    return !(await confirmButton.isVisible());
+  }, `the dialog's '${confirm}' button did not act`);
   return (await answer).status();
 }
 
