@@ -43,6 +43,12 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, DbContextO
     private readonly WalCheckpointer? _checkpointer = options.Provider == StoreProvider.Sqlite ? new WalCheckpointer(options.ConnectionString, metrics) : null;
     private int _writing;
 
+    // See RowsEpoch. The SQLite data version is that of the kept writer's connection (each
+    // connection counts its own), null until its first batch reads it.
+    private long _epoch;
+    private long? _dataVersion;
+    private SqliteCommand? _dataVersionCommand;
+
     // The context that owns each batch's connection and transaction. Batches run one at a time and
     // it never tracks an entity, so one is kept, with its connection open, for every batch instead
     // of a new context and connection open per batch (with one clerk, that is one per change); it
@@ -53,6 +59,20 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, DbContextO
 
     /// <summary>Units of work queued for the next batch (for monitoring and tests).</summary>
     public int Waiting => _queue.Count;
+
+    /// <summary>
+    /// On SQLite, a number that stays the same for as long as nothing but this process's batches
+    /// has written the store; null on PostgreSQL, where other processes write at any time. Rows
+    /// known from a batch's own writes, kept with the epoch they were written in, are still what
+    /// the store holds while the epoch has not moved, so a later unit may use them instead of
+    /// reading them again. It moves when a batch finds that another connection committed since the
+    /// writer's last batch (SQLite's <c>PRAGMA data_version</c>, read right after the batch's
+    /// BEGIN IMMEDIATE, which then keeps every other writer out until its COMMIT): the deadline
+    /// sweep, the outbox sender, the job store, imports, another process on the same file. It
+    /// also moves when the writer's connection is replaced after a failed batch. Read it only
+    /// from inside a unit of work: between batches it can be about to move.
+    /// </summary>
+    public long? RowsEpoch => _grouped ? Interlocked.Read(ref _epoch) : null;
 
     /// <summary>
     /// Runs <paramref name="work"/> on <paramref name="db"/> in a transaction and returns what it
@@ -176,6 +196,7 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, DbContextO
             await using var transaction = await writer.Database.BeginTransactionAsync(CancellationToken.None);
             var connection = writer.Database.GetDbConnection();
             var dbTransaction = transaction.GetDbTransaction();
+            await ReadDataVersionAsync((SqliteConnection)connection, (SqliteTransaction)dbTransaction);
             for (var i = 0; i < batch.Count; i++)
             {
                 await RunOneAsync(batch[i], Savepoints[i], connection, dbTransaction, transaction);
@@ -231,6 +252,24 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, DbContextO
         return writer;
     }
 
+    /// <summary>
+    /// Moves <see cref="RowsEpoch"/> when another connection committed since the last batch. The
+    /// pragma counts only other connections' commits, not the writer's own, nor the checkpointer's
+    /// PASSIVE checkpoints (they move no row). Inside the batch's BEGIN IMMEDIATE it reads the
+    /// snapshot the batch works on, and nobody else can commit before the batch does.
+    /// </summary>
+    private async Task ReadDataVersionAsync(SqliteConnection connection, SqliteTransaction transaction)
+    {
+        var command = _dataVersionCommand ??= new SqliteCommand("PRAGMA data_version;", connection);
+        command.Transaction = transaction;
+        var seen = Convert.ToInt64(await command.ExecuteScalarAsync(CancellationToken.None), System.Globalization.CultureInfo.InvariantCulture);
+        if (seen != _dataVersion)
+        {
+            _dataVersion = seen;
+            Interlocked.Increment(ref _epoch);
+        }
+    }
+
     /// <summary>Disposes the kept writer context and stops the checkpointer (at shutdown).</summary>
     public async ValueTask DisposeAsync()
     {
@@ -244,6 +283,16 @@ public sealed class GroupCommit(StoreOptions options, WriteGate gate, DbContextO
     /// <summary>Drops the kept writer context, so the next batch starts on a fresh one.</summary>
     private async ValueTask DropWriterAsync()
     {
+        // A new connection counts data versions of its own, and a failed batch may have left
+        // anything behind: rows kept so far are read again.
+        _dataVersion = null;
+        Interlocked.Increment(ref _epoch);
+        if (_dataVersionCommand is { } dataVersion)
+        {
+            _dataVersionCommand = null;
+            await dataVersion.DisposeAsync();
+        }
+
         if (_writer is { } writer)
         {
             _writer = null;

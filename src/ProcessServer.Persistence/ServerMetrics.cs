@@ -25,6 +25,7 @@ public sealed class ServerMetrics : IDisposable
     private readonly Histogram<int> _batchSize;
     private readonly Histogram<double> _batchDuration;
     private readonly Histogram<double> _checkpointDuration;
+    private readonly Counter<long> _keptRows;
     private int _backlogObserved;
 
     /// <summary>Creates the instruments.</summary>
@@ -49,6 +50,9 @@ public sealed class ServerMetrics : IDisposable
             "Time one group-commit batch holds the write path: its units one after the other, then the durable commit.");
         _checkpointDuration = _meter.CreateHistogram<double>("processserver.sqlite.checkpoint.duration", "s",
             "Time one checkpoint took to copy the SQLite write-ahead log into the database file, off the commit path.");
+        _keptRows = _meter.CreateCounter<long>("processserver.kept_rows", "{transition}",
+            "Accepted state changes of existing dossiers on SQLite by where their rows came from: kept (as this process's last change of the dossier "
+            + "wrote them, not read again) or read; and stale: kept rows found changed, or refused on, so decided again on rows read.");
     }
 
     /// <summary>
@@ -80,6 +84,9 @@ public sealed class ServerMetrics : IDisposable
         _batchSize.Record(units);
         _batchDuration.Record(duration.TotalSeconds);
     }
+
+    /// <summary>Records where an accepted state change took its dossier's rows from (kept or read), or that kept rows were stale.</summary>
+    public void KeptRows(string source) => _keptRows.Add(1, new KeyValuePair<string, object?>("source", source));
 
     /// <summary>Records a checkpoint of the SQLite write-ahead log run beside the group commit.</summary>
     public void Checkpointed(TimeSpan duration) => _checkpointDuration.Record(duration.TotalSeconds);

@@ -81,6 +81,7 @@ public static class ServerSetup
         builder.Services.AddScoped<DossierTransitions>();
         builder.Services.AddSingleton<JournalCache>();
         builder.Services.AddSingleton<TaskDossiers>();
+        builder.Services.AddSingleton<DossierRows>();
         builder.Services.AddScoped<ReceiveDossierHandler>();
         builder.Services.AddScoped<CompleteTaskHandler>();
         builder.Services.AddScoped<ApologyHandler>();

@@ -55,7 +55,7 @@ public sealed record TransitionCall(string DossierRef, Caller Caller, int? Expec
     /// on what they read there (a completion's task, when its dossier was known without reading
     /// it): a refusal, or the unit the caller acts for when <see cref="ActedFor"/> is not set.
     /// </summary>
-    public Func<ProcessServerDbContext, CancellationToken, Task<(Refusal? Refusal, string? ActedFor)>>? CheckFirst { get; init; }
+    public Func<WritePathTasks, CancellationToken, Task<(Refusal? Refusal, string? ActedFor)>>? CheckFirst { get; init; }
 }
 
 /// <summary>Everything a handler decides on, read on the write path (<see cref="GroupCommit"/>).</summary>
@@ -150,7 +150,8 @@ public sealed class DossierTransitions(
     OutboxSignal outboxSignal,
     ServerMetrics metrics,
     JournalCache journals,
-    TaskDossiers taskDossiers)
+    TaskDossiers taskDossiers,
+    DossierRows dossierRows)
 {
     /// <summary>Status code stored with the answer of an accepted change to an existing dossier.</summary>
     internal const int AnswerOk = 200;
@@ -261,10 +262,53 @@ public sealed class DossierTransitions(
         (string Id, KeptJournal Journal)? early,
         CancellationToken cancellationToken)
     {
+        var epoch = groupCommit.RowsEpoch;
+        if (call.RefIsDossierId && epoch is { } current && dossierRows.Find(call.DossierRef, current) is { } kept)
+        {
+            var (outcome, committed) = await DecideAndSaveOnceAsync(call, decide, early, epoch, kept, cancellationToken);
+            if (outcome is { Succeeded: true })
+            {
+                if (outcome.Kind == "accepted")
+                {
+                    metrics.KeptRows("kept");
+                }
+
+                return (outcome, committed);
+            }
+
+            metrics.KeptRows("stale");
+
+            // A refusal, or a write that found the rows changed: decided again on the rows as
+            // stored, so nobody is ever refused or overwritten on the strength of kept rows.
+            db.ChangeTracker.Clear();
+            dossierRows.Forget(call.DossierRef);
+        }
+
+        var (read, afterRead) = await DecideAndSaveOnceAsync(call, decide, early, epoch, null, cancellationToken);
+        if (epoch is not null && read!.Kind == "accepted")
+        {
+            metrics.KeptRows("read");
+        }
+
+        return (read!, afterRead);
+    }
+
+    /// <summary>
+    /// <see cref="DecideAndSaveAsync"/> on the dossier's rows as <paramref name="kept"/>, or as read
+    /// when that is null. On kept rows a write that finds them changed returns no outcome at all.
+    /// </summary>
+    private async Task<(TransitionOutcome? Outcome, Action? Committed)> DecideAndSaveOnceAsync(
+        TransitionCall call,
+        Func<TransitionInput, CancellationToken, Task<TransitionDecision>> decide,
+        (string Id, KeptJournal Journal)? early,
+        long? epoch,
+        KeptRows? kept,
+        CancellationToken cancellationToken)
+    {
         var actedFor = call.ActedFor;
         if (call.CheckFirst is { } check)
         {
-            var (refused, checkedFor) = await check(db, cancellationToken);
+            var (refused, checkedFor) = await check(new WritePathTasks(db, kept), cancellationToken);
             if (refused is not null)
             {
                 db.ChangeTracker.Clear();
@@ -281,7 +325,8 @@ public sealed class DossierTransitions(
             return (replay, null);
         }
 
-        var dossier = await WritePathQueries.DossierByRef(db, call.DossierRef, cancellationToken);
+        var attached = kept?.AttachTo(db);
+        var dossier = attached is { } rows0 ? rows0.Dossier : await WritePathQueries.DossierByRef(db, call.DossierRef, cancellationToken);
         if (dossier is null)
         {
             return (TransitionOutcome.Refused(new Refusal(RefusalKind.NotFound, "Dossier not found", $"No dossier has id or receipt code '{call.DossierRef}'.")), null);
@@ -296,15 +341,17 @@ public sealed class DossierTransitions(
         var readVersion = dossier.Version;
         var previousNationalCode = dossier.NationalStatusCode;
         var now = clock.GetUtcNow().UtcDateTime;
-        var kept = early is { } read && read.Id == dossier.Id ? read.Journal : KeptJournal.Empty;
-        if (!kept.IsWholeAt(dossier.Version))
+        var journal = early is { } read && read.Id == dossier.Id ? read.Journal : KeptJournal.Empty;
+        if (!journal.IsWholeAt(dossier.Version))
         {
             // Entries written after the kept ones (by another server process, say) are read here.
             // Not kept back into the cache: this runs inside the write transaction.
-            kept = kept.Extend(await SerializedJournalAfterAsync(dossier.Id, kept.Mark.LastSequence, cancellationToken));
+            journal = journal.Extend(await SerializedJournalAfterAsync(dossier.Id, journal.Mark.LastSequence, cancellationToken));
         }
 
-        var rows = await DossierWriter.LoadRowsAsync(db, dossier.Id, kept.Mark, cancellationToken);
+        var rows = attached is { } known
+            ? new TransitionRows(known.OpenTasks, known.Deadlines, journal.Mark)
+            : await DossierWriter.LoadRowsAsync(db, dossier.Id, journal.Mark, cancellationToken);
         var (when, late) = lateEntries.Resolve(call.OccurredAt, call.Caller, now, rows.LastTimestamp);
         if (late is not null)
         {
@@ -348,18 +395,32 @@ public sealed class DossierTransitions(
             : decision.CustomStage!(input);
         Recorded(added, call.Caller, input.EntryMode);
         var messages = outbox.Stage(db, new StagedChange(dossier, previousNationalCode, added, input.Workflow, call.Caller.Name, now));
-        var answer = await AnswerAsync(dossier, kept.Entries, added, created: false, location: null, now, cancellationToken,
+        var answer = await AnswerAsync(dossier, journal.Entries, added, created: false, location: null, now, cancellationToken,
             decision.Result?.State);
         StageAnswer(call.Caller, call.Idempotency, answer, now);
 
-        if (await CommitAsync(call.Caller, call.Idempotency, dossier.Id, readVersion, cancellationToken) is { } lost)
+        if (kept is not null)
+        {
+            try
+            {
+                await ChangeWriter.SaveAsync(db, cancellationToken);
+            }
+            catch (DbUpdateException)
+            {
+                // The rows were not as kept (or a duplicate key): nothing of this attempt was written.
+                return (null, null);
+            }
+        }
+        else if (await CommitAsync(call.Caller, call.Idempotency, dossier.Id, readVersion, cancellationToken) is { } lost)
         {
             return (lost, null);
         }
 
+        // Only an engine change is known to leave exactly the rows KeptRows.Of finds tracked.
+        var written = decision.Result is not null ? WrittenRows(dossier, epoch) : null;
         return (TransitionOutcome.Accepted(answer), () =>
         {
-            Remember(dossier, answer, decision.Result?.State.Tasks);
+            Remember(dossier, answer, decision.Result?.State.Tasks, written);
             if (messages > 0)
             {
                 outboxSignal.Notify();
@@ -431,8 +492,18 @@ public sealed class DossierTransitions(
     /// <param name="dossier">The dossier as written (its version is the one committed).</param>
     /// <param name="answer">The change's answer.</param>
     /// <param name="openTasks">The tasks the change left open, when it ran the engine: their dossier is kept (<see cref="TaskDossiers"/>).</param>
-    internal void Remember(Dossier dossier, TransitionAnswer answer, IEnumerable<PendingTask>? openTasks = null)
+    /// <param name="rows">The dossier's rows as the change wrote them, to be kept (<see cref="DossierRows"/>); when null, any kept before are forgotten.</param>
+    internal void Remember(Dossier dossier, TransitionAnswer answer, IEnumerable<PendingTask>? openTasks = null, KeptRows? rows = null)
     {
+        if (rows is not null)
+        {
+            dossierRows.Keep(rows, groupCommit.RowsEpoch);
+        }
+        else
+        {
+            dossierRows.Forget(dossier.Id);
+        }
+
         if (openTasks is not null)
         {
             taskDossiers.Keep(dossier.Id, openTasks);
@@ -443,6 +514,14 @@ public sealed class DossierTransitions(
             journals.Keep(dossier.Id, KeptJournal.Of(body.Entries).WholeAt(dossier.Version));
         }
     }
+
+    /// <summary>
+    /// The rows of <paramref name="dossier"/> as the change just saved on this scope's context wrote
+    /// them, to be kept once durable (<see cref="Remember"/>); null on PostgreSQL. Call it on the
+    /// write path only, right after the save.
+    /// </summary>
+    internal KeptRows? WrittenRows(Dossier dossier, long? epoch = null) =>
+        (epoch ?? groupCommit.RowsEpoch) is { } writtenIn ? KeptRows.Of(db, dossier, writtenIn) : null;
 
     /// <summary>A dossier's journal entries up to <paramref name="lastSequence"/> as views write them: the kept ones when they reach that far, else read.</summary>
     private async Task<IReadOnlyList<byte[]>> JournalUpToAsync(string dossierId, int lastSequence, CancellationToken cancellationToken)

@@ -77,6 +77,9 @@ public sealed class Dossier
 
     /// <summary>Hash of the look-up secret printed on the receipt; the secret itself is never stored.</summary>
     public string? LookupSecretHash { get; set; }
+
+    /// <summary>An untracked copy of the row's values. Every property is a string or a value, so the copy shares nothing with this row.</summary>
+    public Dossier Copy() => (Dossier)MemberwiseClone();
 }
 
 /// <summary>A task (step execution). Pending rows are the inbox; closed rows stay for reports.</summary>
@@ -124,6 +127,9 @@ public sealed class DossierTask
 
     /// <summary>The holder's follow-up date, UTC.</summary>
     public DateTime? FollowUpAt { get; set; }
+
+    /// <summary>An untracked copy of the row's values. Every property is a string or a value, so the copy shares nothing with this row.</summary>
+    public DossierTask Copy() => (DossierTask)MemberwiseClone();
 }
 
 /// <summary>Task row statuses.</summary>
@@ -334,6 +340,9 @@ public sealed class Deadline
     public DateTime FireAt { get; set; }
     public required string Status { get; set; }
     public DateTime? FiredAt { get; set; }
+
+    /// <summary>An untracked copy of the row's values. Every property is a string or a value, so the copy shares nothing with this row.</summary>
+    public Deadline Copy() => (Deadline)MemberwiseClone();
 }
 
 /// <summary>Deadline kinds and statuses.</summary>

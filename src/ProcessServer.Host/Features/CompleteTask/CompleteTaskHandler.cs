@@ -57,9 +57,9 @@ public sealed class CompleteTaskHandler(
                 new TransitionCall(dossierId, caller, expectedVersion, idempotency, command.OccurredAt)
                 {
                     RefIsDossierId = true,
-                    CheckFirst = async (store, ct) =>
+                    CheckFirst = async (tasks, ct) =>
                     {
-                        read = await WritePathQueries.TaskById(store, command.TaskId, ct);
+                        read = await tasks.FindAsync(command.TaskId, ct);
                         return (Check(read is { } t && t.DossierId == dossierId ? t : null, command, caller), read?.UnitCode);
                     },
                 },

@@ -169,9 +169,10 @@ public sealed partial class ReceiveDossierHandler(
                     continue;
                 }
 
+                var written = transitions.WrittenRows(dossier);
                 return (TransitionOutcome.Accepted(answer with { LookupSecret = secret }), () =>
                 {
-                    transitions.Remember(dossier, answer, result.State.Tasks);
+                    transitions.Remember(dossier, answer, result.State.Tasks, written);
                     if (messages > 0)
                     {
                         outboxSignal.Notify();
