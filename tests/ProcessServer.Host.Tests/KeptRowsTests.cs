@@ -105,6 +105,18 @@ public sealed class KeptRowsTests : ServerTest
             .Should().BeSubsetOf(shown, "a pending deadline belongs to an open task");
     }
 
+    [Theory]
+    [InlineData(typeof(Dossier))]
+    [InlineData(typeof(DossierTask))]
+    [InlineData(typeof(Deadline))]
+    public void A_kept_row_type_holds_only_strings_and_values_so_its_copy_shares_nothing_with_the_row(Type rowType)
+    {
+        // Copy() is a memberwise clone: a collection or object property would be shared between the
+        // kept rows and a change's context, and a change could alter what is kept.
+        rowType.GetProperties().Where(p => p.PropertyType != typeof(string) && !p.PropertyType.IsValueType)
+            .Select(p => p.Name).Should().BeEmpty();
+    }
+
     private async Task WriteElsewhereAsync(string sql, string id)
     {
         await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = App.DatabasePath, Pooling = false }.ToString());
