@@ -251,17 +251,23 @@ async function rowAction(rowText, item, confirm, answers) {
   // The confirmation can be lost the same way: clicked while the dialog was still opening, the
   // button did nothing and the dialog stayed open (seen once in CI: no request within two minutes).
   // The dialog closes as soon as its button acts, so it is clicked again only while it stays open.
-  const confirmButton = page.locator('.mud-dialog button', { hasText: confirm });
+  await clickUntilClosed(page.locator('.mud-dialog button', { hasText: confirm }), `the dialog's '${confirm}' button did not act`);
+  return (await answer).status();
+}
+
+// A dialog's button, clicked again while it stays open: a click made while the dialog is still
+// opening does nothing on a loaded machine. The dialog closes as soon as its button acts, so a
+// button that worked is never clicked twice.
+async function clickUntilClosed(button, failure) {
   await again(async (wait) => {
-    if (!(await confirmButton.isVisible())) {
+    if (!(await button.isVisible())) {
       return true;
     }
 
-    await confirmButton.click({ timeout: wait });
-    await confirmButton.waitFor({ state: 'detached', timeout: Math.min(wait, 3000) }).catch(() => {});
-    return !(await confirmButton.isVisible());
-  }, `the dialog's '${confirm}' button did not act`);
-  return (await answer).status();
+    await button.click({ timeout: wait });
+    await button.waitFor({ state: 'detached', timeout: Math.min(wait, 3000) }).catch(() => {});
+    return !(await button.isVisible());
+  }, failure);
 }
 
 const scenarios = {
@@ -444,7 +450,8 @@ const scenarios = {
     await openEditor(args.definitionId, args.activityId);
     const download = page.waitForEvent('download', { timeout });
     await editorMenu('Export');
-    await page.locator('.mud-dialog').getByRole('button', { name: 'Export' }).click();
+    // Seen once in CI: the click landed while the dialog was opening, and no download came.
+    await clickUntilClosed(page.locator('.mud-dialog').getByRole('button', { name: 'Export' }), "the Export dialog's button did not act");
     const file = await download;
     const saved = path.join(args.shots, file.suggestedFilename());
     await file.saveAs(saved);
