@@ -265,7 +265,7 @@ public sealed class DossierTransitions(
         var epoch = groupCommit.RowsEpoch;
         if (call.RefIsDossierId && epoch is { } current && dossierRows.Find(call.DossierRef, current) is { } kept)
         {
-            var (outcome, committed) = await DecideAndSaveOnceAsync(call, decide, early, epoch, kept, cancellationToken);
+            var (outcome, committed) = await DecideAndSaveOnceAsync(call, decide, early, kept, cancellationToken);
             if (outcome is { Succeeded: true })
             {
                 if (outcome.Kind == "accepted")
@@ -284,7 +284,7 @@ public sealed class DossierTransitions(
             dossierRows.Forget(call.DossierRef);
         }
 
-        var (read, afterRead) = await DecideAndSaveOnceAsync(call, decide, early, epoch, null, cancellationToken);
+        var (read, afterRead) = await DecideAndSaveOnceAsync(call, decide, early, null, cancellationToken);
         if (epoch is not null && read!.Kind == "accepted")
         {
             metrics.KeptRows("read");
@@ -301,7 +301,6 @@ public sealed class DossierTransitions(
         TransitionCall call,
         Func<TransitionInput, CancellationToken, Task<TransitionDecision>> decide,
         (string Id, KeptJournal Journal)? early,
-        long? epoch,
         KeptRows? kept,
         CancellationToken cancellationToken)
     {
@@ -326,7 +325,7 @@ public sealed class DossierTransitions(
         }
 
         var attached = kept?.AttachTo(db);
-        var dossier = attached is { } rows0 ? rows0.Dossier : await WritePathQueries.DossierByRef(db, call.DossierRef, cancellationToken);
+        var dossier = attached?.Dossier ?? await WritePathQueries.DossierByRef(db, call.DossierRef, cancellationToken);
         if (dossier is null)
         {
             return (TransitionOutcome.Refused(new Refusal(RefusalKind.NotFound, "Dossier not found", $"No dossier has id or receipt code '{call.DossierRef}'.")), null);
@@ -417,7 +416,7 @@ public sealed class DossierTransitions(
         }
 
         // Only an engine change is known to leave exactly the rows KeptRows.Of finds tracked.
-        var written = decision.Result is not null ? WrittenRows(dossier, epoch) : null;
+        var written = decision.Result is not null ? WrittenRows(dossier) : null;
         return (TransitionOutcome.Accepted(answer), () =>
         {
             Remember(dossier, answer, decision.Result?.State.Tasks, written);
@@ -518,10 +517,10 @@ public sealed class DossierTransitions(
     /// <summary>
     /// The rows of <paramref name="dossier"/> as the change just saved on this scope's context wrote
     /// them, to be kept once durable (<see cref="Remember"/>); null on PostgreSQL. Call it on the
-    /// write path only, right after the save.
+    /// write path only, right after the save: there the epoch is the one the batch writes in.
     /// </summary>
-    internal KeptRows? WrittenRows(Dossier dossier, long? epoch = null) =>
-        (epoch ?? groupCommit.RowsEpoch) is { } writtenIn ? KeptRows.Of(db, dossier, writtenIn) : null;
+    internal KeptRows? WrittenRows(Dossier dossier) =>
+        groupCommit.RowsEpoch is { } writtenIn ? KeptRows.Of(db, dossier, writtenIn) : null;
 
     /// <summary>A dossier's journal entries up to <paramref name="lastSequence"/> as views write them: the kept ones when they reach that far, else read.</summary>
     private async Task<IReadOnlyList<byte[]>> JournalUpToAsync(string dossierId, int lastSequence, CancellationToken cancellationToken)
