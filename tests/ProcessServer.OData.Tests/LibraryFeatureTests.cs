@@ -186,6 +186,37 @@ public sealed class LibraryFeatureTests(FeedFixture feed)
     }
 
     [Fact]
+    public async Task An_aggregate_over_no_rows_is_one_row_with_counts_of_zero_and_sums_of_null_not_an_empty_feed()
+    {
+        // "How many overdue land dossiers this month": a filter that matches nothing still answers
+        // one row, as OData's aggregation extension says and as SQL's aggregate without GROUP BY does.
+        using var db = feed.Server.OpenStore();
+        (await db.Tasks.CountAsync(t => t.TimeLimitDays == -1)).Should().Be(0);
+        var none = await GetAsync(feed.Server, "Steps?$apply=" + Uri.EscapeDataString(
+            "filter(TimeLimitDays eq -1)/aggregate($count as N,TimeLimitDays with sum as Limit,TimeLimitDays with max as Longest,ActivityId with countdistinct as Kinds)"));
+        var rows = none["value"]!.AsArray();
+        rows.Should().HaveCount(1, none.ToJsonString());
+        var row = rows[0]!.AsObject();
+        row["N"]!.GetValue<long>().Should().Be(0);
+        row["Kinds"]!.GetValue<long>().Should().Be(0);
+        row.Should().ContainKey("Limit").WhoseValue.Should().BeNull("the sum of no values is null");
+        row.Should().ContainKey("Longest").WhoseValue.Should().BeNull("no values have no maximum");
+        var counted = await GetAsync(feed.Server, "Steps?$count=true&$apply=" + Uri.EscapeDataString("filter(TimeLimitDays eq -1)/aggregate($count as N)"));
+        counted["@odata.count"]!.GetValue<long>().Should().Be(1, "the count of rows matches the one row served");
+        counted["value"]!.AsArray().Single()!["N"]!.GetValue<long>().Should().Be(0);
+
+        // Grouped, no rows means no groups; and a filter after the aggregate may still drop its row.
+        (await GetAsync(feed.Server, "Steps?$apply=" + Uri.EscapeDataString("filter(TimeLimitDays eq -1)/groupby((ActivityId),aggregate($count as N))")))["value"]!
+            .AsArray().Should().BeEmpty();
+        (await GetAsync(feed.Server, "Steps?$apply=" + Uri.EscapeDataString("filter(TimeLimitDays eq -1)/aggregate($count as N)/filter(N gt 0)")))["value"]!
+            .AsArray().Should().BeEmpty();
+
+        // With rows, the same aggregate as before.
+        var some = await GetAsync(feed.Server, "Steps?$apply=" + Uri.EscapeDataString("aggregate($count as N)"));
+        some["value"]!.AsArray().Single()!["N"]!.GetValue<long>().Should().Be(await db.Tasks.CountAsync());
+    }
+
+    [Fact]
     public async Task A_sum_keeps_its_property_name_and_a_sum_over_only_nulls_is_null()
     {
         using var db = feed.Server.OpenStore();

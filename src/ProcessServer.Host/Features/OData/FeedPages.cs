@@ -165,7 +165,14 @@ internal static class FeedPages
             | AllowedQueryOptions.Count | AllowedQueryOptions.Select | AllowedQueryOptions.Expand;
         var applied = options.ApplyTo(source, settings);
         settings.IgnoredQueryOptions = AllowedQueryOptions.None;
+        // An aggregate without groupby is one row even over no input (EmptyAggregate).
+        var oneRow = EmptyAggregate.AlwaysOneRow(options) ? EmptyAggregate.RowOverNothing(applied) : null;
         var total = countOnly || options.Count?.Value == true ? token?.Count ?? await CountAsync(applied, http.RequestAborted) : (long?)null;
+        if (oneRow is not null && total is 0)
+        {
+            total = 1;
+        }
+
         if (countOnly)
         {
             return Count(controller, total!.Value);
@@ -188,6 +195,11 @@ internal static class FeedPages
         var page = limit <= 0 ? applied.Provider.CreateQuery(Take(Skip(applied.Expression, applied.ElementType, 0), applied.ElementType, 0))
             : applied.Provider.CreateQuery(Take(Skip(applied.Expression, applied.ElementType, offset), applied.ElementType, limit + 1));
         var rows = await ListAsync(page, http.RequestAborted);
+        if (rows.Count == 0 && oneRow is not null && offset == 0 && limit > 0)
+        {
+            rows.Add(oneRow);
+        }
+
         rows.ForEach(InstantsAsOffsets);
         Uri? next = null;
         if (rows.Count > limit)
