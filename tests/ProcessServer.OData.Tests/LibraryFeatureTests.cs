@@ -205,6 +205,14 @@ public sealed class LibraryFeatureTests(FeedFixture feed)
         counted["@odata.count"]!.GetValue<long>().Should().Be(1, "the count of rows matches the one row served");
         counted["value"]!.AsArray().Single()!["N"]!.GetValue<long>().Should().Be(0);
 
+        // The least and the mean of a column that is never null, over nothing, are null too.
+        var least = await GetAsync(feed.Server, "Dossiers?$apply=" + Uri.EscapeDataString(
+            "filter(SupplementRequests eq -1)/aggregate(SupplementRequests with min as M,SupplementRequests with average as A,$count as N)"));
+        var leastRow = least["value"]!.AsArray().Should().ContainSingle().Subject!.AsObject();
+        leastRow["N"]!.GetValue<long>().Should().Be(0);
+        leastRow.Should().ContainKey("M").WhoseValue.Should().BeNull();
+        leastRow.Should().ContainKey("A").WhoseValue.Should().BeNull();
+
         // Grouped, no rows means no groups; and a filter after the aggregate may still drop its row.
         (await GetAsync(feed.Server, "Steps?$apply=" + Uri.EscapeDataString("filter(TimeLimitDays eq -1)/groupby((ActivityId),aggregate($count as N))")))["value"]!
             .AsArray().Should().BeEmpty();

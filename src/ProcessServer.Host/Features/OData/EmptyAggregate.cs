@@ -46,12 +46,13 @@ internal static class EmptyAggregate
         var empty = Activator.CreateInstance(typeof(Nothing<,>).MakeGenericType(arguments))!;
         try
         {
-            return projection.Compile().DynamicInvoke(empty);
+            return new OfNothing().Visit(projection) is LambdaExpression safe ? safe.Compile().DynamicInvoke(empty) : null;
         }
-        catch (System.Reflection.TargetInvocationException ex) when (ex.InnerException is InvalidOperationException)
+#pragma warning disable CA1031 // Whatever the projection cannot make of nothing, the answer stays the library's own.
+        catch (Exception)
+#pragma warning restore CA1031
         {
-            // LINQ to objects has no minimum, maximum or average of an empty sequence of values
-            // that cannot be null: the answer stays as the library gives it.
+            // A projection this does not know how to take of nothing: the answer stays as the library gives it.
             return null;
         }
     }
@@ -62,6 +63,29 @@ internal static class EmptyAggregate
         LambdaExpression lambda => lambda,
         _ => null,
     };
+
+    /// <summary>
+    /// Each value of the row is bound as <c>(object)aggregate(group)</c>. LINQ to objects has no
+    /// minimum, maximum or average of an empty sequence of values that cannot be null (it throws);
+    /// OData's is null, so those read <c>group.Any() ? (object)aggregate(group) : null</c>.
+    /// </summary>
+    private sealed class OfNothing : ExpressionVisitor
+    {
+        protected override Expression VisitUnary(UnaryExpression node)
+        {
+            if (node is { NodeType: ExpressionType.Convert, Operand: MethodCallExpression { Method.Name: "Min" or "Max" or "Average", Arguments: [var source, ..] } call }
+                && node.Type == typeof(object) && call.Method.DeclaringType == typeof(Enumerable)
+                && call.Type.IsValueType && Nullable.GetUnderlyingType(call.Type) is null)
+            {
+                var element = source.Type.GetInterfaces().Append(source.Type)
+                    .First(t => t.IsGenericType && t.GetGenericTypeDefinition() == typeof(IEnumerable<>)).GetGenericArguments()[0];
+                var any = Expression.Call(typeof(Enumerable), nameof(Enumerable.Any), [element], source);
+                return Expression.Condition(any, node, Expression.Constant(null, typeof(object)));
+            }
+
+            return base.VisitUnary(node);
+        }
+    }
 
     /// <summary>A group holding no row, under the key type's default (the library's no-groupby key carries nothing).</summary>
     private sealed class Nothing<TKey, TElement> : IGrouping<TKey, TElement>
