@@ -97,14 +97,18 @@ internal sealed record KeptRows(long Epoch, Dossier Dossier, IReadOnlyList<Dossi
         }
     }
 
-    /// <summary>Copies of the rows, attached to <paramref name="db"/> as unchanged (as if just read).</summary>
-    public (Dossier Dossier, List<DossierTask> OpenTasks, List<Deadline> Deadlines) AttachTo(ProcessServerDbContext db)
+    /// <summary>
+    /// The rows attached to <paramref name="db"/> as unchanged (as if just read): copies when
+    /// <paramref name="copy"/> (kept rows stay as they are for the next change), else these very
+    /// rows (rows just read for this change alone).
+    /// </summary>
+    public (Dossier Dossier, List<DossierTask> OpenTasks, List<Deadline> Deadlines) AttachTo(ProcessServerDbContext db, bool copy = true)
     {
-        var dossier = Dossier.Copy();
+        var dossier = copy ? Dossier.Copy() : Dossier;
         db.Dossiers.Attach(dossier);
-        var tasks = OpenTasks.Select(t => t.Copy()).ToList();
+        var tasks = copy ? OpenTasks.Select(t => t.Copy()).ToList() : [.. OpenTasks];
         db.Tasks.AttachRange(tasks);
-        var deadlines = Deadlines.Select(d => d.Copy()).ToList();
+        var deadlines = copy ? Deadlines.Select(d => d.Copy()).ToList() : [.. Deadlines];
         db.Deadlines.AttachRange(deadlines);
         return (dossier, tasks, deadlines);
     }

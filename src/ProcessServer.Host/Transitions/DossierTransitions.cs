@@ -305,9 +305,19 @@ public sealed class DossierTransitions(
         CancellationToken cancellationToken)
     {
         var actedFor = call.ActedFor;
+
+        // Not kept: on SQLite the rows are read here, on the batch's connection, by prepared
+        // statements (RowReader) rather than EF's queries, and serve as kept rows would, but as read:
+        // a write that finds them changed is a real conflict, as after EF's reads.
+        var rows = kept;
+        if (kept is null && call.RefIsDossierId && await RowReader.ReadAsync(db, call.DossierRef, cancellationToken) is { Dossier: { } readDossier } read)
+        {
+            rows = new KeptRows(0, readDossier, read.OpenTasks, read.Deadlines);
+        }
+
         if (call.CheckFirst is { } check)
         {
-            var (refused, checkedFor) = await check(new WritePathTasks(db, kept), cancellationToken);
+            var (refused, checkedFor) = await check(new WritePathTasks(db, rows), cancellationToken);
             if (refused is not null)
             {
                 db.ChangeTracker.Clear();
@@ -324,7 +334,7 @@ public sealed class DossierTransitions(
             return (replay, null);
         }
 
-        var attached = kept?.AttachTo(db);
+        var attached = rows?.AttachTo(db, copy: kept is not null);
         var dossier = attached?.Dossier ?? await WritePathQueries.DossierByRef(db, call.DossierRef, cancellationToken);
         if (dossier is null)
         {
@@ -340,7 +350,7 @@ public sealed class DossierTransitions(
         var readVersion = dossier.Version;
         var previousNationalCode = dossier.NationalStatusCode;
         var now = clock.GetUtcNow().UtcDateTime;
-        var journal = early is { } read && read.Id == dossier.Id ? read.Journal : KeptJournal.Empty;
+        var journal = early is { } before && before.Id == dossier.Id ? before.Journal : KeptJournal.Empty;
         if (!journal.IsWholeAt(dossier.Version))
         {
             // Entries written after the kept ones (by another server process, say) are read here.
@@ -348,10 +358,10 @@ public sealed class DossierTransitions(
             journal = journal.Extend(await SerializedJournalAfterAsync(dossier.Id, journal.Mark.LastSequence, cancellationToken));
         }
 
-        var rows = attached is { } known
+        var transitionRows = attached is { } known
             ? new TransitionRows(known.OpenTasks, known.Deadlines, journal.Mark)
             : await DossierWriter.LoadRowsAsync(db, dossier.Id, journal.Mark, cancellationToken);
-        var (when, late) = lateEntries.Resolve(call.OccurredAt, call.Caller, now, rows.LastTimestamp);
+        var (when, late) = lateEntries.Resolve(call.OccurredAt, call.Caller, now, transitionRows.LastTimestamp);
         if (late is not null)
         {
             db.ChangeTracker.Clear();
@@ -363,7 +373,7 @@ public sealed class DossierTransitions(
             DossierState.FromJson(dossier.StateJson),
             await workflows.GetAsync(db, dossier.DefinitionVersionId, cancellationToken),
             await calendars.CurrentAsync(db, cancellationToken),
-            rows,
+            transitionRows,
             now,
             call.Caller,
             db,

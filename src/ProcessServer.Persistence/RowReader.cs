@@ -1,0 +1,211 @@
+using System.Collections.Concurrent;
+using System.Data;
+using System.Data.Common;
+using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
+using ProcessServer.Persistence.Entities;
+
+namespace ProcessServer.Persistence;
+
+/// <summary>
+/// Reads the rows a change of a dossier works on (the dossier, its open tasks, its deadlines not
+/// cancelled: what <see cref="WritePathQueries.DossierByRef"/>, <see cref="WritePathQueries.OpenTasksAsync"/>
+/// and <see cref="WritePathQueries.DeadlinesAsync"/> return) on the write path's SQLite connection,
+/// without EF's query pipeline, as untracked entities for the caller to attach. EF makes a new
+/// command for every execution of a compiled query, so SQLite parses its SQL again each time, and
+/// materialises through its shaper with identity resolution: the three reads were a third of a
+/// one-clerk completion's time in its batch whenever the dossier's rows were not kept from its last
+/// change (BENCHMARKS.md). Here each statement is prepared once per open connection (the group
+/// commit's writer stays open) and each column is read and converted as EF reads it: the column's
+/// type mapping gives the value's store type, its value converter (our UTC one for instants) the
+/// property's value.
+/// <para>
+/// Null (read them through EF) when the store is not SQLite, no transaction is open, or a property
+/// has a store type this does not read; <c>RowReaderTests</c> compares every property with what EF reads.
+/// </para>
+/// </summary>
+public static class RowReader
+{
+    private static readonly ConcurrentDictionary<IEntityType, Materializer?> Materializers = new();
+
+    // Each open connection's prepared commands by statement; a connection serves one caller at a
+    // time (the group commit runs its units one after the other), as ChangeWriter's do.
+    private static readonly ConditionalWeakTable<DbConnection, Dictionary<string, SqliteCommand>> Commands = new();
+
+    /// <summary>The dossier with id <paramref name="dossierId"/>, its open tasks and its deadlines not cancelled, untracked; null when they must be read through EF.</summary>
+    /// <param name="db">The change's context, inside the write path's transaction.</param>
+    /// <param name="dossierId">The dossier's id.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public static async Task<(Dossier? Dossier, List<DossierTask> OpenTasks, List<Deadline> Deadlines)?> ReadAsync(
+        ProcessServerDbContext db, string dossierId, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsSqlite() || db.Database.CurrentTransaction?.GetDbTransaction() is not SqliteTransaction transaction
+            || db.Database.GetDbConnection() is not SqliteConnection { State: ConnectionState.Open } connection
+            || Of<Dossier>(db) is not { } dossiers || Of<DossierTask>(db) is not { } tasks || Of<Deadline>(db) is not { } deadlines)
+        {
+            return null;
+        }
+
+        var dossier = await ReadAsync<Dossier>(connection, transaction, dossiers, dossiers.Select + $" WHERE {dossiers.Column("Id")} = $id", dossierId, cancellationToken);
+        if (dossier.Count == 0)
+        {
+            return (null, [], []);
+        }
+
+        var open = string.Join(", ", TaskStatuses.Open.Select(s => $"'{s}'"));
+        return (dossier[0],
+            await ReadAsync<DossierTask>(connection, transaction, tasks,
+                tasks.Select + $" WHERE {tasks.Column("DossierId")} = $id AND {tasks.Column("Status")} IN ({open})", dossierId, cancellationToken),
+            await ReadAsync<Deadline>(connection, transaction, deadlines,
+                deadlines.Select + $" WHERE {deadlines.Column("DossierId")} = $id AND {deadlines.Column("Status")} <> '{Entities.Deadlines.Cancelled}'", dossierId, cancellationToken));
+    }
+
+    private static Materializer? Of<T>(DbContext db) =>
+        db.Model.FindEntityType(typeof(T)) is { } type ? Materializers.GetOrAdd(type, static (t, db) => Materializer.For(t, db), db) : null;
+
+    private static async Task<List<T>> ReadAsync<T>(SqliteConnection connection, SqliteTransaction transaction, Materializer materializer, string sql, string id,
+        CancellationToken cancellationToken)
+        where T : class
+    {
+        var command = Prepared(connection, sql);
+        command.Transaction = transaction;
+        command.Parameters[0].Value = id;
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add((T)materializer.Read(reader));
+        }
+
+        return rows;
+    }
+
+    private static SqliteCommand Prepared(SqliteConnection connection, string sql)
+    {
+        if (!Commands.TryGetValue(connection, out var commands))
+        {
+            commands = [];
+            Commands.Add(connection, commands);
+
+            // Closing a SqliteConnection finalizes its commands' statements: the kept ones go with it.
+            connection.StateChange += (_, change) =>
+            {
+                if (change.CurrentState == ConnectionState.Closed)
+                {
+                    foreach (var kept in commands.Values)
+                    {
+                        kept.Dispose();
+                    }
+
+                    commands.Clear();
+                }
+            };
+        }
+
+        if (!commands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.CommandText = sql;
+            command.Parameters.Add("$id", SqliteType.Text);
+            commands[sql] = command;
+        }
+
+        return command;
+    }
+
+    /// <summary>How one entity type's rows are read: its columns in order and, per column, how the store's value becomes the property's.</summary>
+    private sealed class Materializer
+    {
+        private readonly Func<object> _create;
+        private readonly (Func<SqliteDataReader, int, object> Read, Func<object?, object?>? Convert, Action<object, object?> Set)[] _columns;
+        private readonly Dictionary<string, string> _columnNames;
+
+        private Materializer(string select, Func<object> create, (Func<SqliteDataReader, int, object>, Func<object?, object?>?, Action<object, object?>)[] columns,
+            Dictionary<string, string> columnNames)
+        {
+            Select = select;
+            _create = create;
+            _columns = columns;
+            _columnNames = columnNames;
+        }
+
+        /// <summary>SELECT of every column FROM the table, without a condition.</summary>
+        public string Select { get; }
+
+        /// <summary>The delimited column of a property.</summary>
+        public string Column(string property) => _columnNames[property];
+
+        public static Materializer? For(IEntityType type, DbContext db)
+        {
+            var helper = db.GetService<ISqlGenerationHelper>();
+            var properties = type.GetProperties().ToList();
+            if (type.GetTableName() is not { } table || type.BaseType is not null || type.GetDirectlyDerivedTypes().Any() || type.IsOwned()
+                || type.GetComplexProperties().Any() || properties.Any(p => p.IsShadowProperty() || p.PropertyInfo is null)
+                || type.ClrType.GetConstructor(Type.EmptyTypes) is not { } constructor)
+            {
+                return null;
+            }
+
+            var storeObject = StoreObjectIdentifier.Table(table, type.GetSchema());
+            var columns = new List<(Func<SqliteDataReader, int, object>, Func<object?, object?>?, Action<object, object?>)>();
+            var names = new Dictionary<string, string>();
+            foreach (var property in properties)
+            {
+                var mapping = property.GetRelationalTypeMapping();
+                var storeType = Nullable.GetUnderlyingType(mapping.Converter?.ProviderClrType ?? mapping.ClrType) ?? mapping.Converter?.ProviderClrType ?? mapping.ClrType;
+                if (Reader(storeType) is not { } read || property.GetColumnName(storeObject) is not { } column)
+                {
+                    return null;
+                }
+
+                names[property.Name] = helper.DelimitIdentifier(column);
+                columns.Add((read, mapping.Converter is { } converter ? converter.ConvertFromProvider : null, Setter(property.PropertyInfo!)));
+            }
+
+            var create = Expression.Lambda<Func<object>>(Expression.New(constructor)).Compile();
+            return new Materializer($"SELECT {string.Join(", ", properties.Select(p => names[p.Name]))} FROM {helper.DelimitIdentifier(table)}", create, [.. columns], names);
+        }
+
+        public object Read(SqliteDataReader reader)
+        {
+            var row = _create();
+            for (var i = 0; i < _columns.Length; i++)
+            {
+                var (read, convert, set) = _columns[i];
+                object? value = reader.IsDBNull(i) ? null : read(reader, i);
+                set(row, convert is null || value is null ? value : convert(value));
+            }
+
+            return row;
+        }
+
+        // The reader's method for each store type as EF's SQLite type mappings read it.
+        private static Func<SqliteDataReader, int, object>? Reader(Type storeType) =>
+            storeType == typeof(string) ? static (r, i) => r.GetString(i)
+            : storeType == typeof(long) ? static (r, i) => r.GetInt64(i)
+            : storeType == typeof(int) ? static (r, i) => r.GetInt32(i)
+            : storeType == typeof(bool) ? static (r, i) => r.GetBoolean(i)
+            : storeType == typeof(double) ? static (r, i) => r.GetDouble(i)
+            : storeType == typeof(decimal) ? static (r, i) => r.GetDecimal(i)
+            : storeType == typeof(DateTime) ? static (r, i) => r.GetDateTime(i)
+            : storeType == typeof(DateTimeOffset) ? static (r, i) => r.GetDateTimeOffset(i)
+            : storeType == typeof(DateOnly) ? static (r, i) => r.GetFieldValue<DateOnly>(i)
+            : storeType == typeof(Guid) ? static (r, i) => r.GetGuid(i)
+            : storeType == typeof(byte[]) ? static (r, i) => r.GetFieldValue<byte[]>(i)
+            : null;
+
+        private static Action<object, object?> Setter(System.Reflection.PropertyInfo property)
+        {
+            var row = Expression.Parameter(typeof(object));
+            var value = Expression.Parameter(typeof(object));
+            return Expression.Lambda<Action<object, object?>>(
+                Expression.Assign(Expression.Property(Expression.Convert(row, property.DeclaringType!), property), Expression.Convert(value, property.PropertyType)),
+                row, value).Compile();
+        }
+    }
+}
