@@ -63,9 +63,8 @@ public static class ChangeWriter
     // An insert's shape has no columns set (0); an update's has a bit per column it sets.
     private static readonly ConcurrentDictionary<(IEntityType Type, ulong Columns), Shape> Shapes = new();
 
-    // Each open connection's prepared commands by shape. A connection is used by one caller at a
-    // time (the group commit runs its units one after the other), so the inner table needs no lock.
-    private static readonly ConditionalWeakTable<DbConnection, Dictionary<Shape, Kept>> Commands = new();
+    // Each open connection's prepared commands by shape.
+    private static readonly PerConnection<Shape, Kept> Commands = new();
 
     /// <summary>Writes the context's tracked changes; the same contract as <see cref="DbContext.SaveChangesAsync(CancellationToken)"/>.</summary>
     /// <param name="db">The context, inside the write path's transaction.</param>
@@ -117,29 +116,7 @@ public static class ChangeWriter
     /// </summary>
     private static Kept Prepared(IRelationalConnection relational, Shape shape, DbContext db, IRelationalCommandDiagnosticsLogger logger)
     {
-        var connection = relational.DbConnection;
-        if (!Commands.TryGetValue(connection, out var commands))
-        {
-            commands = [];
-            Commands.Add(connection, commands);
-
-            // Closing a SqliteConnection finalizes its commands' statements and forgets them; a
-            // command run again after a reopen would prepare statements the connection no longer
-            // finalizes when it closes, so the kept commands go with the close.
-            connection.StateChange += (_, change) =>
-            {
-                if (change.CurrentState == ConnectionState.Closed)
-                {
-                    foreach (var kept in commands.Values)
-                    {
-                        kept.Dispose();
-                    }
-
-                    commands.Clear();
-                }
-            };
-        }
-
+        var commands = Commands.Of(relational.DbConnection);
         if (!commands.TryGetValue(shape, out var kept))
         {
             kept = Kept.Of(shape.Create(relational, db, logger));

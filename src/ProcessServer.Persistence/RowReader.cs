@@ -1,8 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data;
-using System.Data.Common;
 using System.Linq.Expressions;
-using System.Runtime.CompilerServices;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
@@ -33,9 +31,8 @@ public static class RowReader
 {
     private static readonly ConcurrentDictionary<IEntityType, Materializer?> Materializers = new();
 
-    // Each open connection's prepared commands by statement; a connection serves one caller at a
-    // time (the group commit runs its units one after the other), as ChangeWriter's do.
-    private static readonly ConditionalWeakTable<DbConnection, Dictionary<string, SqliteCommand>> Commands = new();
+    // Each open connection's prepared commands by statement.
+    private static readonly PerConnection<string, SqliteCommand> Commands = new();
 
     /// <summary>The dossier with id <paramref name="dossierId"/>, its open tasks and its deadlines not cancelled, untracked; null when they must be read through EF.</summary>
     /// <param name="db">The change's context, inside the write path's transaction.</param>
@@ -87,26 +84,7 @@ public static class RowReader
 
     private static SqliteCommand Prepared(SqliteConnection connection, string sql)
     {
-        if (!Commands.TryGetValue(connection, out var commands))
-        {
-            commands = [];
-            Commands.Add(connection, commands);
-
-            // Closing a SqliteConnection finalizes its commands' statements: the kept ones go with it.
-            connection.StateChange += (_, change) =>
-            {
-                if (change.CurrentState == ConnectionState.Closed)
-                {
-                    foreach (var kept in commands.Values)
-                    {
-                        kept.Dispose();
-                    }
-
-                    commands.Clear();
-                }
-            };
-        }
-
+        var commands = Commands.Of(connection);
         if (!commands.TryGetValue(sql, out var command))
         {
             command = connection.CreateCommand();
