@@ -48,7 +48,7 @@ public static class RowReader
             return null;
         }
 
-        var dossier = await ReadAsync<Dossier>(connection, transaction, dossiers, dossiers.Select + $" WHERE {dossiers.Column("Id")} = $id", dossierId, cancellationToken);
+        var dossier = await ReadAsync<Dossier>(connection, transaction, dossiers, dossiers.Select + $" WHERE {dossiers.Column("Id")} = $id", dossierId, null, cancellationToken);
         if (dossier.Count == 0)
         {
             return (null, [], []);
@@ -57,21 +57,50 @@ public static class RowReader
         var open = string.Join(", ", TaskStatuses.Open.Select(s => $"'{s}'"));
         return (dossier[0],
             await ReadAsync<DossierTask>(connection, transaction, tasks,
-                tasks.Select + $" WHERE {tasks.Column("DossierId")} = $id AND {tasks.Column("Status")} IN ({open})", dossierId, cancellationToken),
+                tasks.Select + $" WHERE {tasks.Column("DossierId")} = $id AND {tasks.Column("Status")} IN ({open})", dossierId, null, cancellationToken),
             await ReadAsync<Deadline>(connection, transaction, deadlines,
-                deadlines.Select + $" WHERE {deadlines.Column("DossierId")} = $id AND {deadlines.Column("Status")} <> '{Entities.Deadlines.Cancelled}'", dossierId, cancellationToken));
+                deadlines.Select + $" WHERE {deadlines.Column("DossierId")} = $id AND {deadlines.Column("Status")} <> '{Entities.Deadlines.Cancelled}'", dossierId, null, cancellationToken));
+    }
+
+    /// <summary>
+    /// The stored answer under <paramref name="scope"/> and <paramref name="key"/> as
+    /// <see cref="WritePathQueries.IdempotencyRecord"/> returns it (Read false: read it through EF).
+    /// Every change on the write path looks for one, and almost never finds it.
+    /// </summary>
+    /// <param name="db">The change's context, inside the write path's transaction.</param>
+    /// <param name="scope">The caller's scope.</param>
+    /// <param name="key">The Idempotency-Key.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public static async Task<(bool Read, IdempotencyRecord? Record)> IdempotencyRecordAsync(ProcessServerDbContext db, string scope, string key,
+        CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsSqlite() || db.Database.CurrentTransaction?.GetDbTransaction() is not SqliteTransaction transaction
+            || db.Database.GetDbConnection() is not SqliteConnection { State: ConnectionState.Open } connection
+            || Of<IdempotencyRecord>(db) is not { } records)
+        {
+            return (false, null);
+        }
+
+        var found = await ReadAsync<IdempotencyRecord>(connection, transaction, records,
+            records.Select + $" WHERE {records.Column("Scope")} = $id AND {records.Column("Key")} = $key", scope, key, cancellationToken);
+        return (true, found.Count == 0 ? null : found[0]);
     }
 
     private static Materializer? Of<T>(DbContext db) =>
         db.Model.FindEntityType(typeof(T)) is { } type ? Materializers.GetOrAdd(type, static (t, db) => Materializer.For(t, db), db) : null;
 
     private static async Task<List<T>> ReadAsync<T>(SqliteConnection connection, SqliteTransaction transaction, Materializer materializer, string sql, string id,
-        CancellationToken cancellationToken)
+        string? key, CancellationToken cancellationToken)
         where T : class
     {
-        var command = Prepared(connection, sql);
+        var command = Prepared(connection, sql, key is not null);
         command.Transaction = transaction;
         command.Parameters[0].Value = id;
+        if (key is not null)
+        {
+            command.Parameters[1].Value = key;
+        }
+
         var rows = new List<T>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
@@ -82,7 +111,7 @@ public static class RowReader
         return rows;
     }
 
-    private static SqliteCommand Prepared(SqliteConnection connection, string sql)
+    private static SqliteCommand Prepared(SqliteConnection connection, string sql, bool keyed)
     {
         var commands = Commands.Of(connection);
         if (!commands.TryGetValue(sql, out var command))
@@ -90,6 +119,11 @@ public static class RowReader
             command = connection.CreateCommand();
             command.CommandText = sql;
             command.Parameters.Add("$id", SqliteType.Text);
+            if (keyed)
+            {
+                command.Parameters.Add("$key", SqliteType.Text);
+            }
+
             commands[sql] = command;
         }
 

@@ -32,8 +32,11 @@ public static class WritePathQueries
         For(db).DossierIdByRef(db, reference, cancellationToken);
 
     /// <summary>The stored answer under a scope and key, not tracked; null when there is none.</summary>
-    public static Task<IdempotencyRecord?> IdempotencyRecord(ProcessServerDbContext db, string scope, string key, CancellationToken cancellationToken) =>
-        For(db).IdempotencyRecord(db, scope, key, cancellationToken);
+    public static async Task<IdempotencyRecord?> IdempotencyRecord(ProcessServerDbContext db, string scope, string key, CancellationToken cancellationToken) =>
+        // On the write path on SQLite by a statement prepared once per connection (RowReader), else EF's compiled query.
+        await RowReader.IdempotencyRecordAsync(db, scope, key, cancellationToken) is (true, var record)
+            ? record
+            : await For(db).IdempotencyRecord(db, scope, key, cancellationToken);
 
     /// <summary>The dossier's open task rows (<see cref="TaskStatuses.Open"/>), tracked.</summary>
     public static Task<List<DossierTask>> OpenTasksAsync(ProcessServerDbContext db, string dossierId, CancellationToken cancellationToken) =>

@@ -61,6 +61,24 @@ public sealed class RowReaderTests : ServerTest
             deadlines.SelectMany(KindsOf).Should().Equal(expectedDeadlines.OrderBy(d => deadlines.FindIndex(x => x.Id == d.Id)).SelectMany(KindsOf));
         }
 
+        // The stored answers every change looks for on the write path.
+        await using (var store = App.OpenStore())
+        {
+            await store.Database.OpenConnectionAsync();
+            await using var transaction = await store.Database.BeginTransactionAsync();
+            var records = await store.IdempotencyRecords.AsNoTracking().ToListAsync();
+            records.Should().NotBeEmpty("the completion was sent with a key");
+            foreach (var expected in records)
+            {
+                var (read, record) = await RowReader.IdempotencyRecordAsync(store, expected.Scope, expected.Key, CancellationToken.None);
+                read.Should().BeTrue();
+                record.Should().BeEquivalentTo(expected);
+                KindsOf(record!).Should().Equal(KindsOf(expected));
+            }
+
+            (await RowReader.IdempotencyRecordAsync(store, records[0].Scope, "no-such-key", CancellationToken.None)).Should().Be((true, (IdempotencyRecord?)null));
+        }
+
         await using var outside = App.OpenStore();
         (await RowReader.ReadAsync(outside, ids[0], CancellationToken.None)).Should().BeNull("outside a transaction EF reads them");
     }
