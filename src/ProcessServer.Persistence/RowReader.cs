@@ -29,10 +29,11 @@ namespace ProcessServer.Persistence;
 /// </summary>
 public static class RowReader
 {
-    private static readonly ConcurrentDictionary<IEntityType, Materializer?> Materializers = new();
+    // Each model's statements, built once (null: this model's rows are read through EF).
+    private static readonly ConcurrentDictionary<IModel, Statements?> ByModel = new();
 
     // Each open connection's prepared commands by statement.
-    private static readonly PerConnection<string, SqliteCommand> Commands = new();
+    private static readonly PerConnection<Statement, SqliteCommand> Commands = new();
 
     /// <summary>The dossier with id <paramref name="dossierId"/>, its open tasks and its deadlines not cancelled, untracked; null when they must be read through EF.</summary>
     /// <param name="db">The change's context, inside the write path's transaction.</param>
@@ -41,25 +42,20 @@ public static class RowReader
     public static async Task<(Dossier? Dossier, List<DossierTask> OpenTasks, List<Deadline> Deadlines)?> ReadAsync(
         ProcessServerDbContext db, string dossierId, CancellationToken cancellationToken)
     {
-        if (!db.Database.IsSqlite() || db.Database.CurrentTransaction?.GetDbTransaction() is not SqliteTransaction transaction
-            || db.Database.GetDbConnection() is not SqliteConnection { State: ConnectionState.Open } connection
-            || Of<Dossier>(db) is not { } dossiers || Of<DossierTask>(db) is not { } tasks || Of<Deadline>(db) is not { } deadlines)
+        if (WritePath(db) is not var (connection, transaction, statements))
         {
             return null;
         }
 
-        var dossier = await ReadAsync<Dossier>(connection, transaction, dossiers, dossiers.Select + $" WHERE {dossiers.Column("Id")} = $id", dossierId, null, cancellationToken);
+        var dossier = await ReadAsync<Dossier>(connection, transaction, statements.Dossier, dossierId, null, cancellationToken);
         if (dossier.Count == 0)
         {
             return (null, [], []);
         }
 
-        var open = string.Join(", ", TaskStatuses.Open.Select(s => $"'{s}'"));
         return (dossier[0],
-            await ReadAsync<DossierTask>(connection, transaction, tasks,
-                tasks.Select + $" WHERE {tasks.Column("DossierId")} = $id AND {tasks.Column("Status")} IN ({open})", dossierId, null, cancellationToken),
-            await ReadAsync<Deadline>(connection, transaction, deadlines,
-                deadlines.Select + $" WHERE {deadlines.Column("DossierId")} = $id AND {deadlines.Column("Status")} <> '{Entities.Deadlines.Cancelled}'", dossierId, null, cancellationToken));
+            await ReadAsync<DossierTask>(connection, transaction, statements.OpenTasks, dossierId, null, cancellationToken),
+            await ReadAsync<Deadline>(connection, transaction, statements.Deadlines, dossierId, null, cancellationToken));
     }
 
     /// <summary>
@@ -74,26 +70,28 @@ public static class RowReader
     public static async Task<(bool Read, IdempotencyRecord? Record)> IdempotencyRecordAsync(ProcessServerDbContext db, string scope, string key,
         CancellationToken cancellationToken)
     {
-        if (!db.Database.IsSqlite() || db.Database.CurrentTransaction?.GetDbTransaction() is not SqliteTransaction transaction
-            || db.Database.GetDbConnection() is not SqliteConnection { State: ConnectionState.Open } connection
-            || Of<IdempotencyRecord>(db) is not { } records)
+        if (WritePath(db) is not var (connection, transaction, statements))
         {
             return (false, null);
         }
 
-        var found = await ReadAsync<IdempotencyRecord>(connection, transaction, records,
-            records.Select + $" WHERE {records.Column("Scope")} = $id AND {records.Column("Key")} = $key", scope, key, cancellationToken);
+        var found = await ReadAsync<IdempotencyRecord>(connection, transaction, statements.IdempotencyRecord, scope, key, cancellationToken);
         return (true, found.Count == 0 ? null : found[0]);
     }
 
-    private static Materializer? Of<T>(DbContext db) =>
-        db.Model.FindEntityType(typeof(T)) is { } type ? Materializers.GetOrAdd(type, static (t, db) => Materializer.For(t, db), db) : null;
+    /// <summary>The write path's open SQLite connection and transaction with the model's statements; null when EF must read.</summary>
+    private static (SqliteConnection Connection, SqliteTransaction Transaction, Statements Statements)? WritePath(DbContext db) =>
+        db.Database.IsSqlite() && db.Database.CurrentTransaction?.GetDbTransaction() is SqliteTransaction transaction
+            && db.Database.GetDbConnection() is SqliteConnection { State: ConnectionState.Open } connection
+            && ByModel.GetOrAdd(db.Model, static (_, db) => Statements.For(db), db) is { } statements
+            ? (connection, transaction, statements)
+            : null;
 
-    private static async Task<List<T>> ReadAsync<T>(SqliteConnection connection, SqliteTransaction transaction, Materializer materializer, string sql, string id,
+    private static async Task<List<T>> ReadAsync<T>(SqliteConnection connection, SqliteTransaction transaction, Statement statement, string id,
         string? key, CancellationToken cancellationToken)
         where T : class
     {
-        var command = Prepared(connection, sql, key is not null);
+        var command = Prepared(connection, statement);
         command.Transaction = transaction;
         command.Parameters[0].Value = id;
         if (key is not null)
@@ -105,29 +103,59 @@ public static class RowReader
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add((T)materializer.Read(reader));
+            rows.Add((T)statement.Rows.Read(reader));
         }
 
         return rows;
     }
 
-    private static SqliteCommand Prepared(SqliteConnection connection, string sql, bool keyed)
+    private static SqliteCommand Prepared(SqliteConnection connection, Statement statement)
     {
         var commands = Commands.Of(connection);
-        if (!commands.TryGetValue(sql, out var command))
+        if (!commands.TryGetValue(statement, out var command))
         {
             command = connection.CreateCommand();
-            command.CommandText = sql;
+            command.CommandText = statement.Sql;
             command.Parameters.Add("$id", SqliteType.Text);
-            if (keyed)
+            if (statement.Keyed)
             {
                 command.Parameters.Add("$key", SqliteType.Text);
             }
 
-            commands[sql] = command;
+            commands[statement] = command;
         }
 
         return command;
+    }
+
+    /// <summary>One statement: its SQL (parameter <c>$id</c>, and <c>$key</c> when keyed) and how its rows are read. Compared by reference, so finding its command hashes no SQL text.</summary>
+    private sealed class Statement(string sql, Materializer rows, bool keyed = false)
+    {
+        public string Sql { get; } = sql;
+
+        public Materializer Rows { get; } = rows;
+
+        public bool Keyed { get; } = keyed;
+    }
+
+    /// <summary>The model's four statements, with the same conditions as <see cref="WritePathQueries"/>' queries.</summary>
+    private sealed record Statements(Statement Dossier, Statement OpenTasks, Statement Deadlines, Statement IdempotencyRecord)
+    {
+        public static Statements? For(DbContext db)
+        {
+            if (Materializer.For(db, typeof(Dossier)) is not { } dossiers || Materializer.For(db, typeof(DossierTask)) is not { } tasks
+                || Materializer.For(db, typeof(Deadline)) is not { } deadlines || Materializer.For(db, typeof(IdempotencyRecord)) is not { } records)
+            {
+                return null;
+            }
+
+            var open = string.Join(", ", TaskStatuses.Open.Select(s => $"'{s}'"));
+            return new Statements(
+                new Statement(dossiers.Select + $" WHERE {dossiers.Column("Id")} = $id", dossiers),
+                new Statement(tasks.Select + $" WHERE {tasks.Column("DossierId")} = $id AND {tasks.Column("Status")} IN ({open})", tasks),
+                new Statement(deadlines.Select + $" WHERE {deadlines.Column("DossierId")} = $id AND {deadlines.Column("Status")} <> '{Entities.Deadlines.Cancelled}'", deadlines),
+                new Statement(records.Select + $" WHERE {records.Column("Scope")} = $id AND {records.Column("Key")} = $key", records, keyed: true));
+        }
     }
 
     /// <summary>How one entity type's rows are read: its columns in order and, per column, how the store's value becomes the property's.</summary>
@@ -152,8 +180,13 @@ public static class RowReader
         /// <summary>The delimited column of a property.</summary>
         public string Column(string property) => _columnNames[property];
 
-        public static Materializer? For(IEntityType type, DbContext db)
+        public static Materializer? For(DbContext db, Type clrType)
         {
+            if (db.Model.FindEntityType(clrType) is not { } type)
+            {
+                return null;
+            }
+
             var helper = db.GetService<ISqlGenerationHelper>();
             var properties = type.GetProperties().ToList();
             if (type.GetTableName() is not { } table || type.BaseType is not null || type.GetDirectlyDerivedTypes().Any() || type.IsOwned()
