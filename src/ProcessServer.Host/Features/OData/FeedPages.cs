@@ -165,10 +165,14 @@ internal static class FeedPages
             | AllowedQueryOptions.Count | AllowedQueryOptions.Select | AllowedQueryOptions.Expand;
         var applied = options.ApplyTo(source, settings);
         settings.IgnoredQueryOptions = AllowedQueryOptions.None;
-        // An aggregate without groupby is one row even over no input (EmptyAggregate).
-        var oneRow = EmptyAggregate.AlwaysOneRow(options) ? EmptyAggregate.RowOverNothing(applied) : null;
+        // An aggregate without groupby is one row even over no input (EmptyAggregate). That row is
+        // made (its projection compiled) only when the store found none.
+        var alwaysOneRow = EmptyAggregate.AlwaysOneRow(options);
+        var aggregated = applied; // as bound, before the stable order below is applied to it
+        object? oneRow = null;
+        object? RowOverNothing() => oneRow ??= EmptyAggregate.RowOverNothing(aggregated);
         var total = countOnly || options.Count?.Value == true ? token?.Count ?? await CountAsync(applied, http.RequestAborted) : (long?)null;
-        if (oneRow is not null && total is 0)
+        if (alwaysOneRow && total is 0 && RowOverNothing() is not null)
         {
             total = 1;
         }
@@ -195,9 +199,9 @@ internal static class FeedPages
         var page = limit <= 0 ? applied.Provider.CreateQuery(Take(Skip(applied.Expression, applied.ElementType, 0), applied.ElementType, 0))
             : applied.Provider.CreateQuery(Take(Skip(applied.Expression, applied.ElementType, offset), applied.ElementType, limit + 1));
         var rows = await ListAsync(page, http.RequestAborted);
-        if (rows.Count == 0 && oneRow is not null && offset == 0 && limit > 0)
+        if (rows.Count == 0 && alwaysOneRow && offset == 0 && limit > 0 && RowOverNothing() is { } row)
         {
-            rows.Add(oneRow);
+            rows.Add(row);
         }
 
         rows.ForEach(InstantsAsOffsets);
