@@ -148,6 +148,12 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
             b.Property(x => x.Day).HasMaxLength(8);
             b.Property(x => x.LastNumber).IsConcurrencyToken();
         });
+
+        // The rows a state change attaches and changes tell EF of each change (NotifyingRow), so it
+        // keeps and compares no snapshot of them. Not a column or an index: no migration.
+        modelBuilder.Entity<Dossier>().HasChangeTrackingStrategy(ChangeTrackingStrategy.ChangingAndChangedNotifications);
+        modelBuilder.Entity<DossierTask>().HasChangeTrackingStrategy(ChangeTrackingStrategy.ChangingAndChangedNotifications);
+        modelBuilder.Entity<Deadline>().HasChangeTrackingStrategy(ChangeTrackingStrategy.ChangingAndChangedNotifications);
     }
 
     private static void ConfigureTime(ModelBuilder modelBuilder)
