@@ -149,11 +149,12 @@ public sealed class ProcessServerDbContext(DbContextOptions<ProcessServerDbConte
             b.Property(x => x.LastNumber).IsConcurrencyToken();
         });
 
-        // The rows a state change attaches and changes tell EF of each change (NotifyingRow), so it
-        // keeps and compares no snapshot of them. Not a column or an index: no migration.
-        modelBuilder.Entity<Dossier>().HasChangeTrackingStrategy(ChangeTrackingStrategy.ChangingAndChangedNotifications);
-        modelBuilder.Entity<DossierTask>().HasChangeTrackingStrategy(ChangeTrackingStrategy.ChangingAndChangedNotifications);
-        modelBuilder.Entity<Deadline>().HasChangeTrackingStrategy(ChangeTrackingStrategy.ChangingAndChangedNotifications);
+        // The rows a state change attaches, changes or adds tell EF of each change (NotifyingRow), so
+        // it keeps and compares no snapshot of them. Not a column or an index: no migration.
+        foreach (var row in modelBuilder.Model.GetEntityTypes().Where(t => typeof(NotifyingRow).IsAssignableFrom(t.ClrType)))
+        {
+            row.SetChangeTrackingStrategy(ChangeTrackingStrategy.ChangingAndChangedNotifications);
+        }
     }
 
     private static void ConfigureTime(ModelBuilder modelBuilder)

@@ -6,11 +6,12 @@ namespace ProcessServer.Persistence.Entities;
 /// <summary>
 /// A row that tells whoever tracks it of each change of a property as it is made, before and after
 /// (EF Core's <c>ChangingAndChangedNotifications</c> strategy). It is the base of the rows every
-/// state change attaches to its context and changes: the dossier, its tasks and its deadlines.
-/// With snapshots, EF copied every property of each of them when it was attached, compared every
-/// property again when the change was saved, and copied them once more after it; a completion's
-/// change tracking was over half of its save (BENCHMARKS.md). Told of each change instead, EF keeps
-/// the original value of only what changed, and has nothing to compare.
+/// state change attaches or adds to its context: the dossier, its tasks and its deadlines, its
+/// journal entries, outbox messages and idempotency record. With snapshots, EF copied every
+/// property of each of them when it was attached, compared every property of every row again when
+/// the change was saved, and copied them all once more after it; a completion's change tracking was
+/// over half of its save (BENCHMARKS.md). Told of each change instead, EF keeps the original value
+/// of only what changed, and has nothing to compare.
 /// </summary>
 public abstract class NotifyingRow : INotifyPropertyChanging, INotifyPropertyChanged
 {
@@ -200,45 +201,45 @@ public static class TaskStatuses
 }
 
 /// <summary>An append-only journal entry; rows are inserted, never updated or deleted.</summary>
-public sealed class JournalEntry
+public sealed class JournalEntry : NotifyingRow
 {
-    public required string DossierId { get; set; }
-    public int Sequence { get; set; }
-    public DateTime Timestamp { get; set; }
-    public required string Type { get; set; }
-    public required string DefinitionVersionId { get; set; }
-    public string? ActivityId { get; set; }
-    public string? ActivityType { get; set; }
-    public string? ActivityName { get; set; }
-    public string? TaskId { get; set; }
-    public string? UnitCode { get; set; }
-    public required string Actor { get; set; }
-    public string? Outcome { get; set; }
-    public string? Comment { get; set; }
-    public DateTime? StartedAt { get; set; }
-    public DateTime? CompletedAt { get; set; }
-    public string? DataJson { get; set; }
+    public required string DossierId { get; set => Set(ref field, value); }
+    public int Sequence { get; set => Set(ref field, value); }
+    public DateTime Timestamp { get; set => Set(ref field, value); }
+    public required string Type { get; set => Set(ref field, value); }
+    public required string DefinitionVersionId { get; set => Set(ref field, value); }
+    public string? ActivityId { get; set => Set(ref field, value); }
+    public string? ActivityType { get; set => Set(ref field, value); }
+    public string? ActivityName { get; set => Set(ref field, value); }
+    public string? TaskId { get; set => Set(ref field, value); }
+    public string? UnitCode { get; set => Set(ref field, value); }
+    public required string Actor { get; set => Set(ref field, value); }
+    public string? Outcome { get; set => Set(ref field, value); }
+    public string? Comment { get; set => Set(ref field, value); }
+    public DateTime? StartedAt { get; set => Set(ref field, value); }
+    public DateTime? CompletedAt { get; set => Set(ref field, value); }
+    public string? DataJson { get; set => Set(ref field, value); }
 
     /// <summary>Stable id of who acted: the identity provider's subject, or the API key's name.</summary>
-    public string? ActorId { get; set; }
+    public string? ActorId { get; set => Set(ref field, value); }
 
     /// <summary>Their display name at the time.</summary>
-    public string? ActorName { get; set; }
+    public string? ActorName { get; set => Set(ref field, value); }
 
     /// <summary>The unit they acted for (the task's unit, the receiving unit…); null for province-wide acts.</summary>
-    public string? ActedForUnit { get; set; }
+    public string? ActedForUnit { get; set => Set(ref field, value); }
 
     // Timestamp is when the act happened (occurred-at): verdicts and reports read it. The columns
     // below say when and by whom it was written down, so a late (paper) entry stays visible.
 
     /// <summary>When the entry was written to the store (UTC): the server's clock at the write.</summary>
-    public DateTime RecordedAt { get; set; }
+    public DateTime RecordedAt { get; set => Set(ref field, value); }
 
     /// <summary>Who wrote it down (the API key or importer that sent it).</summary>
-    public string? RecordedBy { get; set; }
+    public string? RecordedBy { get; set => Set(ref field, value); }
 
     /// <summary>Null for an act recorded as it happened; <see cref="EntryModes.BackDated"/> or <see cref="EntryModes.Imported"/> otherwise.</summary>
-    public string? EntryMode { get; set; }
+    public string? EntryMode { get; set => Set(ref field, value); }
 
     /// <summary>
     /// The entry as the API's views show it: its JSON as UTF-8 bytes (a BLOB on SQLite, bytea on
@@ -251,7 +252,7 @@ public sealed class JournalEntry
     /// a test; a change to the journal view's JSON comes with a migration that sets it to null again.
     /// </summary>
 #pragma warning disable CA1819 // A row's column: EF Core maps a byte array property, and nothing else holds it.
-    public byte[]? ViewJson { get; set; }
+    public byte[]? ViewJson { get; set => Set(ref field, value); }
 #pragma warning restore CA1819
 }
 
@@ -309,16 +310,16 @@ public sealed class ImportedDossier
 }
 
 /// <summary>The first response to a request carrying an Idempotency-Key, kept so a retry gets the same answer.</summary>
-public sealed class IdempotencyRecord
+public sealed class IdempotencyRecord : NotifyingRow
 {
-    public required string Scope { get; set; }
-    public required string Key { get; set; }
-    public required string RequestFingerprint { get; set; }
-    public int StatusCode { get; set; }
-    public required string ResponseBody { get; set; }
-    public string? ETag { get; set; }
-    public string? Location { get; set; }
-    public DateTime CreatedAt { get; set; }
+    public required string Scope { get; set => Set(ref field, value); }
+    public required string Key { get; set => Set(ref field, value); }
+    public required string RequestFingerprint { get; set => Set(ref field, value); }
+    public int StatusCode { get; set => Set(ref field, value); }
+    public required string ResponseBody { get; set => Set(ref field, value); }
+    public string? ETag { get; set => Set(ref field, value); }
+    public string? Location { get; set => Set(ref field, value); }
+    public DateTime CreatedAt { get; set => Set(ref field, value); }
 }
 
 /// <summary>Per unit and day, the last receipt number issued.</summary>
@@ -529,54 +530,54 @@ public sealed class AuditEntry
 /// claims rows, delivers them in <see cref="Position"/> order per <see cref="OrderKey"/>, and marks
 /// them Sent, or Dead after the configured number of tries.
 /// </summary>
-public sealed class OutboxMessage
+public sealed class OutboxMessage : NotifyingRow
 {
-    public required string Id { get; set; }
+    public required string Id { get; set => Set(ref field, value); }
 
     /// <summary>Portal, Email or Sms (see <see cref="OutboxChannels"/>).</summary>
-    public required string Channel { get; set; }
+    public required string Channel { get; set => Set(ref field, value); }
 
     /// <summary>What the message says, e.g. DossierReceived, StatusChanged, Result, SupplementRequested, Warning.</summary>
-    public required string Kind { get; set; }
+    public required string Kind { get; set => Set(ref field, value); }
 
     /// <summary>Messages with the same key are delivered one after another in Position order; null: no order.</summary>
-    public string? OrderKey { get; set; }
+    public string? OrderKey { get; set => Set(ref field, value); }
 
     /// <summary>Place in its order: the journal position of the change and the message's ordinal within it.</summary>
-    public long Position { get; set; }
+    public long Position { get; set => Set(ref field, value); }
 
-    public string? DossierId { get; set; }
+    public string? DossierId { get; set => Set(ref field, value); }
 
     /// <summary>The fired deadline's notification this message delivers, when it is one.</summary>
-    public string? NotificationId { get; set; }
+    public string? NotificationId { get; set => Set(ref field, value); }
 
     /// <summary>The national status code the message reports (portal messages), for reconciliation.</summary>
-    public int? NationalStatusCode { get; set; }
+    public int? NationalStatusCode { get; set => Set(ref field, value); }
 
     /// <summary>E-mail address or phone number; the portal's service name for portal messages.</summary>
-    public required string Recipient { get; set; }
+    public required string Recipient { get; set => Set(ref field, value); }
 
-    public string? Subject { get; set; }
+    public string? Subject { get; set => Set(ref field, value); }
 
     /// <summary>The content as it will be sent, fixed at commit: a retry sends exactly these bytes.</summary>
-    public required string Body { get; set; }
+    public required string Body { get; set => Set(ref field, value); }
 
     /// <summary>Pending, Sent or Dead (see <see cref="OutboxStatuses"/>).</summary>
-    public required string Status { get; set; }
+    public required string Status { get; set => Set(ref field, value); }
 
-    public int Attempts { get; set; }
-    public DateTime CreatedAt { get; set; }
-    public DateTime NextAttemptAt { get; set; }
+    public int Attempts { get; set => Set(ref field, value); }
+    public DateTime CreatedAt { get; set => Set(ref field, value); }
+    public DateTime NextAttemptAt { get; set => Set(ref field, value); }
 
     /// <summary>The sender process holding the row, and until when its claim holds.</summary>
-    public string? ClaimedBy { get; set; }
-    public DateTime? ClaimedUntil { get; set; }
+    public string? ClaimedBy { get; set => Set(ref field, value); }
+    public DateTime? ClaimedUntil { get; set => Set(ref field, value); }
 
-    public DateTime? SentAt { get; set; }
-    public string? LastError { get; set; }
-    public DateTime? DeadAt { get; set; }
-    public string? ReplayedBy { get; set; }
-    public DateTime? ReplayedAt { get; set; }
+    public DateTime? SentAt { get; set => Set(ref field, value); }
+    public string? LastError { get; set => Set(ref field, value); }
+    public DateTime? DeadAt { get; set => Set(ref field, value); }
+    public string? ReplayedBy { get; set => Set(ref field, value); }
+    public DateTime? ReplayedAt { get; set => Set(ref field, value); }
 }
 
 /// <summary>Outbox channels.</summary>
