@@ -79,12 +79,52 @@ public static class RowReader
         return (true, found.Count == 0 ? null : found[0]);
     }
 
+    /// <summary>
+    /// The dossier's journal entries after sequence <paramref name="after"/>, in order, as
+    /// <see cref="WritePathQueries.StoredViewsAfterAsync"/> returns them; null when they must be read
+    /// through EF. Unlike the other reads this one also runs before the write path, on a connection
+    /// opened for it with no transaction. It is the longest read a change makes: the first change of a
+    /// dossier whose journal this process has not seen (after a restart, or another process's change)
+    /// reads every entry, and through EF each run of the compiled query built its command and reader
+    /// anew and each entry's instant was parsed by <see cref="DateTime.Parse(string, IFormatProvider)"/>
+    /// (BENCHMARKS.md, "The journal's first read").
+    /// </summary>
+    /// <param name="db">The change's context, its connection open.</param>
+    /// <param name="dossierId">The dossier's id.</param>
+    /// <param name="after">The last sequence number already known.</param>
+    /// <param name="cancellationToken">Cancellation.</param>
+    public static async Task<List<StoredJournalView>?> StoredViewsAfterAsync(ProcessServerDbContext db, string dossierId, int after,
+        CancellationToken cancellationToken)
+    {
+        if (Open(db) is not var (connection, transaction, statements) || statements.Journal is not { } journal)
+        {
+            return null;
+        }
+
+        var command = Prepared(connection, journal.Statement);
+        command.Transaction = transaction;
+        command.Parameters[0].Value = dossierId;
+        command.Parameters[1].Value = after;
+        var views = new List<StoredJournalView>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            views.Add(new StoredJournalView(reader.GetInt32(0), journal.Timestamp(reader, 1), reader.IsDBNull(2) ? null : reader.GetFieldValue<byte[]>(2)));
+        }
+
+        return views;
+    }
+
     /// <summary>The write path's open SQLite connection and transaction with the model's statements; null when EF must read.</summary>
     private static (SqliteConnection Connection, SqliteTransaction Transaction, Statements Statements)? WritePath(DbContext db) =>
-        db.Database.IsSqlite() && db.Database.CurrentTransaction?.GetDbTransaction() is SqliteTransaction transaction
-            && db.Database.GetDbConnection() is SqliteConnection { State: ConnectionState.Open } connection
+        Open(db) is var (connection, transaction, statements) && transaction is not null ? (connection, transaction, statements) : null;
+
+    /// <summary>The context's open SQLite connection, its transaction if one is open, and the model's statements; null when EF must read.</summary>
+    private static (SqliteConnection Connection, SqliteTransaction? Transaction, Statements Statements)? Open(DbContext db) =>
+        db.Database.IsSqlite() && db.Database.GetDbConnection() is SqliteConnection { State: ConnectionState.Open } connection
+            && db.Database.CurrentTransaction?.GetDbTransaction() is var current && (current is null || current is SqliteTransaction)
             && ByModel.GetOrAdd(db.Model, static (_, db) => Statements.For(db), db) is { } statements
-            ? (connection, transaction, statements)
+            ? (connection, current as SqliteTransaction, statements)
             : null;
 
     private static async Task<List<T>> ReadAsync<T>(SqliteConnection connection, SqliteTransaction transaction, Statement statement, string id,
@@ -103,7 +143,7 @@ public static class RowReader
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add((T)statement.Rows.Read(reader));
+            rows.Add((T)statement.Rows!.Read(reader));
         }
 
         return rows;
@@ -117,9 +157,9 @@ public static class RowReader
             command = connection.CreateCommand();
             command.CommandText = statement.Sql;
             command.Parameters.Add("$id", SqliteType.Text);
-            if (statement.Keyed)
+            if (statement.Second is var (name, type))
             {
-                command.Parameters.Add("$key", SqliteType.Text);
+                command.Parameters.Add(name, type);
             }
 
             commands[statement] = command;
@@ -128,18 +168,19 @@ public static class RowReader
         return command;
     }
 
-    /// <summary>One statement: its SQL (parameter <c>$id</c>, and <c>$key</c> when keyed) and how its rows are read. Compared by reference, so finding its command hashes no SQL text.</summary>
-    private sealed class Statement(string sql, Materializer rows, bool keyed = false)
+    /// <summary>One statement: its SQL (parameter <c>$id</c>, then <c>$key</c> or <c>$after</c> when it has a second) and how its rows are read. Compared by reference, so finding its command hashes no SQL text.</summary>
+    private sealed class Statement(string sql, Materializer? rows, (string Name, SqliteType Type)? second = null)
     {
         public string Sql { get; } = sql;
 
-        public Materializer Rows { get; } = rows;
+        /// <summary>How its rows become entities; null for the journal's, read column by column.</summary>
+        public Materializer? Rows { get; } = rows;
 
-        public bool Keyed { get; } = keyed;
+        public (string Name, SqliteType Type)? Second { get; } = second;
     }
 
-    /// <summary>The model's four statements, with the same conditions as <see cref="WritePathQueries"/>' queries.</summary>
-    private sealed record Statements(Statement Dossier, Statement OpenTasks, Statement Deadlines, Statement IdempotencyRecord)
+    /// <summary>The model's statements, with the same conditions as <see cref="WritePathQueries"/>' queries.</summary>
+    private sealed record Statements(Statement Dossier, Statement OpenTasks, Statement Deadlines, Statement IdempotencyRecord, JournalViews? Journal)
     {
         public static Statements? For(DbContext db)
         {
@@ -154,8 +195,100 @@ public static class RowReader
                 new Statement(dossiers.Select + $" WHERE {dossiers.Column("Id")} = $id", dossiers),
                 new Statement(tasks.Select + $" WHERE {tasks.Column("DossierId")} = $id AND {tasks.Column("Status")} IN ({open})", tasks),
                 new Statement(deadlines.Select + $" WHERE {deadlines.Column("DossierId")} = $id AND {deadlines.Column("Status")} <> '{Entities.Deadlines.Cancelled}'", deadlines),
-                new Statement(records.Select + $" WHERE {records.Column("Scope")} = $id AND {records.Column("Key")} = $key", records, keyed: true));
+                new Statement(records.Select + $" WHERE {records.Column("Scope")} = $id AND {records.Column("Key")} = $key", records, ("$key", SqliteType.Text)),
+                JournalViews.For(db));
         }
+    }
+
+    /// <summary>
+    /// The journal's statement (sequence, instant and stored view of the entries after <c>$after</c>,
+    /// in order) and how its instant is read: as EF reads it (the reader's <see cref="SqliteDataReader.GetDateTime"/>,
+    /// then the property's value converter), except that text in the one form EF's SQLite provider
+    /// writes an instant in is taken apart digit by digit instead of by <see cref="DateTime.Parse(string, IFormatProvider)"/>,
+    /// which tries every form a culture knows and was the largest single cost of reading a long
+    /// journal. Anything else (text written by another tool, say) goes to the reader's own parse.
+    /// </summary>
+    private sealed class JournalViews(Statement statement, Func<object?, object?>? convert)
+    {
+        public Statement Statement { get; } = statement;
+
+        public static JournalViews? For(DbContext db)
+        {
+            if (db.Model.FindEntityType(typeof(JournalEntry)) is not { } type || type.GetTableName() is not { } table)
+            {
+                return null;
+            }
+
+            var storeObject = StoreObjectIdentifier.Table(table, type.GetSchema());
+            var helper = db.GetService<ISqlGenerationHelper>();
+            string? Column(string name, Type storeType, out Func<object?, object?>? converter)
+            {
+                var property = type.FindProperty(name);
+                var mapping = property?.GetRelationalTypeMapping();
+                converter = mapping?.Converter is { } c ? c.ConvertFromProvider : null;
+                var stored = mapping?.Converter?.ProviderClrType ?? mapping?.ClrType;
+                return stored is not null && (Nullable.GetUnderlyingType(stored) ?? stored) == storeType && property!.GetColumnName(storeObject) is { } column
+                    ? helper.DelimitIdentifier(column)
+                    : null;
+            }
+
+            if (Column(nameof(JournalEntry.DossierId), typeof(string), out var idConverter) is not { } dossierId
+                || Column(nameof(JournalEntry.Sequence), typeof(int), out var sequenceConverter) is not { } sequence
+                || Column(nameof(JournalEntry.Timestamp), typeof(DateTime), out var convert) is not { } timestamp
+                || Column(nameof(JournalEntry.ViewJson), typeof(byte[]), out var viewConverter) is not { } view
+                || idConverter is not null || sequenceConverter is not null || viewConverter is not null)
+            {
+                return null;
+            }
+
+            return new JournalViews(
+                new Statement($"SELECT {sequence}, {timestamp}, {view} FROM {helper.DelimitIdentifier(table)} WHERE {dossierId} = $id AND {sequence} > $after ORDER BY {sequence}",
+                    null, ("$after", SqliteType.Integer)),
+                convert);
+        }
+
+        /// <summary>The instant in column <paramref name="ordinal"/> as EF materialises it.</summary>
+        public DateTime Timestamp(SqliteDataReader reader, int ordinal)
+        {
+            var stored = reader.GetFieldType(ordinal) == typeof(string) && TryParseStored(reader.GetString(ordinal), out var parsed) ? parsed : reader.GetDateTime(ordinal);
+            return convert is null ? stored : (DateTime)convert(stored)!;
+        }
+    }
+
+    /// <summary>
+    /// Reads text of the form EF's SQLite provider stores an instant in, <c>yyyy-MM-dd HH:mm:ss</c>
+    /// with up to seven digits of fraction after a dot (trailing zeros dropped), to the value
+    /// <see cref="DateTime.Parse(string, IFormatProvider)"/> gives for it; false for any other text.
+    /// </summary>
+    internal static bool TryParseStored(ReadOnlySpan<char> text, out DateTime value)
+    {
+        value = default;
+        if (text.Length is < 19 or 20 or > 27 || text[4] != '-' || text[7] != '-' || text[10] != ' ' || text[13] != ':' || text[16] != ':'
+            || (text.Length > 19 && text[19] != '.')
+            || !Digits(text[..4], out var year) || !Digits(text[5..7], out var month) || !Digits(text[8..10], out var day)
+            || !Digits(text[11..13], out var hour) || !Digits(text[14..16], out var minute) || !Digits(text[17..19], out var second)
+            || year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+        {
+            return false;
+        }
+
+        long ticks = 0;
+        for (var i = 20; i < 27; i++)
+        {
+            var digit = i < text.Length ? text[i] - '0' : 0;
+            if ((uint)digit > 9)
+            {
+                return false;
+            }
+
+            ticks = (ticks * 10) + digit;
+        }
+
+        value = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).AddTicks(ticks);
+        return true;
+
+        static bool Digits(ReadOnlySpan<char> digits, out int number) =>
+            int.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out number);
     }
 
     /// <summary>How one entity type's rows are read: its columns in order and, per column, how the store's value becomes the property's.</summary>

@@ -55,8 +55,10 @@ public static class WritePathQueries
         ListAsync(For(db).JournalAfter(db, dossierId, after), cancellationToken);
 
     /// <summary>The dossier's journal entries after sequence number <paramref name="after"/>, in order, as their stored views only.</summary>
-    public static Task<List<StoredJournalView>> StoredViewsAfterAsync(ProcessServerDbContext db, string dossierId, int after, CancellationToken cancellationToken) =>
-        ListAsync(For(db).StoredViewsAfter(db, dossierId, after), cancellationToken);
+    public static async Task<List<StoredJournalView>> StoredViewsAfterAsync(ProcessServerDbContext db, string dossierId, int after, CancellationToken cancellationToken) =>
+        // On SQLite with the connection open by a statement prepared once per connection (RowReader), else EF's compiled query.
+        await RowReader.StoredViewsAfterAsync(db, dossierId, after, cancellationToken)
+            ?? await ListAsync(For(db).StoredViewsAfter(db, dossierId, after), cancellationToken);
 
     /// <summary>The id and version of a procedure's highest published version, not tracked; null when none is published.</summary>
     public static Task<PublishedVersion?> PublishedVersion(ProcessServerDbContext db, string definitionId, CancellationToken cancellationToken) =>
