@@ -120,8 +120,9 @@ public static class RowReader
         Open(db) is var (connection, transaction, statements) && transaction is not null ? (connection, transaction, statements) : null;
 
     /// <summary>The context's open SQLite connection, its transaction if one is open, and the model's statements; null when EF must read.</summary>
+    /// <remarks>The connection's type says the store is SQLite (IsSqlite() names the provider's assembly by reflection on every call).</remarks>
     private static (SqliteConnection Connection, SqliteTransaction? Transaction, Statements Statements)? Open(DbContext db) =>
-        db.Database.IsSqlite() && db.Database.GetDbConnection() is SqliteConnection { State: ConnectionState.Open } connection
+        db.Database.GetDbConnection() is SqliteConnection { State: ConnectionState.Open } connection
             && db.Database.CurrentTransaction?.GetDbTransaction() is var current && (current is null || current is SqliteTransaction)
             && ByModel.GetOrAdd(db.Model, static (_, db) => Statements.For(db), db) is { } statements
             ? (connection, current as SqliteTransaction, statements)
